@@ -1,0 +1,42 @@
+//! The command line: global options every mode shares, and the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Reproduces, explains and improves the automatic background synchronization of an
+/// offline-first mobile CRM (Resco Mobile CRM, administered with Woodford).
+#[derive(Debug, Parser)]
+#[command(name = "autosync", version, about, long_about = None, arg_required_else_help = true)]
+pub struct Cli {
+    /// Directory for the client profile and the embedded server's database
+    /// [default: the user's data directory, e.g. ~/.local/share/autosync]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Configuration file [default: ~/.config/autosync/config.toml when it exists]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Use this sync server instead of the embedded demo server
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
+    pub server: Option<String>,
+
+    /// Start from an empty client profile
+    #[arg(long, global = true)]
+    pub fresh: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+fn parse_url(s: &str) -> Result<String, String> {
+    if (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "https://".len() - 1 {
+        Ok(s.trim_end_matches('/').to_string())
+    } else {
+        Err(format!("`{s}` is not an http:// or https:// URL"))
+    }
+}

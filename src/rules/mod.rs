@@ -1,0 +1,169 @@
+//! The rules of automatic synchronization, as pure functions over plain data.
+//!
+//! This module is the reference text (`resco-automatic-synchronization.txt`) made executable:
+//! every function quotes the sentence it implements, takes `now` and plain state as
+//! parameters, reads no clock, does no I/O, and returns a value that explains itself — a
+//! reason the UI can print, never a bare bool. No other module decides these questions.
+//!
+//! Where the reference is silent, the choice is marked *interpretation* here and in the README.
+
+mod customization;
+mod mode_switch;
+mod on_start;
+mod save_gate;
+mod setting_change;
+mod triggers;
+mod ui_transaction;
+
+pub use customization::{
+    ApplyGate, UpdateAction, after_update_applied, may_apply_update, on_newer_project,
+};
+pub use mode_switch::{
+    ModeSwitch, SwitchChoice, SwitchOutcome, SwitchPlan, SwitchStep, after_sync, choose,
+    plan_switch,
+};
+pub use on_start::{
+    ON_START_WINDOW_MINUTES, OnStartCheck, OnStartDecision, OnStartRule, OnStartState, SkipReason,
+    on_start, on_start_checklist,
+};
+pub use save_gate::{
+    EntityPhaseGate, SaveDecision, SaveRefusal, StartGate, may_enter_entity_phase,
+    may_start_background_sync, save_gate,
+};
+pub use setting_change::{change_setting, is_changeable};
+pub use triggers::{
+    AutoSyncBlocker, IntervalDecision, OnChangeDecision, auto_sync_blockers, interval, on_change,
+    sync_mode,
+};
+pub use ui_transaction::{LeaveOutcome, UiTransactionRefused, UiTransactions};
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The phases of one synchronization, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Phase {
+    Connect,
+    Customization,
+    Upload,
+    Download,
+    Attachments,
+    CloudDocuments,
+    Emails,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 7] = [
+        Phase::Connect,
+        Phase::Customization,
+        Phase::Upload,
+        Phase::Download,
+        Phase::Attachments,
+        Phase::CloudDocuments,
+        Phase::Emails,
+    ];
+
+    /// "The restriction only applies to the entity upload and download phase. Other sync phases
+    /// such as download of customization, attachments, cloud documents or emails are not
+    /// blocking."
+    pub fn is_entity_phase(self) -> bool {
+        matches!(self, Phase::Upload | Phase::Download)
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Connect => "Connect",
+            Phase::Customization => "Customization",
+            Phase::Upload => "Upload",
+            Phase::Download => "Download",
+            Phase::Attachments => "Attachments",
+            Phase::CloudDocuments => "Cloud documents",
+            Phase::Emails => "Emails",
+        })
+    }
+}
+
+/// Background: the user keeps working. Foreground: the sync screen, and the user waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SyncMode {
+    Background,
+    Foreground,
+}
+
+impl fmt::Display for SyncMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SyncMode::Background => "background",
+            SyncMode::Foreground => "foreground",
+        })
+    }
+}
+
+/// Whether a synchronization is running, and where it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SyncActivity {
+    Idle,
+    Running { mode: SyncMode, phase: Phase },
+}
+
+/// What started (or would start) a synchronization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Trigger {
+    /// The app started.
+    OnStart,
+    /// The app returned from the background ("even after it was running in the background").
+    Resume,
+    /// The user saved a change.
+    OnChange,
+    /// The Auto Sync Interval elapsed.
+    Interval,
+    /// The user pressed Sync.
+    Manual,
+    /// The user pressed the down arrow, or a waiting project update started it at app start.
+    ProjectUpdate,
+    /// Before switching between online and offline mode.
+    ModeSwitch,
+}
+
+impl Trigger {
+    /// Automatic triggers are the ones the user did not ask for by pressing something.
+    pub fn is_automatic(self) -> bool {
+        matches!(
+            self,
+            Trigger::OnStart | Trigger::Resume | Trigger::OnChange | Trigger::Interval
+        )
+    }
+}
+
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Trigger::OnStart => "on start",
+            Trigger::Resume => "return from background",
+            Trigger::OnChange => "on change",
+            Trigger::Interval => "interval",
+            Trigger::Manual => "manual",
+            Trigger::ProjectUpdate => "project update",
+            Trigger::ModeSwitch => "mode switch",
+        })
+    }
+}
+
+/// "No network connection is active".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Network {
+    Connected,
+    Disconnected,
+}
+
+/// Whether the device can sign in without asking the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Credentials {
+    /// A password is saved and Require Sync Login is false.
+    Saved,
+    /// "Password is not saved".
+    PasswordNotSaved,
+}
