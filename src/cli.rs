@@ -31,7 +31,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Run the demo sync server in the foreground (logs to stderr; Ctrl-C stops it)
+    Server(crate::server::ServerArgs),
+}
 
 fn parse_url(s: &str) -> Result<String, String> {
     if (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "https://".len() - 1 {

@@ -8,4 +8,6 @@ pub mod config;
 pub mod file_error;
 pub mod project;
 pub mod rules;
+pub mod server;
 pub mod settings;
+pub mod wire;

@@ -1,9 +1,11 @@
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use autosync::cli::Cli;
+use autosync::cli::{Cli, Command};
 use autosync::config::Config;
+use autosync::server::ServerArgs;
 
 /// Exit code for a bad input file (config, project, scenario).
 const EXIT_BAD_FILE: u8 = 2;
@@ -21,6 +23,44 @@ fn main() -> ExitCode {
         None => {
             let _ = config;
             ExitCode::SUCCESS
+        }
+        Some(Command::Server(args)) => server(args, &config, cli.data_dir.as_deref()),
+    }
+}
+
+/// `autosync server`: logs to stderr, runs until Ctrl-C or SIGTERM.
+fn server(args: ServerArgs, config: &Config, data_dir: Option<&std::path::Path>) -> ExitCode {
+    let filter = match tracing_subscriber::EnvFilter::try_new(&config.log.level) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!(
+                "autosync: log.level `{}` is not a tracing filter: {e}",
+                config.log.level
+            );
+            return ExitCode::from(EXIT_BAD_FILE);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("autosync: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let data_dir = config.data_dir(data_dir);
+    match runtime.block_on(autosync::server::run_standalone(args, config, &data_dir)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("autosync: {e}");
+            ExitCode::FAILURE
         }
     }
 }

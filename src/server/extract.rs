@@ -1,0 +1,125 @@
+//! Request extractors whose every refusal is a problem+json body naming what is wrong, instead
+//! of axum's plain-text rejections.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::problem::ApiError;
+use crate::wire::MAX_BODY_BYTES;
+
+/// A JSON body.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = body(req, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The raw body, at most [`MAX_BODY_BYTES`].
+pub async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+            )
+        } else {
+            ApiError::bad_request("unreadable-body", e.body_text())
+        }
+    })
+}
+
+/// Parses JSON, naming the member at fault: `fields.credit_limit: invalid type: ...`.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+            return ApiError::bad_request(
+                "invalid-json",
+                format!("the body is not valid JSON: {inner}"),
+            );
+        }
+        let message = inner.to_string();
+        // serde names a missing member in back-ticks; the path stops at its parent.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (missing, path.as_str()) {
+            (Some(name), ".") => Some(name.to_string()),
+            (Some(name), parent) => Some(format!("{parent}.{name}")),
+            (None, ".") => None,
+            (None, path) => Some(path.to_string()),
+        };
+        let detail = if path == "." {
+            message
+        } else {
+            format!("`{path}`: {message}")
+        };
+        let problem = ApiError::bad_request("invalid-body", detail);
+        match field {
+            Some(field) => problem.with_field(&field),
+            None => problem,
+        }
+    })?;
+    de.end().map_err(|e| {
+        ApiError::bad_request("invalid-json", format!("the body is not valid JSON: {e}"))
+    })?;
+    Ok(value)
+}
+
+/// Query parameters.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| ApiError::bad_request("invalid-query", e.body_text()))
+    }
+}
+
+/// Path parameters.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(p)| ApiPath(p))
+            .map_err(|e| ApiError::bad_request("invalid-path", e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::RecordBody;
+
+    #[test]
+    fn json_errors_name_the_member() {
+        let err = parse_json::<RecordBody>(br#"{"fields":{"credit_limit":5}}"#).unwrap_err();
+        assert_eq!(err.problem.field.as_deref(), Some("fields.credit_limit"));
+        let err = parse_json::<RecordBody>(br#"{"fields":{},"colour":1}"#).unwrap_err();
+        assert_eq!(err.problem.field.as_deref(), Some("colour"));
+        let err = parse_json::<RecordBody>(br#"{}"#).unwrap_err();
+        assert_eq!(err.problem.field.as_deref(), Some("fields"));
+        let err = parse_json::<RecordBody>(br#"{"fields":"#).unwrap_err();
+        assert_eq!(err.problem.kind, "urn:autosync:problem:invalid-json");
+        let err = parse_json::<RecordBody>(br#"{"fields":{}} x"#).unwrap_err();
+        assert_eq!(err.problem.kind, "urn:autosync:problem:invalid-json");
+    }
+}
