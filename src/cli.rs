@@ -34,6 +34,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the demo sync server in the foreground (logs to stderr; Ctrl-C stops it)
     Server(crate::server::ServerArgs),
+    /// Synchronize the client profile in --data-dir once, headless, printing each phase
+    /// (against --server, else the embedded demo server)
+    Sync(crate::sync_cmd::SyncArgs),
 }
 
 fn parse_url(s: &str) -> Result<String, String> {

@@ -2,12 +2,19 @@
 //! offline-first mobile CRM (Resco Mobile CRM, administered with Woodford).
 
 pub mod assets;
+pub mod auditor;
 pub mod cli;
+pub mod client;
 pub mod clock;
 pub mod config;
+pub mod control;
+pub mod engine;
 pub mod file_error;
 pub mod project;
+pub mod remote;
 pub mod rules;
 pub mod server;
 pub mod settings;
+pub mod store;
+pub mod sync_cmd;
 pub mod wire;

@@ -25,6 +25,37 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Server(args)) => server(args, &config, cli.data_dir.as_deref()),
+        Some(Command::Sync(ref args)) => sync(args.clone(), &config, &cli),
+    }
+}
+
+/// `autosync sync`: exit 0 when the sync succeeded, 1 with the reason when it failed.
+fn sync(args: autosync::sync_cmd::SyncArgs, config: &Config, cli: &Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("autosync: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let data_dir = config.data_dir(cli.data_dir.as_deref());
+    let outcome = runtime.block_on(autosync::sync_cmd::run(
+        &args,
+        config,
+        &data_dir,
+        cli.server.as_deref(),
+        cli.fresh,
+    ));
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("autosync: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

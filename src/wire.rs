@@ -36,6 +36,20 @@ pub struct Record {
     pub modified_by: String,
 }
 
+/// `GET /api/v1/session`: who the server thinks you are and what it has published. The
+/// device's Connect phase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    pub user: String,
+    pub full_name: String,
+    /// The published project version.
+    pub project_version: u32,
+    /// Its ETag, as `GET /api/v1/project` sends it.
+    pub project_etag: String,
+    pub server_time: DateTime<Utc>,
+}
+
 /// One page of `GET /api/v1/entities/{entity}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

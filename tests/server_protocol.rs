@@ -555,3 +555,23 @@ async fn files_are_listed_since_a_token_and_downloaded() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn session_names_the_user_and_the_published_version() {
+    let h = Harness::start().await;
+    let r = h.user(Method::GET, "/api/v1/session").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let session: autosync::wire::Session = r.json().await.unwrap();
+    assert_eq!(
+        (session.user.as_str(), session.project_version),
+        ("demo", 1)
+    );
+    assert_eq!(session.project_etag, "W/\"v1\"");
+    let r = h
+        .as_user("demo", "wrong", Method::GET, "/api/v1/session")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["www-authenticate"], "Basic realm=\"autosync\"");
+    problem(r, 401).await;
+}

@@ -7,6 +7,7 @@
 //!
 //! Where the reference is silent, the choice is marked *interpretation* here and in the README.
 
+mod conflict;
 mod customization;
 mod mode_switch;
 mod on_start;
@@ -15,6 +16,9 @@ mod setting_change;
 mod triggers;
 mod ui_transaction;
 
+pub use conflict::{
+    ConcurrentEdit, ConflictResolution, concurrent_edit, resolve_conflict, what_if,
+};
 pub use customization::{
     ApplyGate, UpdateAction, after_update_applied, may_apply_update, on_newer_project,
 };

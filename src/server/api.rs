@@ -19,13 +19,14 @@ use super::store;
 use super::writes::{Op, Outcome, Writer};
 use crate::wire::{
     BatchRequest, BatchResponse, BatchResult, FileKind, FileList, FileQuery, IDEMPOTENCY_KEY,
-    MAX_BATCH_OPERATIONS, PageQuery, Record, RecordBody,
+    MAX_BATCH_OPERATIONS, PageQuery, Record, RecordBody, Session,
 };
 
 type AppRef = State<Arc<AppState>>;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
+        .route("/api/v1/session", get(session))
         .route("/api/v1/project", get(project))
         .route("/api/v1/entities/{entity}", get(page))
         .route(
@@ -35,6 +36,30 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/api/v1/batch", post(batch))
         .route("/api/v1/files/{kind}", get(list_files))
         .route("/api/v1/files/{kind}/{id}", get(download))
+}
+
+/// Connect: checks the credentials and tells the device which project version is published,
+/// so a sync with nothing new never downloads the project.
+async fn session(State(state): AppRef, User(user): User) -> Response {
+    let published = state.published();
+    let full_name = state
+        .users
+        .iter()
+        .find(|u| u.name == user)
+        .map(|u| u.full_name.clone())
+        .unwrap_or_default();
+    let body = Session {
+        user,
+        full_name,
+        project_version: published.project.version,
+        project_etag: published.etag.clone(),
+        server_time: state.clock.now(),
+    };
+    json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).unwrap_or_default(),
+        None,
+    )
 }
 
 async fn project(State(state): AppRef, _user: User, headers: HeaderMap) -> Response {

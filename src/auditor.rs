@@ -1,0 +1,138 @@
+//! The auditor: compares the journal of user edits with the final state on the device and on
+//! the server, and reports every edit that was lost — which value, when, and what lost it.
+//! The real product loses such edits silently; autosync never does.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::store::{JournalEntry, JournalKind, Store, StoreError};
+use crate::wire::Fields;
+
+/// What made an edit disappear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum LossCause {
+    /// No action: the sync wrote the server's version over an edit saved while it ran.
+    OverwrittenBySync,
+    /// The entity's On Conflict strategy is Server Wins.
+    ServerWins,
+    /// The user chose Take Server Version or Ignore under Sync Errors.
+    DiscardedByUser,
+    /// Neither on the device, nor on the server, nor pending, and no journal line says why.
+    Unexplained,
+}
+
+/// One lost edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LostEdit {
+    pub entity: String,
+    pub id: String,
+    pub field: String,
+    /// The value the user saved, which is gone.
+    pub value: String,
+    pub saved_at: DateTime<Utc>,
+    pub cause: LossCause,
+    /// The journal's explanation, when there is one.
+    pub detail: String,
+    pub device_value: Option<String>,
+    pub server_value: Option<String>,
+}
+
+type Key = (String, String, String);
+
+fn key(e: &JournalEntry) -> Option<Key> {
+    Some((e.entity.clone()?, e.record_id.clone()?, e.field.clone()?))
+}
+
+/// Audits the device. `server` answers a record's current fields on the server (`None`: not
+/// there, or unknown); it is asked only about edits that look lost on the device.
+pub fn audit(
+    store: &Store,
+    mut server: impl FnMut(&str, &str) -> Option<Fields>,
+) -> Result<Vec<LostEdit>, StoreError> {
+    let mut journal = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = store.journal(after, 10_000)?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        journal.extend(batch);
+    }
+    // The newest edit per field; earlier ones were superseded by the user.
+    let mut newest: BTreeMap<Key, &JournalEntry> = BTreeMap::new();
+    for e in journal.iter().filter(|e| e.kind == JournalKind::Edit) {
+        if let Some(k) = key(e) {
+            newest.insert(k, e);
+        }
+    }
+    let mut later: HashMap<Key, Vec<&JournalEntry>> = HashMap::new();
+    for e in journal.iter().filter(|e| e.kind != JournalKind::Edit) {
+        if let Some(k) = key(e) {
+            later.entry(k).or_default().push(e);
+        }
+    }
+    let held: Vec<(String, String)> = store
+        .unresolved_conflicts()?
+        .into_iter()
+        .map(|c| (c.entity, c.record_id))
+        .collect();
+    let mut lost = Vec::new();
+    for ((entity, id, field), edit) in newest {
+        let Some(value) = edit.new.clone() else {
+            continue;
+        };
+        let events: Vec<&&JournalEntry> = later
+            .get(&(entity.clone(), id.clone(), field.clone()))
+            .map(|v| v.iter().filter(|e| e.seq > edit.seq).collect())
+            .unwrap_or_default();
+        let delivered = events
+            .iter()
+            .any(|e| e.kind == JournalKind::Uploaded && e.new.as_deref() == Some(value.as_str()));
+        let device = store.record(&entity, &id)?;
+        let device_value = device.as_ref().and_then(|r| r.fields.get(&field).cloned());
+        let pending = store.pending_value(&entity, &id, &field)?.as_deref() == Some(value.as_str());
+        let waiting_for_user = held.contains(&(entity.clone(), id.clone()));
+        if delivered || pending || waiting_for_user {
+            continue;
+        }
+        let server_value = server(&entity, &id).and_then(|f| f.get(&field).cloned());
+        if server_value.as_deref() == Some(value.as_str()) {
+            continue;
+        }
+        let explanation = events
+            .iter()
+            .rev()
+            .find(|e| matches!(e.kind, JournalKind::Overwritten | JournalKind::ServerWins));
+        let user_discard = journal.iter().any(|e| {
+            e.seq > edit.seq
+                && e.kind == JournalKind::Conflict
+                && e.actor != "sync"
+                && e.entity.as_deref() == Some(entity.as_str())
+                && e.record_id.as_deref() == Some(id.as_str())
+        });
+        let (cause, detail) = match explanation {
+            Some(e) if e.kind == JournalKind::Overwritten => {
+                (LossCause::OverwrittenBySync, e.detail.clone())
+            }
+            Some(e) => (LossCause::ServerWins, e.detail.clone()),
+            None if user_discard => (
+                LossCause::DiscardedByUser,
+                "the user resolved the sync error without this value".into(),
+            ),
+            None => (LossCause::Unexplained, "no journal line explains it".into()),
+        };
+        lost.push(LostEdit {
+            entity,
+            id,
+            field,
+            value,
+            saved_at: edit.at,
+            cause,
+            detail,
+            device_value,
+            server_value,
+        });
+    }
+    Ok(lost)
+}

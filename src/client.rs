@@ -1,0 +1,611 @@
+//! The device as the user drives it: saves through the save gate, forms and UI transactions,
+//! settings through the lock rule — all decided by the rules core, all journaled — on top of
+//! the local store, with the sync engine running beside it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::clock::Clock;
+use crate::engine::{self, Command, EngineConfig, EngineHandle, UiGate};
+use crate::rules::{
+    self, SaveDecision, SaveRefusal, Trigger, UiTransactionRefused, UiTransactions,
+};
+use crate::settings::{
+    EffectiveSettings, ProjectConfig, SettingChange, SettingError, UserSettings,
+};
+use crate::store::{JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution};
+use crate::wire::Fields;
+
+/// A save that took longer than this to get the write lock is reported as having waited.
+const NOTICEABLE_WAIT: Duration = Duration::from_millis(5);
+
+/// What happened to a save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// The rules refused it; the form keeps the edits.
+    Refused(SaveRefusal),
+    /// Saved. `decision` says under which rule, `report.waited` how long it waited for the sync.
+    Saved {
+        decision: SaveDecision,
+        report: SaveReport,
+    },
+    /// Nothing differed from the stored record.
+    Unchanged,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+}
+
+/// "Online mode reads and writes directly on the server (server logic runs at once); offline
+/// mode works on the local database and changes wait for synchronization."
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum AppMode {
+    Offline,
+    Online,
+}
+
+/// Where a request to switch between online and offline mode stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwitchRequest {
+    /// Switched; the app is now in this mode.
+    Switched(AppMode),
+    /// The dialog asks the user (AskUserToSync, WarnUserMustSync).
+    Ask {
+        direction: rules::ModeSwitch,
+        choices: Vec<rules::SwitchChoice>,
+    },
+    /// A sync runs first; the switch follows if it succeeds.
+    Syncing(rules::ModeSwitch),
+    /// The user cancelled; nothing changed.
+    Stayed,
+}
+
+/// What an online save did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnlineSave {
+    /// The server stored it (after its business logic); the device has the server's version.
+    Saved(crate::wire::Record),
+    /// `412`: the record changed on the server since the form read it. Nothing was written.
+    Conflict {
+        current: Option<crate::wire::Record>,
+    },
+    /// The server refused or could not be reached; nothing was written.
+    Failed(String),
+}
+
+/// One device: its store connection for the UI, its engine, its forms.
+pub struct Client {
+    store: Store,
+    engine: EngineHandle,
+    clock: Clock,
+    ui_transactions: UiTransactions,
+    open_forms: usize,
+    /// A mode switch waiting for the dialog's answer or for its sync.
+    pending_switch: Option<(rules::ModeSwitch, crate::settings::SyncBeforeSwitch)>,
+}
+
+/// Creates the profile's settings on first use: the server, the user and (when given) the
+/// saved password, with the project's published defaults for everything else.
+pub fn init_profile(
+    store: &mut Store,
+    server_url: &str,
+    user: &str,
+    password: Option<&str>,
+) -> Result<(), StoreError> {
+    if store.settings()?.is_none() {
+        let config = store
+            .project()?
+            .map(|p| p.configuration)
+            .unwrap_or_default();
+        store.set_settings(&UserSettings::from_project(&config, server_url, user))?;
+        store.set_password(password)?;
+    }
+    Ok(())
+}
+
+impl Client {
+    /// Opens the profile at `path` and starts its engine on the current tokio runtime.
+    pub fn start(
+        path: &Path,
+        clock: Clock,
+        tune: impl FnOnce(&mut EngineConfig),
+    ) -> Result<Client, StoreError> {
+        let store = Store::open(path)?;
+        let mut config = EngineConfig::new(path, clock.clone());
+        tune(&mut config);
+        let (engine, _task) = engine::start(config)?;
+        Ok(Client {
+            store,
+            engine,
+            clock,
+            ui_transactions: UiTransactions::default(),
+            open_forms: 0,
+            pending_switch: None,
+        })
+    }
+
+    pub fn engine(&self) -> &EngineHandle {
+        &self.engine
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn config(&self) -> Result<ProjectConfig, StoreError> {
+        Ok(self
+            .store
+            .project()?
+            .map(|p| p.configuration)
+            .unwrap_or_default())
+    }
+
+    pub fn settings(&self) -> Result<UserSettings, StoreError> {
+        self.store
+            .settings()?
+            .ok_or_else(|| StoreError::Invalid("this profile has no settings".into()))
+    }
+
+    pub fn effective(&self) -> Result<EffectiveSettings, StoreError> {
+        Ok(EffectiveSettings::resolve(
+            &self.settings()?,
+            &self.config()?,
+        ))
+    }
+
+    fn journal(&mut self, entry: JournalEntry) {
+        let _ = self.store.append_journal(std::slice::from_ref(&entry));
+    }
+
+    fn actor(&self) -> String {
+        self.settings()
+            .map(|s| s.user_name)
+            .unwrap_or_else(|_| "user".into())
+    }
+
+    /// A Setup-screen change; a locked setting is refused and nothing changes.
+    pub fn change_setting(&mut self, change: SettingChange) -> Result<(), ClientError> {
+        let settings = self.settings()?;
+        let label = format!("{change:?}");
+        match rules::change_setting(&settings, &self.config()?, change.clone()) {
+            Ok(next) => {
+                if let SettingChange::SavePassword(false) = change {
+                    // "Save password" off: the password is not kept on the device.
+                    self.store.set_password(None)?;
+                }
+                self.store.set_settings(&next)?;
+                let entry = JournalEntry::event(
+                    self.now(),
+                    JournalKind::App,
+                    &self.actor(),
+                    format!("setting changed: {label}"),
+                );
+                self.journal(entry);
+                Ok(())
+            }
+            Err(e) => {
+                let entry = JournalEntry::event(
+                    self.now(),
+                    JournalKind::App,
+                    &self.actor(),
+                    format!("setting refused: {e}"),
+                );
+                self.journal(entry);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Saves the password on the device (Save password on) or keeps it for this session only.
+    pub fn enter_password(&mut self, password: &str) -> Result<(), StoreError> {
+        if self.effective()?.save_password {
+            self.store.set_password(Some(password))?;
+        } else {
+            self.engine
+                .send(Command::SessionPassword(Some(password.to_string())));
+        }
+        Ok(())
+    }
+
+    fn push_gate(&self) {
+        self.engine.set_ui_gate(UiGate {
+            open_forms: self.open_forms,
+            clearances: self.ui_transactions.held(),
+        });
+    }
+
+    pub fn open_form(&mut self) {
+        self.open_forms += 1;
+        self.push_gate();
+    }
+
+    /// Closing a form releases its UI transactions; with the last form closed, a deferred sync
+    /// may start.
+    pub fn close_form(&mut self) {
+        self.open_forms = self.open_forms.saturating_sub(1);
+        if self.open_forms == 0 {
+            while let rules::LeaveOutcome::Released { .. } = self.ui_transactions.leave() {}
+        }
+        self.push_gate();
+    }
+
+    pub fn open_forms(&self) -> usize {
+        self.open_forms
+    }
+
+    /// `EntityForm.tryEnterUiTransaction()`.
+    pub fn try_enter_ui_transaction(&mut self) -> Result<u32, UiTransactionRefused> {
+        let behavior = self
+            .effective()
+            .map(|e| e.background_sync_behavior)
+            .unwrap_or_default();
+        let result = self
+            .ui_transactions
+            .try_enter(behavior, self.engine.status().activity);
+        let detail = match &result {
+            Ok(depth) => format!("tryEnterUiTransaction → true (held: {depth})"),
+            Err(refused) => refused.to_string(),
+        };
+        let entry = JournalEntry::event(
+            self.now(),
+            JournalKind::UiTransaction,
+            &self.actor(),
+            detail,
+        );
+        self.journal(entry);
+        self.push_gate();
+        result
+    }
+
+    /// `EntityForm.leaveUiTransaction()`.
+    pub fn leave_ui_transaction(&mut self) -> rules::LeaveOutcome {
+        let outcome = self.ui_transactions.leave();
+        let detail = match outcome {
+            rules::LeaveOutcome::Released { still_held } => {
+                format!("leaveUiTransaction (still held: {still_held})")
+            }
+            rules::LeaveOutcome::NoneHeld => {
+                "leaveUiTransaction with none held (harmless)".to_string()
+            }
+        };
+        let entry = JournalEntry::event(
+            self.now(),
+            JournalKind::UiTransaction,
+            &self.actor(),
+            detail,
+        );
+        self.journal(entry);
+        self.push_gate();
+        outcome
+    }
+
+    pub fn mode(&self) -> AppMode {
+        self.store
+            .meta::<AppMode>("mode")
+            .ok()
+            .flatten()
+            .unwrap_or(AppMode::Offline)
+    }
+
+    /// The switch to the other mode and what the Sync-before setting makes of it.
+    pub fn plan_mode_switch(&self) -> Result<(rules::ModeSwitch, rules::SwitchPlan), StoreError> {
+        let effective = self.effective()?;
+        Ok(match self.mode() {
+            AppMode::Offline => (
+                rules::ModeSwitch::GoOnline,
+                rules::plan_switch(effective.sync_before_online),
+            ),
+            AppMode::Online => (
+                rules::ModeSwitch::GoOffline,
+                rules::plan_switch(effective.sync_before_offline),
+            ),
+        })
+    }
+
+    /// The user asks to go online (or offline): "Sync before going Online / Sync before going
+    /// Offline" decides through the rules core.
+    pub fn request_mode_switch(&mut self) -> Result<SwitchRequest, StoreError> {
+        let effective = self.effective()?;
+        let (direction, plan) = self.plan_mode_switch()?;
+        let setting = match direction {
+            rules::ModeSwitch::GoOnline => effective.sync_before_online,
+            rules::ModeSwitch::GoOffline => effective.sync_before_offline,
+        };
+        let entry = JournalEntry::event(
+            self.now(),
+            JournalKind::App,
+            &self.actor(),
+            format!("{direction} requested (Sync before: {setting})"),
+        );
+        self.journal(entry);
+        Ok(match plan {
+            rules::SwitchPlan::SwitchNow => SwitchRequest::Switched(self.switch_mode()?),
+            rules::SwitchPlan::Ask { choices } => {
+                self.pending_switch = Some((direction, setting));
+                SwitchRequest::Ask { direction, choices }
+            }
+            rules::SwitchPlan::SyncThenSwitch => {
+                self.pending_switch = Some((direction, setting));
+                self.engine.send(Command::Trigger(Trigger::ModeSwitch));
+                SwitchRequest::Syncing(direction)
+            }
+        })
+    }
+
+    /// The user's answer to the Sync-before dialog. A button the dialog does not offer is
+    /// refused with the reason, and the dialog stays.
+    pub fn answer_mode_switch(
+        &mut self,
+        choice: rules::SwitchChoice,
+    ) -> Result<SwitchRequest, String> {
+        let Some((direction, setting)) = self.pending_switch else {
+            return Err("no mode switch is waiting for an answer".into());
+        };
+        match rules::choose(setting, choice)? {
+            rules::SwitchStep::Switch => {
+                self.pending_switch = None;
+                self.switch_mode()
+                    .map(SwitchRequest::Switched)
+                    .map_err(|e| e.to_string())
+            }
+            rules::SwitchStep::SyncThenSwitch => {
+                self.engine.send(Command::Trigger(Trigger::ModeSwitch));
+                Ok(SwitchRequest::Syncing(direction))
+            }
+            rules::SwitchStep::Stay => {
+                self.pending_switch = None;
+                Ok(SwitchRequest::Stayed)
+            }
+        }
+    }
+
+    /// The sync before a switch ended: switch if it succeeded, otherwise stay and say why.
+    pub fn mode_switch_sync_finished(
+        &mut self,
+        sync_succeeded: bool,
+    ) -> Option<rules::SwitchOutcome> {
+        let (direction, setting) = self.pending_switch.take()?;
+        let outcome = rules::after_sync(setting, direction, sync_succeeded);
+        match &outcome {
+            rules::SwitchOutcome::Switch => {
+                let _ = self.switch_mode();
+            }
+            rules::SwitchOutcome::Stay { reason } => {
+                let entry = JournalEntry::event(
+                    self.now(),
+                    JournalKind::App,
+                    &self.actor(),
+                    reason.clone(),
+                );
+                self.journal(entry);
+            }
+        }
+        Some(outcome)
+    }
+
+    /// Switches to the other mode now (the caller has applied the Sync-before rule).
+    pub fn switch_mode(&mut self) -> Result<AppMode, StoreError> {
+        let next = match self.mode() {
+            AppMode::Offline => AppMode::Online,
+            AppMode::Online => AppMode::Offline,
+        };
+        self.store.set_meta("mode", &next)?;
+        let entry = JournalEntry::event(
+            self.now(),
+            JournalKind::App,
+            &self.actor(),
+            format!("switched to {next:?} mode"),
+        );
+        self.journal(entry);
+        Ok(next)
+    }
+
+    /// A connection to the server with the profile's credentials, for online mode.
+    pub fn remote(&self) -> Result<crate::remote::Remote, String> {
+        let settings = self.settings().map_err(|e| e.to_string())?;
+        let password = self
+            .store
+            .password()
+            .map_err(|e| e.to_string())?
+            .ok_or("password is not saved")?;
+        crate::remote::Remote::new(&settings.server_url, &settings.user_name, &password)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Online mode: the form saves straight to the server with `If-Match`; a `412` is a conflict
+    /// shown at once. On success the device keeps the server's version.
+    pub async fn save_online(
+        &mut self,
+        entity: &str,
+        id: &str,
+        values: &Fields,
+    ) -> Result<OnlineSave, ClientError> {
+        let Some(local) = self.store.record(entity, id)? else {
+            return Ok(OnlineSave::Failed(format!(
+                "{entity} {id} is not on this device"
+            )));
+        };
+        let remote = match self.remote() {
+            Ok(r) => r,
+            Err(e) => return Ok(OnlineSave::Failed(e)),
+        };
+        let etag = local.etag.clone().unwrap_or_default();
+        let actor = self.actor();
+        let outcome = match remote.update(entity, id, &etag, values).await {
+            Ok(record) => {
+                self.store.take_server_version(entity, &record)?;
+                OnlineSave::Saved(record)
+            }
+            Err(crate::remote::RemoteError::Rejected { problem }) if problem.status == 412 => {
+                OnlineSave::Conflict {
+                    current: problem.current.clone(),
+                }
+            }
+            Err(e) => OnlineSave::Failed(e.to_string()),
+        };
+        let detail = match &outcome {
+            OnlineSave::Saved(r) => format!("online save: stored on the server as {}", r.etag),
+            OnlineSave::Conflict { .. } => {
+                "online save: conflict (412): the record changed on the server; nothing was written"
+                    .to_string()
+            }
+            OnlineSave::Failed(e) => format!("online save failed: {e}"),
+        };
+        let mut entry = JournalEntry::event(self.now(), JournalKind::Save, &actor, detail);
+        entry.entity = Some(entity.into());
+        entry.record_id = Some(id.into());
+        self.journal(entry);
+        if let OnlineSave::Saved(record) = &outcome {
+            let changed: Vec<JournalEntry> = values
+                .iter()
+                .filter(|(f, v)| local.fields.get(*f) != Some(*v))
+                .flat_map(|(f, v)| {
+                    let old = local.fields.get(f).map(String::as_str);
+                    [
+                        JournalEntry::field(
+                            self.now(),
+                            JournalKind::Edit,
+                            &actor,
+                            entity,
+                            id,
+                            f,
+                            old,
+                            Some(v),
+                            "saved online",
+                        ),
+                        JournalEntry::field(
+                            self.now(),
+                            JournalKind::Uploaded,
+                            "online",
+                            entity,
+                            id,
+                            f,
+                            None,
+                            Some(v),
+                            format!("acknowledged as {}", record.etag),
+                        ),
+                    ]
+                })
+                .collect();
+            self.store.append_journal(&changed)?;
+        }
+        Ok(outcome)
+    }
+
+    pub fn ui_transactions_held(&self) -> u32 {
+        self.ui_transactions.held()
+    }
+
+    /// Every save path (Save button, form rules, custom commands) comes here: the save gate
+    /// decides, the store writes record + outbox + journal at once, and a saved change may
+    /// trigger an on-change sync.
+    pub fn save(
+        &mut self,
+        entity: &str,
+        id: &str,
+        values: &Fields,
+        path: &str,
+    ) -> Result<SaveOutcome, ClientError> {
+        let behavior = self.effective()?.background_sync_behavior;
+        let decision = rules::save_gate(behavior, self.engine.status().activity);
+        let actor = self.actor();
+        if let SaveDecision::Refuse { reason } = decision {
+            let mut entry = JournalEntry::event(
+                self.now(),
+                JournalKind::Save,
+                &actor,
+                format!("{path}: save refused: {reason}"),
+            );
+            entry.entity = Some(entity.into());
+            entry.record_id = Some(id.into());
+            self.journal(entry);
+            return Ok(SaveOutcome::Refused(reason));
+        }
+        let report = self
+            .store
+            .save_edit(entity, id, values, &actor, self.now())?;
+        if report.outbox_seq.is_none() {
+            return Ok(SaveOutcome::Unchanged);
+        }
+        self.after_save(entity, id, decision, &report, path, &actor);
+        Ok(SaveOutcome::Saved { decision, report })
+    }
+
+    /// A new record with a client-generated id, through the same gate.
+    pub fn create(
+        &mut self,
+        entity: &str,
+        values: &Fields,
+    ) -> Result<(String, SaveOutcome), ClientError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let behavior = self.effective()?.background_sync_behavior;
+        let decision = rules::save_gate(behavior, self.engine.status().activity);
+        if let SaveDecision::Refuse { reason } = decision {
+            return Ok((id, SaveOutcome::Refused(reason)));
+        }
+        let actor = self.actor();
+        let report = self
+            .store
+            .create_record(entity, &id, values, &actor, self.now())?;
+        self.after_save(entity, &id, decision, &report, "create", &actor);
+        Ok((id, SaveOutcome::Saved { decision, report }))
+    }
+
+    fn after_save(
+        &mut self,
+        entity: &str,
+        id: &str,
+        decision: SaveDecision,
+        report: &SaveReport,
+        path: &str,
+        actor: &str,
+    ) {
+        let waited = if report.waited >= NOTICEABLE_WAIT {
+            format!(
+                "; waited {} ms for the sync's write",
+                report.waited.as_millis()
+            )
+        } else {
+            String::new()
+        };
+        let mut entry = JournalEntry::event(
+            self.now(),
+            JournalKind::Save,
+            actor,
+            format!("{path}: {decision}{waited}"),
+        );
+        entry.entity = Some(entity.into());
+        entry.record_id = Some(id.into());
+        self.journal(entry);
+        self.engine.send(Command::Refresh);
+        self.engine.send(Command::Trigger(Trigger::OnChange));
+    }
+
+    /// A Sync Errors action on one conflict.
+    pub fn resolve(
+        &mut self,
+        conflict_id: i64,
+        resolution: &UserResolution,
+    ) -> Result<(), ClientError> {
+        let actor = self.actor();
+        self.store
+            .resolve(conflict_id, resolution, &actor, self.now())?;
+        self.engine.send(Command::Refresh);
+        Ok(())
+    }
+}

@@ -1,0 +1,204 @@
+//! A typed client for the demo server's control API (`/admin/`): what the TUI's demo controls,
+//! scenario replay and tests use to make the server slow, conflicting, updated or broken.
+
+use reqwest::{Method, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::remote::urlencode;
+use crate::wire::{
+    AdminRecordBody, Delay, Fault, FaultRule, Fields, PublishAsset, Published, Record, RequestLog,
+};
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("control API {what}: {detail}")]
+pub struct ControlError {
+    pub what: String,
+    pub detail: String,
+}
+
+/// The server's control API, authenticated with the admin token (never shown in errors).
+#[derive(Clone)]
+pub struct Control {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Control {
+    pub fn new(base_url: &str, admin_token: &str) -> Control {
+        Control {
+            http: reqwest::Client::new(),
+            base: base_url.trim_end_matches('/').to_string(),
+            token: admin_token.to_string(),
+        }
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<Option<T>, ControlError> {
+        let what = format!("{method} {path}");
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| ControlError {
+            what: what.clone(),
+            detail: e.to_string(),
+        })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| ControlError {
+            what: what.clone(),
+            detail: e.to_string(),
+        })?;
+        if !status.is_success() {
+            return Err(ControlError {
+                what,
+                detail: format!("{status}: {}", String::from_utf8_lossy(&bytes)),
+            });
+        }
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| ControlError {
+                what,
+                detail: e.to_string(),
+            })
+    }
+
+    /// Publishes a shipped project file (`v1` or `v2`) as the next version.
+    pub async fn publish_asset(&self, asset: &str) -> Result<Published, ControlError> {
+        let body = PublishAsset {
+            asset: asset.to_string(),
+        };
+        self.call(Method::POST, "/admin/publish", Some(&body))
+            .await?
+            .ok_or_else(|| empty("publish"))
+    }
+
+    /// Publishes project TOML as the next version.
+    pub async fn publish_toml(&self, toml: &str) -> Result<Published, ControlError> {
+        let what = "POST /admin/publish".to_string();
+        let response = self
+            .http
+            .post(format!("{}/admin/publish", self.base))
+            .bearer_auth(&self.token)
+            .header(header::CONTENT_TYPE, "application/toml")
+            .body(toml.to_string())
+            .send()
+            .await
+            .map_err(|e| ControlError {
+                what: what.clone(),
+                detail: e.to_string(),
+            })?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| ControlError {
+            what: what.clone(),
+            detail: e.to_string(),
+        })?;
+        if !status.is_success() {
+            return Err(ControlError {
+                what,
+                detail: format!("{status}: {}", String::from_utf8_lossy(&bytes)),
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ControlError {
+            what,
+            detail: e.to_string(),
+        })
+    }
+
+    /// Edits a record on the server as another user (default `backoffice`).
+    pub async fn edit(
+        &self,
+        entity: &str,
+        id: &str,
+        fields: Fields,
+        as_user: Option<&str>,
+    ) -> Result<Record, ControlError> {
+        let body = AdminRecordBody {
+            fields,
+            as_user: as_user.map(str::to_string),
+        };
+        let path = format!("/admin/entities/{entity}/{}", urlencode(id));
+        self.call(Method::PATCH, &path, Some(&body))
+            .await?
+            .ok_or_else(|| empty("edit"))
+    }
+
+    /// Deletes a record on the server as another user.
+    pub async fn delete(&self, entity: &str, id: &str) -> Result<(), ControlError> {
+        let path = format!("/admin/entities/{entity}/{}", urlencode(id));
+        self.call::<(), serde_json::Value>(Method::DELETE, &path, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Sets the business-logic delay of an entity's writes.
+    pub async fn set_delay(&self, entity: &str, ms: u64) -> Result<(), ControlError> {
+        let path = format!("/admin/delays/{entity}");
+        self.call::<_, serde_json::Value>(Method::PUT, &path, Some(&Delay { ms }))
+            .await
+            .map(|_| ())
+    }
+
+    /// Injects a fault into the next `count` matching requests.
+    pub async fn fault(
+        &self,
+        method: Option<&str>,
+        path_prefix: Option<&str>,
+        count: u32,
+        fault: Fault,
+    ) -> Result<(), ControlError> {
+        let rule = FaultRule {
+            method: method.map(str::to_string),
+            path_prefix: path_prefix.map(str::to_string),
+            count,
+            fault,
+        };
+        self.call::<_, serde_json::Value>(Method::POST, "/admin/faults", Some(&rule))
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn clear_faults(&self) -> Result<(), ControlError> {
+        self.call::<(), serde_json::Value>(Method::DELETE, "/admin/faults", None)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn reset(&self) -> Result<(), ControlError> {
+        self.call::<(), serde_json::Value>(Method::POST, "/admin/reset", None)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn requests(&self, limit: usize) -> Result<RequestLog, ControlError> {
+        self.call::<(), RequestLog>(Method::GET, &format!("/admin/requests?limit={limit}"), None)
+            .await?
+            .ok_or_else(|| empty("requests"))
+    }
+}
+
+fn empty(what: &str) -> ControlError {
+    ControlError {
+        what: what.to_string(),
+        detail: "empty answer".into(),
+    }
+}

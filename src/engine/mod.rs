@@ -1,0 +1,529 @@
+//! The sync engine: one tokio task per client. Commands come in over mpsc; the latest status
+//! goes out over a `watch`, events over a broadcast. The task asks the rules core whether and
+//! how to sync (on start, on return from the background, on change, on the interval, manual),
+//! and runs each sync as its own task with its own database connection, so the engine keeps
+//! answering commands while a sync runs and never blocks its caller.
+
+mod run;
+mod status;
+
+pub use status::{EngineEvent, PhaseProgress, PhaseState, SyncStatus, UiGate};
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::rules::{
+    self, Credentials, Network, OnStartDecision, OnStartState, StartGate, SyncActivity, SyncMode,
+    Trigger,
+};
+use crate::settings::{AutoSync, EffectiveSettings};
+use crate::store::{JournalEntry, JournalKind, LastSync, Store, StoreError};
+
+/// What the engine is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Something that may start a sync; the rules decide.
+    Trigger(Trigger),
+    /// Time may have passed (virtual clock): check the Auto Sync Interval.
+    Tick,
+    SetNetwork(Network),
+    /// A password typed on the sync screen, kept in memory only (Save password off).
+    SessionPassword(Option<String>),
+    /// The device's data changed outside a sync (a save, a resolved conflict): recount.
+    Refresh,
+    /// Stop the running sync at the next safe point.
+    Cancel,
+    Shutdown,
+}
+
+/// How the engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub store_path: PathBuf,
+    pub clock: Clock,
+    /// Records per download page.
+    pub page_limit: u32,
+    /// How often the engine checks the interval on its own.
+    pub tick: Duration,
+}
+
+impl EngineConfig {
+    pub fn new(store_path: &Path, clock: Clock) -> Self {
+        EngineConfig {
+            store_path: store_path.to_path_buf(),
+            clock,
+            page_limit: 1000,
+            tick: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The caller's side of the engine.
+#[derive(Clone)]
+pub struct EngineHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    status: watch::Receiver<SyncStatus>,
+    events: broadcast::Sender<EngineEvent>,
+    ui: Arc<watch::Sender<UiGate>>,
+}
+
+impl EngineHandle {
+    /// Sends a command; after shutdown it is dropped (nothing to do).
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    pub fn watch_status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.clone()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.events.subscribe()
+    }
+
+    /// Tells the engine how many forms are open and how many UI transaction clearances they hold.
+    pub fn set_ui_gate(&self, gate: UiGate) {
+        self.ui.send_replace(gate);
+    }
+
+    pub fn ui_gate(&self) -> UiGate {
+        *self.ui.borrow()
+    }
+
+    /// Waits until the status satisfies `predicate` (or the engine stops).
+    pub async fn wait_for(&self, predicate: impl Fn(&SyncStatus) -> bool) -> SyncStatus {
+        let mut rx = self.status.clone();
+        let found = rx.wait_for(|s| predicate(s)).await.map(|s| s.clone());
+        found.unwrap_or_else(|_| rx.borrow().clone())
+    }
+}
+
+/// Starts the engine task on the current tokio runtime.
+pub fn start(config: EngineConfig) -> Result<(EngineHandle, JoinHandle<()>), StoreError> {
+    let store = Store::open(&config.store_path)?;
+    let (commands, rx) = mpsc::unbounded_channel();
+    let (events, _) = broadcast::channel(1024);
+    let (ui, ui_rx) = watch::channel(UiGate::default());
+    let mut initial = SyncStatus::default();
+    refresh(&store, &mut initial);
+    let status = Arc::new(watch::channel(initial).0);
+    let handle = EngineHandle {
+        commands,
+        status: status.subscribe(),
+        events: events.clone(),
+        ui: Arc::new(ui),
+    };
+    let (network, _) = watch::channel(Network::Connected);
+    let (done_tx, done_rx) = mpsc::unbounded_channel();
+    let engine = Engine {
+        config,
+        store,
+        status,
+        events,
+        ui: ui_rx,
+        network: Arc::new(network),
+        session_password: None,
+        running: None,
+        follow_up: false,
+        deferred: None,
+        cancel: None,
+        done_tx,
+        done_rx,
+    };
+    let task = tokio::spawn(engine.run(rx));
+    Ok((handle, task))
+}
+
+struct Running {
+    task: JoinHandle<()>,
+}
+
+struct Engine {
+    config: EngineConfig,
+    store: Store,
+    status: Arc<watch::Sender<SyncStatus>>,
+    events: broadcast::Sender<EngineEvent>,
+    ui: watch::Receiver<UiGate>,
+    network: Arc<watch::Sender<Network>>,
+    session_password: Option<String>,
+    running: Option<Running>,
+    follow_up: bool,
+    deferred: Option<Trigger>,
+    cancel: Option<watch::Sender<bool>>,
+    done_tx: mpsc::UnboundedSender<LastSync>,
+    done_rx: mpsc::UnboundedReceiver<LastSync>,
+}
+
+/// Reloads the persisted parts of the status from the store.
+fn refresh(store: &Store, status: &mut SyncStatus) {
+    if let Ok(state) = store.sync_state() {
+        status.last = state.last;
+        status.update_available = state.update_available;
+    }
+    status.pending_uploads = store.pending_count().unwrap_or(status.pending_uploads);
+    status.unresolved_conflicts = store
+        .unresolved_count()
+        .unwrap_or(status.unresolved_conflicts);
+}
+
+impl Engine {
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let mut ticker = tokio::time::interval(self.config.tick);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    None | Some(Command::Shutdown) => break,
+                    Some(command) => self.handle(command),
+                },
+                _ = ticker.tick() => self.handle(Command::Tick),
+                changed = self.ui.changed() => {
+                    if changed.is_err() { break; }
+                    self.ui_changed();
+                }
+                Some(last) = self.done_rx.recv() => {
+                    self.running = None;
+                    self.cancel = None;
+                    self.finished(Some(last));
+                }
+            }
+        }
+        if let Some(cancel) = &self.cancel {
+            let _ = cancel.send(true);
+        }
+        if let Some(running) = self.running.take() {
+            let _ = running.task.await;
+        }
+    }
+
+    fn journal(&mut self, kind: JournalKind, detail: String) {
+        let entry = JournalEntry::event(self.config.clock.now(), kind, "sync", detail);
+        let _ = self.store.append_journal(std::slice::from_ref(&entry));
+        let _ = self.events.send(EngineEvent::Journal(entry));
+    }
+
+    fn decided(&mut self, text: String) {
+        self.journal(JournalKind::Sync, text.clone());
+        self.status.send_modify(|s| s.last_decision = Some(text));
+    }
+
+    fn activity(&self) -> SyncActivity {
+        self.status.borrow().activity
+    }
+
+    fn effective(&self) -> Option<EffectiveSettings> {
+        let settings = self.store.settings().ok()??;
+        let project = self.store.project().ok().flatten();
+        let config = project.map(|p| p.configuration).unwrap_or_default();
+        Some(EffectiveSettings::resolve(&settings, &config))
+    }
+
+    fn credentials(&self, effective: &EffectiveSettings) -> Credentials {
+        let saved = effective.save_password && self.store.password().ok().flatten().is_some();
+        if saved {
+            Credentials::Saved
+        } else {
+            Credentials::PasswordNotSaved
+        }
+    }
+
+    fn network(&self) -> Network {
+        *self.network.borrow()
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Trigger(trigger) => self.trigger(trigger),
+            Command::Tick => self.tick(),
+            Command::SetNetwork(network) => {
+                self.network.send_replace(network);
+                self.status.send_modify(|s| s.network = network);
+                self.journal(
+                    JournalKind::App,
+                    format!(
+                        "network {}",
+                        if network == Network::Connected {
+                            "connected"
+                        } else {
+                            "disconnected"
+                        }
+                    ),
+                );
+            }
+            Command::SessionPassword(password) => self.session_password = password,
+            Command::Refresh => {
+                let mut status = self.status.borrow().clone();
+                refresh(&self.store, &mut status);
+                self.status.send_replace(status);
+            }
+            Command::Cancel => {
+                if let Some(cancel) = &self.cancel {
+                    let _ = cancel.send(true);
+                }
+            }
+            Command::Shutdown => {}
+        }
+    }
+
+    fn trigger(&mut self, trigger: Trigger) {
+        let Some(effective) = self.effective() else {
+            self.decided(format!(
+                "{trigger} sync not started: this device has no settings yet"
+            ));
+            return;
+        };
+        let now = self.config.clock.now();
+        match trigger {
+            Trigger::OnStart | Trigger::Resume => {
+                let state = self.store.sync_state().unwrap_or_default();
+                let input = OnStartState {
+                    auto_sync: effective.auto_sync,
+                    background_sync: effective.background_sync,
+                    credentials: self.credentials(&effective),
+                    require_sync_login: effective.require_sync_login,
+                    last_successful_sync_end: state.last_successful.as_ref().map(|l| l.ended),
+                    network: self.network(),
+                    unresolved_conflicts: self.store.unresolved_count().unwrap_or(0),
+                    update_pending: state.update_available.is_some(),
+                };
+                let decision = rules::on_start(now, &input, trigger);
+                self.decided(decision.to_string());
+                if let OnStartDecision::Start { mode, trigger } = decision {
+                    self.start_if_idle(mode, trigger, &effective);
+                }
+            }
+            Trigger::OnChange => {
+                let blockers = rules::auto_sync_blockers(
+                    self.credentials(&effective),
+                    effective.require_sync_login,
+                    self.network(),
+                );
+                let decision = rules::on_change(
+                    effective.auto_sync,
+                    effective.background_sync,
+                    blockers,
+                    self.activity(),
+                    self.follow_up,
+                );
+                self.decided(decision.to_string());
+                match decision {
+                    rules::OnChangeDecision::StartNow { mode } => {
+                        self.start_if_idle(mode, trigger, &effective)
+                    }
+                    rules::OnChangeDecision::QueueFollowUp => {
+                        self.follow_up = true;
+                        self.status.send_modify(|s| s.follow_up_queued = true);
+                    }
+                    _ => {}
+                }
+            }
+            Trigger::Interval => self.tick(),
+            Trigger::Manual | Trigger::ProjectUpdate | Trigger::ModeSwitch => {
+                if self.network() == Network::Disconnected {
+                    self.decided(format!(
+                        "{trigger} sync not started: no network connection is active"
+                    ));
+                    self.finished_without_sync(
+                        trigger,
+                        rules::sync_mode(trigger, effective.background_sync),
+                        "no network connection is active",
+                    );
+                    return;
+                }
+                let mode = rules::sync_mode(trigger, effective.background_sync);
+                self.decided(format!("{trigger} sync requested ({mode})"));
+                self.start_if_idle(mode, trigger, &effective);
+            }
+        }
+    }
+
+    fn tick(&mut self) {
+        let Some(effective) = self.effective() else {
+            return;
+        };
+        if effective.auto_sync_interval == 0 {
+            return;
+        }
+        let state = self.store.sync_state().unwrap_or_default();
+        let blockers = rules::auto_sync_blockers(
+            self.credentials(&effective),
+            effective.require_sync_login,
+            self.network(),
+        );
+        let decision = rules::interval(
+            self.config.clock.now(),
+            effective.auto_sync_interval,
+            state.last.as_ref().map(|l| l.ended),
+            self.activity(),
+            blockers,
+        );
+        match decision {
+            rules::IntervalDecision::Due => {
+                self.decided(decision.to_string());
+                self.start_if_idle(SyncMode::Background, Trigger::Interval, &effective);
+            }
+            rules::IntervalDecision::Blocked { .. } => {
+                // Said once per blocked period, not every tick.
+                let text = decision.to_string();
+                if self.status.borrow().last_decision.as_deref() != Some(text.as_str()) {
+                    self.decided(text);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn ui_changed(&mut self) {
+        let gate = *self.ui.borrow_and_update();
+        if gate.open_forms == 0
+            && let Some(trigger) = self.deferred.take()
+        {
+            self.status.send_modify(|s| s.deferred = None);
+            if let Some(effective) = self.effective() {
+                self.decided(format!(
+                    "the last form closed: the deferred {trigger} sync starts"
+                ));
+                self.start_if_idle(
+                    rules::sync_mode(trigger, effective.background_sync),
+                    trigger,
+                    &effective,
+                );
+            }
+        }
+    }
+
+    /// A sync that could not even start still counts as the previous sync for the result flags.
+    fn finished_without_sync(&mut self, trigger: Trigger, mode: SyncMode, error: &str) {
+        let now = self.config.clock.now();
+        let last = LastSync {
+            started: now,
+            ended: now,
+            mode,
+            trigger,
+            flags: crate::store::SyncFlags {
+                connect_failed: true,
+                was_background: mode == SyncMode::Background,
+                ..Default::default()
+            },
+            error: Some(error.to_string()),
+        };
+        let _ = self.events.send(EngineEvent::Finished(last));
+    }
+
+    fn start_if_idle(&mut self, mode: SyncMode, trigger: Trigger, effective: &EffectiveSettings) {
+        if self.running.is_some() {
+            if trigger.is_automatic() {
+                self.follow_up = true;
+                self.status.send_modify(|s| s.follow_up_queued = true);
+            }
+            self.decided(format!(
+                "{trigger} sync not started: a sync is already running"
+            ));
+            return;
+        }
+        if mode == SyncMode::Background {
+            let open_forms = self.ui.borrow().open_forms;
+            let gate = rules::may_start_background_sync(
+                effective.background_sync_behavior,
+                trigger,
+                open_forms,
+            );
+            if let StartGate::Defer { .. } = gate {
+                self.decided(gate.to_string());
+                self.deferred = Some(trigger);
+                self.status.send_modify(|s| s.deferred = Some(trigger));
+                return;
+            }
+        }
+        let password = if effective.save_password {
+            self.store.password().ok().flatten()
+        } else {
+            None
+        }
+        .or_else(|| self.session_password.clone());
+        let Some(settings) = self.store.settings().ok().flatten() else {
+            return;
+        };
+        let Some(password) = password else {
+            self.decided(format!(
+                "{trigger} sync not started: password is not saved; enter it on the sync screen"
+            ));
+            self.finished_without_sync(trigger, mode, "password is not saved");
+            return;
+        };
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let job = run::Job {
+            mode,
+            trigger,
+            behavior: effective.background_sync_behavior,
+            background_sync: effective.background_sync,
+            auto_sync_enabled: effective.auto_sync != AutoSync::Never
+                || effective.auto_sync_interval > 0,
+            background_download: effective.background_download,
+            server_url: settings.server_url.clone(),
+            user: settings.user_name.clone(),
+            password,
+        };
+        let ctx = run::Context {
+            store_path: self.config.store_path.clone(),
+            clock: self.config.clock.clone(),
+            status: self.status.clone(),
+            events: self.events.clone(),
+            ui: self.ui.clone(),
+            network: self.network.subscribe(),
+            cancel: cancel_rx,
+            page_limit: self.config.page_limit,
+        };
+        self.follow_up = false;
+        self.status.send_modify(|s| {
+            s.follow_up_queued = false;
+            s.deferred = None;
+        });
+        self.deferred = None;
+        self.cancel = Some(cancel_tx);
+        let done = self.done_tx.clone();
+        self.running = Some(Running {
+            task: tokio::spawn(async move {
+                let _ = done.send(run::run(ctx, job).await);
+            }),
+        });
+    }
+
+    fn finished(&mut self, last: Option<LastSync>) {
+        let mut status = self.status.borrow().clone();
+        refresh(&self.store, &mut status);
+        status.activity = SyncActivity::Idle;
+        status.trigger = None;
+        status.waiting = None;
+        if let Some(last) = &last {
+            status.last_error = last.error.clone();
+        }
+        self.status.send_replace(status);
+        if let Some(last) = last {
+            let _ = self.events.send(EngineEvent::Finished(last));
+        }
+        if self.follow_up {
+            self.follow_up = false;
+            self.status.send_modify(|s| s.follow_up_queued = false);
+            if let Some(effective) = self.effective() {
+                self.decided(
+                    "the follow-up sync for changes saved during the last sync starts".into(),
+                );
+                self.start_if_idle(
+                    rules::sync_mode(Trigger::OnChange, effective.background_sync),
+                    Trigger::OnChange,
+                    &effective,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! What the engine tells the world: the latest status (a `watch`), and events (a broadcast).
+
+use serde::Serialize;
+
+use crate::rules::{Network, Phase, SyncActivity, Trigger};
+use crate::store::{JournalEntry, LastSync};
+
+/// One phase's progress in the current sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PhaseProgress {
+    pub phase: Phase,
+    pub state: PhaseState,
+    pub done: u64,
+    /// `None` while unknown (a delta download does not know its size in advance).
+    pub total: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PhaseState {
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+/// The latest state of synchronization, as Home and the sync screen show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    pub activity: SyncActivity,
+    /// What started the running sync.
+    pub trigger: Option<Trigger>,
+    pub phases: Vec<PhaseProgress>,
+    pub pending_uploads: usize,
+    pub last: Option<LastSync>,
+    /// The last problem, in words a user understands.
+    pub last_error: Option<String>,
+    pub unresolved_conflicts: usize,
+    /// A newer project version waits: the down arrow.
+    pub update_available: Option<u32>,
+    pub network: Network,
+    /// Why the sync is waiting, when it is (UI transactions held).
+    pub waiting: Option<String>,
+    /// Changes saved during the running sync queued one more sync.
+    pub follow_up_queued: bool,
+    /// An automatic sync deferred until the last form closes.
+    pub deferred: Option<Trigger>,
+    /// The answer to "why did (or didn't) auto sync run?" for the latest decision.
+    pub last_decision: Option<String>,
+}
+
+impl Default for SyncStatus {
+    fn default() -> Self {
+        SyncStatus {
+            activity: SyncActivity::Idle,
+            trigger: None,
+            phases: Vec::new(),
+            pending_uploads: 0,
+            last: None,
+            last_error: None,
+            unresolved_conflicts: 0,
+            update_available: None,
+            network: Network::Connected,
+            waiting: None,
+            follow_up_queued: false,
+            deferred: None,
+            last_decision: None,
+        }
+    }
+}
+
+impl SyncStatus {
+    pub fn phase(&self, phase: Phase) -> Option<&PhaseProgress> {
+        self.phases.iter().find(|p| p.phase == phase)
+    }
+}
+
+/// What happened, as it happens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum EngineEvent {
+    /// A journal line the engine wrote (triggers, skips, phases, conflicts, lost edits).
+    Journal(JournalEntry),
+    /// A sync ended (successfully or not).
+    Finished(LastSync),
+}
+
+/// What the UI tells the engine about forms: the engine may not start (Block and defer) or may
+/// not enter entity phases (UI transactions) while these hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UiGate {
+    pub open_forms: usize,
+    pub clearances: u32,
+}

@@ -1,0 +1,233 @@
+//! Sync Errors: conflicts kept for the user (Manual Action) and how the user resolves them.
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use super::journal::{self, JournalEntry, JournalKind};
+use super::outbox::{self, PendingOp};
+use super::records;
+use super::{Result, Store, StoreError, from_json, to_json};
+use crate::wire::{Fields, Record};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ConflictKind {
+    /// Changed on the device and on the server since the last sync (`412`).
+    ChangedOnBoth,
+    /// Edited on the device, deleted on the server (`404`).
+    DeletedOnServer,
+}
+
+/// One Sync Errors item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub id: i64,
+    pub entity: String,
+    pub record_id: String,
+    pub kind: ConflictKind,
+    /// The fields the device changed, with the device's values.
+    pub device_changes: Fields,
+    /// The whole device record.
+    pub device_record: Fields,
+    /// The server's record when the conflict was found (`None`: deleted on the server).
+    pub server: Option<Record>,
+    pub detected_at: DateTime<Utc>,
+}
+
+/// The Sync Errors actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserResolution {
+    /// Clear Error & Retry with the device's values over the server's current version.
+    RetryWithMine,
+    /// Take Server Version: the device's changes are discarded.
+    TakeServer,
+    /// Merge: for each conflicting field, the value chosen (device or server).
+    Merge(Fields),
+    /// Clear Error & Ignore: the device keeps its values, which are not uploaded.
+    Ignore,
+}
+
+impl Store {
+    /// Manual Action: keep the conflict for the user; the op's outbox rows stay, held.
+    pub fn keep_conflict(
+        &mut self,
+        op: &PendingOp,
+        kind: ConflictKind,
+        server: Option<&Record>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        self.write(|tx| {
+            let device = records::read(tx, &op.entity, &op.id)?.map(|r| r.fields).unwrap_or_default();
+            tx.execute(
+                "INSERT INTO conflicts (entity, record_id, kind, device_changes, device_record, server_record, server_etag, detected_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    op.entity,
+                    op.id,
+                    to_json(&kind),
+                    to_json(&op.fields),
+                    to_json(&device),
+                    server.map(to_json),
+                    server.map(|s| s.etag.clone()),
+                    now.to_rfc3339()
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            journal::insert(
+                tx,
+                &JournalEntry {
+                    entity: Some(op.entity.clone()),
+                    record_id: Some(op.id.clone()),
+                    ..JournalEntry::event(now, JournalKind::Conflict, "sync", format!("{kind:?}: kept under Sync Errors (Manual Action)"))
+                },
+            )?;
+            Ok(id)
+        })
+    }
+
+    pub fn unresolved_conflicts(&self) -> Result<Vec<Conflict>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, entity, record_id, kind, device_changes, device_record, server_record, detected_at FROM conflicts WHERE resolved_at IS NULL ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let kind: String = r.get(3)?;
+                let changes: String = r.get(4)?;
+                let device: String = r.get(5)?;
+                let server: Option<String> = r.get(6)?;
+                let at: String = r.get(7)?;
+                Ok(Conflict {
+                    id: r.get(0)?,
+                    entity: r.get(1)?,
+                    record_id: r.get(2)?,
+                    kind: from_json(&kind)?,
+                    device_changes: from_json(&changes)?,
+                    device_record: from_json(&device)?,
+                    server: server.map(|s| from_json(&s)).transpose()?,
+                    detected_at: DateTime::parse_from_rfc3339(&at)
+                        .map(|d| d.to_utc())
+                        .unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn unresolved_count(&self) -> Result<usize> {
+        self.conn()
+            .query_row(
+                "SELECT count(*) FROM conflicts WHERE resolved_at IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Applies a Sync Errors action. Every outcome is journaled.
+    pub fn resolve(
+        &mut self,
+        conflict_id: i64,
+        resolution: &UserResolution,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let conflict = self
+            .unresolved_conflicts()?
+            .into_iter()
+            .find(|c| c.id == conflict_id)
+            .ok_or_else(|| {
+                StoreError::Invalid(format!("sync error {conflict_id} is not unresolved"))
+            })?;
+        let (entity, id) = (conflict.entity.clone(), conflict.record_id.clone());
+        let label = match resolution {
+            UserResolution::RetryWithMine => {
+                "Clear Error & Retry: the device's values will be uploaded over the server's"
+            }
+            UserResolution::TakeServer => {
+                "Take Server Version: the device's changes were discarded by the user"
+            }
+            UserResolution::Merge(_) => "Merge: the chosen values will be uploaded",
+            UserResolution::Ignore => {
+                "Clear Error & Ignore: the device keeps its values; they are not uploaded"
+            }
+        };
+        self.write(|tx| {
+            let rows = outbox::rows_for(tx, &entity, &id)?;
+            let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+            let device = records::read(tx, &entity, &id)?
+                .map(|r| r.fields)
+                .unwrap_or(conflict.device_record.clone());
+            match (resolution, &conflict.server) {
+                (UserResolution::RetryWithMine, Some(server)) => {
+                    // Same rows, new base: the next upload overwrites the server's version.
+                    records::upsert(tx, &entity, &id, Some(&server.etag), &device)?;
+                }
+                (UserResolution::RetryWithMine, None) => {
+                    outbox::delete_rows(tx, &seqs)?;
+                    let changes = device
+                        .iter()
+                        .map(|(f, v)| (f.clone(), (String::new(), v.clone())))
+                        .collect();
+                    outbox::insert(tx, &entity, &id, "create", &changes, None, now)?;
+                    records::upsert(tx, &entity, &id, None, &device)?;
+                }
+                (UserResolution::TakeServer, server) => {
+                    outbox::delete_rows(tx, &seqs)?;
+                    match server {
+                        Some(s) => records::upsert(tx, &entity, &id, Some(&s.etag), &s.fields)?,
+                        None => records::remove(tx, &entity, &id)?,
+                    }
+                }
+                (UserResolution::Merge(chosen), server) => {
+                    outbox::delete_rows(tx, &seqs)?;
+                    let base = server
+                        .as_ref()
+                        .map(|s| s.fields.clone())
+                        .unwrap_or_default();
+                    let mut merged = base.clone();
+                    merged.extend(chosen.clone());
+                    let changes: std::collections::BTreeMap<String, (String, String)> = merged
+                        .iter()
+                        .filter(|(f, v)| base.get(*f) != Some(*v) || server.is_none())
+                        .map(|(f, v)| {
+                            (
+                                f.clone(),
+                                (base.get(f).cloned().unwrap_or_default(), v.clone()),
+                            )
+                        })
+                        .collect();
+                    let etag = server.as_ref().map(|s| s.etag.as_str());
+                    if !changes.is_empty() {
+                        outbox::insert(
+                            tx,
+                            &entity,
+                            &id,
+                            if server.is_some() { "update" } else { "create" },
+                            &changes,
+                            etag,
+                            now,
+                        )?;
+                    }
+                    records::upsert(tx, &entity, &id, etag, &merged)?;
+                }
+                (UserResolution::Ignore, _) => outbox::delete_rows(tx, &seqs)?,
+            }
+            tx.execute(
+                "UPDATE conflicts SET resolved_at = ?2, resolution = ?3 WHERE id = ?1",
+                params![conflict_id, now.to_rfc3339(), label],
+            )?;
+            journal::insert(
+                tx,
+                &JournalEntry {
+                    entity: Some(entity.clone()),
+                    record_id: Some(id.clone()),
+                    ..JournalEntry::event(now, JournalKind::Conflict, actor, label)
+                },
+            )
+        })
+    }
+}

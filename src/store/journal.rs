@@ -1,0 +1,171 @@
+//! The append-only journal: every user edit (who, entity, id, field, old, new, when) and every
+//! sync event. The auditor and the log screen read it; nothing ever updates or deletes a row.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Result, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalKind {
+    /// A field the user saved.
+    Edit,
+    /// A field value the server acknowledged from this device.
+    Uploaded,
+    /// A user's edit written over by the sync (No action): a lost edit.
+    Overwritten,
+    /// A device value discarded by the Server Wins strategy.
+    ServerWins,
+    /// A conflict kept for the user (Manual) or resolved by a strategy or by the user.
+    Conflict,
+    /// A save the rules refused, or one that had to wait for the sync.
+    Save,
+    /// Sync lifecycle: triggered, skipped, phases, finished, failed.
+    Sync,
+    /// tryEnterUiTransaction / leaveUiTransaction.
+    UiTransaction,
+    /// Settings, network, mode switches, project updates.
+    App,
+}
+
+impl JournalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalKind::Edit => "edit",
+            JournalKind::Uploaded => "uploaded",
+            JournalKind::Overwritten => "overwritten",
+            JournalKind::ServerWins => "server_wins",
+            JournalKind::Conflict => "conflict",
+            JournalKind::Save => "save",
+            JournalKind::Sync => "sync",
+            JournalKind::UiTransaction => "ui_transaction",
+            JournalKind::App => "app",
+        }
+    }
+
+    fn parse(s: &str) -> JournalKind {
+        match s {
+            "edit" => JournalKind::Edit,
+            "uploaded" => JournalKind::Uploaded,
+            "overwritten" => JournalKind::Overwritten,
+            "server_wins" => JournalKind::ServerWins,
+            "conflict" => JournalKind::Conflict,
+            "save" => JournalKind::Save,
+            "sync" => JournalKind::Sync,
+            "ui_transaction" => JournalKind::UiTransaction,
+            _ => JournalKind::App,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub kind: JournalKind,
+    pub actor: String,
+    pub entity: Option<String>,
+    pub record_id: Option<String>,
+    pub field: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub detail: String,
+}
+
+impl JournalEntry {
+    /// An event not tied to a record field.
+    pub fn event(
+        at: DateTime<Utc>,
+        kind: JournalKind,
+        actor: &str,
+        detail: impl Into<String>,
+    ) -> Self {
+        JournalEntry {
+            seq: 0,
+            at,
+            kind,
+            actor: actor.to_string(),
+            entity: None,
+            record_id: None,
+            field: None,
+            old: None,
+            new: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// An event about one field of one record.
+    #[allow(clippy::too_many_arguments)]
+    pub fn field(
+        at: DateTime<Utc>,
+        kind: JournalKind,
+        actor: &str,
+        entity: &str,
+        id: &str,
+        field: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+        detail: impl Into<String>,
+    ) -> Self {
+        JournalEntry {
+            seq: 0,
+            at,
+            kind,
+            actor: actor.to_string(),
+            entity: Some(entity.to_string()),
+            record_id: Some(id.to_string()),
+            field: Some(field.to_string()),
+            old: old.map(str::to_string),
+            new: new.map(str::to_string),
+            detail: detail.into(),
+        }
+    }
+}
+
+pub(crate) fn insert(tx: &Transaction, e: &JournalEntry) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO journal (at, kind, actor, entity, record_id, field, old, new, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![e.at.to_rfc3339(), e.kind.as_str(), e.actor, e.entity, e.record_id, e.field, e.old, e.new, e.detail])?;
+    Ok(())
+}
+
+impl Store {
+    pub fn append_journal(&mut self, entries: &[JournalEntry]) -> Result<()> {
+        self.write(|tx| entries.iter().try_for_each(|e| insert(tx, e)))
+    }
+
+    /// Entries after `after_seq`, oldest first, at most `limit`.
+    pub fn journal(&self, after_seq: i64, limit: usize) -> Result<Vec<JournalEntry>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT seq, at, kind, actor, entity, record_id, field, old, new, detail FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![after_seq, limit as i64], |r| {
+                let at: String = r.get(1)?;
+                let kind: String = r.get(2)?;
+                Ok(JournalEntry {
+                    seq: r.get(0)?,
+                    at: DateTime::parse_from_rfc3339(&at)
+                        .map(|d| d.to_utc())
+                        .unwrap_or_default(),
+                    kind: JournalKind::parse(&kind),
+                    actor: r.get(3)?,
+                    entity: r.get(4)?,
+                    record_id: r.get(5)?,
+                    field: r.get(6)?,
+                    old: r.get(7)?,
+                    new: r.get(8)?,
+                    detail: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+}

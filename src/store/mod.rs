@@ -1,0 +1,294 @@
+//! The device's local database (SQLite): records with their server ETags, the outbox of
+//! pending changes, delta tokens, sync state, conflicts, settings and the journal.
+//!
+//! WAL lets the UI read while the sync writes; `busy_timeout` makes a writer wait for the
+//! other instead of failing; every write transaction is `BEGIN IMMEDIATE`, because a deferred
+//! read-then-write transaction fails with SQLITE_BUSY_SNAPSHOT without waiting.
+
+mod conflicts;
+mod delta;
+mod files;
+mod journal;
+mod outbox;
+mod records;
+mod state;
+
+pub use conflicts::{Conflict, ConflictKind, UserResolution};
+pub use delta::{ApplyReport, DeltaPosition, PageEnd};
+pub use journal::{JournalEntry, JournalKind};
+pub use outbox::{PendingKind, PendingOp};
+pub use records::{LocalRecord, SaveReport};
+pub use state::{LastSync, SyncFlags, SyncState};
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// How long a writer waits for the other writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("local database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("local database {path}: stored {what} is unreadable: {detail}")]
+    Corrupt {
+        path: PathBuf,
+        what: String,
+        detail: String,
+    },
+    #[error(
+        "local database {path}: schema version {found} is newer than this autosync ({supported})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// One connection to the local database. The UI and the sync engine each open their own.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Schema migrations, in order; `PRAGMA user_version` is how many have run.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE records (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    etag TEXT,                      -- NULL: created on the device, not yet on the server
+    fields TEXT NOT NULL,           -- JSON object of field -> value
+    PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+    changes TEXT NOT NULL,          -- JSON object of field -> [old, new]
+    base_etag TEXT,
+    idempotency_key TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX outbox_record ON outbox (entity, record_id);
+CREATE TABLE delta (
+    entity TEXT PRIMARY KEY,
+    token TEXT,                     -- delta token of the last complete download
+    cursor TEXT                     -- next page of a download in progress
+) WITHOUT ROWID;
+CREATE TABLE conflicts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    device_changes TEXT NOT NULL,
+    device_record TEXT NOT NULL,
+    server_record TEXT,
+    server_etag TEXT,
+    detected_at TEXT NOT NULL,
+    resolved_at TEXT,
+    resolution TEXT
+);
+CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    entity TEXT,
+    record_id TEXT,
+    field TEXT,
+    old TEXT,
+    new TEXT,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE files (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE TABLE file_tokens (kind TEXT PRIMARY KEY, token TEXT NOT NULL) WITHOUT ROWID;
+"#];
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Invalid(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        restrict_to_owner(path);
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                supported,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let path = self.path.clone();
+            self.write(|tx| {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+                Ok(())
+            })
+            .map_err(|e| match e {
+                StoreError::Sqlite { source, .. } => StoreError::Sqlite { path, source },
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction and commits it.
+    pub(crate) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        self.write_timed(f).map(|(v, _)| v)
+    }
+
+    /// Like [`Store::write`], also reporting how long it waited for the write lock.
+    pub(crate) fn write_timed<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+    ) -> Result<(T, Duration)> {
+        let started = Instant::now();
+        let path = self.path.clone();
+        let wrap = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let waited = started.elapsed();
+        let value = f(&tx).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        Ok((value, waited))
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A JSON value stored under `key` in `meta`.
+    pub fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                what: key.into(),
+                detail: e.to_string(),
+            })
+        })
+        .transpose()
+    }
+
+    pub fn set_meta<T: Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
+        let text = serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        self.write(|tx| {
+            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![key, text])?;
+            Ok(())
+        })
+    }
+
+    pub fn delete_meta(&mut self, key: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM meta WHERE key = ?1", [key])
+                .map(|_| ())
+        })
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a healthy database.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// The profile holds a saved password: only its owner may read it.
+fn restrict_to_owner(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}

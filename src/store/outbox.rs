@@ -1,0 +1,323 @@
+//! The outbox: pending changes, one row per save, uploaded by the next sync. Rows of one record
+//! are merged into one operation at upload time; rows saved after the upload's snapshot stay
+//! for the next sync.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Transaction, params};
+
+use super::journal::{self, JournalEntry, JournalKind};
+use super::records::{self, write_server_version};
+use super::{Result, Store, from_json, to_json};
+use crate::rules::ConcurrentEdit;
+use crate::wire::{Fields, Record};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OutboxRow {
+    pub seq: i64,
+    pub op: String,
+    pub changes: BTreeMap<String, (String, String)>,
+    pub idempotency_key: String,
+}
+
+/// How a pending record goes to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingKind {
+    /// `PUT` with `If-None-Match: *`; the key makes a retry after a lost response safe.
+    Create { idempotency_key: String },
+    /// `PATCH` with `If-Match: base_etag`.
+    Update,
+}
+
+/// The merged pending change of one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingOp {
+    pub entity: String,
+    pub id: String,
+    pub kind: PendingKind,
+    /// For a create: every field; for an update: the changed fields' newest values.
+    pub fields: Fields,
+    pub base_etag: Option<String>,
+    /// The outbox rows this operation carries.
+    pub seqs: Vec<i64>,
+}
+
+pub(crate) fn insert(
+    tx: &Transaction,
+    entity: &str,
+    id: &str,
+    op: &str,
+    changes: &BTreeMap<String, (String, String)>,
+    base_etag: Option<&str>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO outbox (entity, record_id, op, changes, base_etag, idempotency_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![entity, id, op, to_json(changes), base_etag, uuid::Uuid::new_v4().to_string(), now.to_rfc3339()])?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub(crate) fn rows_for(
+    tx: &rusqlite::Connection,
+    entity: &str,
+    id: &str,
+) -> rusqlite::Result<Vec<OutboxRow>> {
+    let mut stmt = tx.prepare_cached("SELECT seq, op, changes, idempotency_key FROM outbox WHERE entity = ?1 AND record_id = ?2 ORDER BY seq")?;
+    let rows = stmt.query_map(params![entity, id], |r| {
+        let changes: String = r.get(2)?;
+        Ok(OutboxRow {
+            seq: r.get(0)?,
+            op: r.get(1)?,
+            changes: from_json(&changes)?,
+            idempotency_key: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub(crate) fn delete_rows(tx: &Transaction, seqs: &[i64]) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?;
+    for seq in seqs {
+        stmt.execute([seq])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The newest outbox row; edits saved after it are "during this sync".
+    pub fn outbox_snapshot(&self) -> Result<i64> {
+        self.conn()
+            .query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records with changes waiting for upload.
+    pub fn pending_count(&self) -> Result<usize> {
+        self.conn()
+            .query_row(
+                "SELECT count(*) FROM (SELECT DISTINCT entity, record_id FROM outbox)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The merged operations for rows up to `snapshot`, oldest first, skipping records held by
+    /// an unresolved conflict (they wait for the user) and rows the server refused.
+    pub fn pending_ops(&self, snapshot: i64) -> Result<Vec<PendingOp>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT entity, record_id, min(seq) AS first FROM outbox o WHERE seq <= ?1
+                 AND last_error IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.entity = o.entity AND c.record_id = o.record_id AND c.resolved_at IS NULL)
+                 GROUP BY entity, record_id ORDER BY first",
+            )
+            .map_err(|e| self.err(e))?;
+        let keys = stmt
+            .query_map([snapshot], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.err(e))?;
+        let mut ops = Vec::with_capacity(keys.len());
+        for (entity, id) in keys {
+            let rows: Vec<OutboxRow> = rows_for(self.conn(), &entity, &id)
+                .map_err(|e| self.err(e))?
+                .into_iter()
+                .filter(|r| r.seq <= snapshot)
+                .collect();
+            let Some(first) = rows.first() else { continue };
+            let local = records::read(self.conn(), &entity, &id).map_err(|e| self.err(e))?;
+            let (kind, fields) = if first.op == "create" {
+                let fields = local.as_ref().map(|l| l.fields.clone()).unwrap_or_default();
+                (
+                    PendingKind::Create {
+                        idempotency_key: first.idempotency_key.clone(),
+                    },
+                    fields,
+                )
+            } else {
+                let mut fields = Fields::new();
+                for row in &rows {
+                    for (f, (_, new)) in &row.changes {
+                        fields.insert(f.clone(), new.clone());
+                    }
+                }
+                (PendingKind::Update, fields)
+            };
+            ops.push(PendingOp {
+                entity,
+                id,
+                kind,
+                fields,
+                base_etag: local.and_then(|l| l.etag),
+                seqs: rows.iter().map(|r| r.seq).collect(),
+            });
+        }
+        Ok(ops)
+    }
+
+    /// The server accepted `op` and answered with `server`: the op's rows are done, the server's
+    /// version is written (concurrent edits per `policy`). Returns the overwritten edits.
+    pub fn complete_op(
+        &mut self,
+        op: &PendingOp,
+        server: &Record,
+        snapshot: i64,
+        policy: ConcurrentEdit,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<JournalEntry>> {
+        self.write(|tx| {
+            delete_rows(tx, &op.seqs)?;
+            for (field, value) in &op.fields {
+                journal::insert(
+                    tx,
+                    &JournalEntry::field(
+                        now,
+                        JournalKind::Uploaded,
+                        "sync",
+                        &op.entity,
+                        &op.id,
+                        field,
+                        None,
+                        Some(value),
+                        format!("acknowledged as {}", server.etag),
+                    ),
+                )?;
+            }
+            write_server_version(tx, &op.entity, server, snapshot, policy, now)
+        })
+    }
+
+    /// Server Wins: the server's version replaces the device's; the op's values are discarded
+    /// and journaled so the loss is visible. `server = None`: the server deleted the record.
+    pub fn discard_op(
+        &mut self,
+        op: &PendingOp,
+        server: Option<&Record>,
+        snapshot: i64,
+        policy: ConcurrentEdit,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<JournalEntry>> {
+        self.write(|tx| {
+            delete_rows(tx, &op.seqs)?;
+            let mut lost = Vec::new();
+            for (field, value) in &op.fields {
+                let server_value = server.and_then(|s| s.fields.get(field)).map(String::as_str);
+                if server_value == Some(value.as_str()) {
+                    continue;
+                }
+                let detail = match server {
+                    Some(_) => "Server Wins: the server's version replaced this device value",
+                    None => "Server Wins: the record was deleted on the server",
+                };
+                let e = JournalEntry::field(
+                    now,
+                    JournalKind::ServerWins,
+                    "sync",
+                    &op.entity,
+                    &op.id,
+                    field,
+                    Some(value),
+                    server_value,
+                    detail,
+                );
+                journal::insert(tx, &e)?;
+                lost.push(e);
+            }
+            match server {
+                Some(s) => lost.extend(write_server_version(
+                    tx, &op.entity, s, snapshot, policy, now,
+                )?),
+                None => {
+                    delete_rows(
+                        tx,
+                        &rows_for(tx, &op.entity, &op.id)?
+                            .iter()
+                            .map(|r| r.seq)
+                            .collect::<Vec<_>>(),
+                    )?;
+                    records::remove(tx, &op.entity, &op.id)?;
+                }
+            }
+            Ok(lost)
+        })
+    }
+
+    /// Rewrites `op` so the next upload sends `fields` against `etag` (Device Wins), or as a
+    /// create when `etag` is `None` (the server deleted the record).
+    pub fn retarget_op(
+        &mut self,
+        op: &PendingOp,
+        fields: &Fields,
+        etag: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            delete_rows(tx, &op.seqs)?;
+            let local = records::read(tx, &op.entity, &op.id)?;
+            let mut local_fields = local.map(|l| l.fields).unwrap_or_default();
+            let changes: BTreeMap<String, (String, String)> = fields
+                .iter()
+                .map(|(f, v)| (f.clone(), (String::new(), v.clone())))
+                .collect();
+            for (f, v) in fields {
+                local_fields.insert(f.clone(), v.clone());
+            }
+            let op_name = if etag.is_some() { "update" } else { "create" };
+            // The rewritten row must upload before any edit saved after it: keep its place by
+            // reusing the smallest sequence number of the rows it replaces.
+            let seq = insert(tx, &op.entity, &op.id, op_name, &changes, etag, now)?;
+            if let Some(first) = op.seqs.first() {
+                tx.execute(
+                    "UPDATE outbox SET seq = ?1 WHERE seq = ?2",
+                    params![first, seq],
+                )?;
+            }
+            records::upsert(tx, &op.entity, &op.id, etag, &local_fields)?;
+            Ok(())
+        })
+    }
+
+    /// The server refused `op` for a reason a retry cannot fix (a 4xx other than a conflict):
+    /// its rows stay, with the error, and are not uploaded again until the user acts.
+    pub fn reject_op(&mut self, op: &PendingOp, error: &str) -> Result<()> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            )?;
+            for seq in &op.seqs {
+                stmt.execute(params![seq, error])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Pending records the server refused: (entity, id, error).
+    pub fn rejected_ops(&self) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT entity, record_id, last_error FROM outbox WHERE last_error IS NOT NULL GROUP BY entity, record_id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl Store {
+    /// The newest pending value of one field, if an outbox row carries it.
+    pub fn pending_value(&self, entity: &str, id: &str, field: &str) -> Result<Option<String>> {
+        let rows = rows_for(self.conn(), entity, id).map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .rev()
+            .find_map(|r| r.changes.get(field).map(|(_, new)| new.clone())))
+    }
+}

@@ -1,0 +1,302 @@
+//! Records on the device, and the user's saves: each save writes the record, its outbox row and
+//! its journal rows in one transaction, so a saved edit is never without its pending upload.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use super::journal::{self, JournalEntry, JournalKind};
+use super::outbox::{self, OutboxRow};
+use super::{Result, Store, StoreError, from_json, to_json};
+use crate::rules::ConcurrentEdit;
+use crate::wire::{Fields, Record};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalRecord {
+    pub entity: String,
+    pub id: String,
+    /// `None` until the server has the record.
+    pub etag: Option<String>,
+    pub fields: Fields,
+}
+
+/// What a save did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveReport {
+    /// The outbox row written; `None` when nothing changed.
+    pub outbox_seq: Option<i64>,
+    pub changed: Vec<String>,
+    /// Time spent waiting for the write lock (the sync was writing).
+    pub waited: Duration,
+}
+
+pub(crate) fn read(
+    tx: &rusqlite::Connection,
+    entity: &str,
+    id: &str,
+) -> rusqlite::Result<Option<LocalRecord>> {
+    tx.prepare_cached("SELECT etag, fields FROM records WHERE entity = ?1 AND id = ?2")?
+        .query_row(params![entity, id], |r| {
+            let fields: String = r.get(1)?;
+            Ok(LocalRecord {
+                entity: entity.to_string(),
+                id: id.to_string(),
+                etag: r.get(0)?,
+                fields: from_json(&fields)?,
+            })
+        })
+        .optional()
+}
+
+pub(crate) fn upsert(
+    tx: &Transaction,
+    entity: &str,
+    id: &str,
+    etag: Option<&str>,
+    fields: &Fields,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO records (entity, id, etag, fields) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (entity, id) DO UPDATE SET etag = excluded.etag, fields = excluded.fields",
+    )?
+    .execute(params![entity, id, etag, to_json(fields)])?;
+    Ok(())
+}
+
+pub(crate) fn remove(tx: &Transaction, entity: &str, id: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM records WHERE entity = ?1 AND id = ?2")?
+        .execute(params![entity, id])?;
+    Ok(())
+}
+
+/// Writes the server's version of a record over the device's, deciding the fate of edits the
+/// user saved after `snapshot` (during this sync) by `policy`; edits saved before it that are
+/// still pending (held by a conflict or a failed upload) are always kept on top. Returns the
+/// journal entries of edits that were overwritten.
+pub(crate) fn write_server_version(
+    tx: &Transaction,
+    entity: &str,
+    server: &Record,
+    snapshot: i64,
+    policy: ConcurrentEdit,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<JournalEntry>> {
+    let rows = outbox::rows_for(tx, entity, &server.id)?;
+    let (concurrent, earlier): (Vec<OutboxRow>, Vec<OutboxRow>) =
+        rows.into_iter().partition(|r| r.seq > snapshot);
+    let mut lost = Vec::new();
+    let kept = if policy == ConcurrentEdit::Overwritten && !concurrent.is_empty() {
+        for row in &concurrent {
+            for (field, (_, new)) in &row.changes {
+                if server.fields.get(field) == Some(new) {
+                    continue;
+                }
+                let e = JournalEntry::field(
+                    now,
+                    JournalKind::Overwritten,
+                    "sync",
+                    entity,
+                    &server.id,
+                    field,
+                    Some(new),
+                    server.fields.get(field).map(String::as_str),
+                    "No action: the sync wrote the server's version over an edit saved while it ran",
+                );
+                journal::insert(tx, &e)?;
+                lost.push(e);
+            }
+            outbox::delete_rows(tx, &[row.seq])?;
+        }
+        earlier
+    } else {
+        earlier.into_iter().chain(concurrent).collect()
+    };
+    let mut fields = server.fields.clone();
+    for row in &kept {
+        for (field, (_, new)) in &row.changes {
+            fields.insert(field.clone(), new.clone());
+        }
+    }
+    upsert(tx, entity, &server.id, Some(&server.etag), &fields)?;
+    Ok(lost)
+}
+
+impl Store {
+    pub fn record(&self, entity: &str, id: &str) -> Result<Option<LocalRecord>> {
+        read(self.conn(), entity, id).map_err(|e| self.err(e))
+    }
+
+    pub fn count(&self, entity: &str) -> Result<usize> {
+        self.conn()
+            .prepare_cached("SELECT count(*) FROM records WHERE entity = ?1")
+            .and_then(|mut s| s.query_row([entity], |r| r.get::<_, i64>(0)))
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records of `entity` whose `order_field` contains `search` (case-insensitive), sorted by it.
+    pub fn list(
+        &self,
+        entity: &str,
+        order_field: &str,
+        search: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<LocalRecord>> {
+        let path = format!("$.{order_field}");
+        let pattern = format!(
+            "%{}%",
+            search
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, etag, fields FROM records WHERE entity = ?1 AND coalesce(json_extract(fields, ?2), '') LIKE ?3 ESCAPE '\\'
+                 ORDER BY json_extract(fields, ?2) COLLATE NOCASE, id LIMIT ?4 OFFSET ?5",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(
+                params![entity, path, pattern, limit as i64, offset as i64],
+                |r| {
+                    let fields: String = r.get(2)?;
+                    Ok(LocalRecord {
+                        entity: entity.to_string(),
+                        id: r.get(0)?,
+                        etag: r.get(1)?,
+                        fields: from_json(&fields)?,
+                    })
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Saves the user's new values for some fields of an existing record: record, outbox row
+    /// and journal in one transaction.
+    pub fn save_edit(
+        &mut self,
+        entity: &str,
+        id: &str,
+        new_values: &Fields,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SaveReport> {
+        let (entity_s, id_s) = (entity.to_string(), id.to_string());
+        let ((seq, changed), waited) = self
+            .write_timed(|tx| {
+                let Some(current) = read(tx, entity, id)? else {
+                    return Err(rusqlite::Error::QueryReturnedNoRows);
+                };
+                let changes: BTreeMap<String, (String, String)> = new_values
+                    .iter()
+                    .filter_map(|(f, new)| {
+                        let old = current.fields.get(f).cloned().unwrap_or_default();
+                        (old != *new).then(|| (f.clone(), (old, new.clone())))
+                    })
+                    .collect();
+                if changes.is_empty() {
+                    return Ok((None, Vec::new()));
+                }
+                let mut fields = current.fields.clone();
+                for (f, (old, new)) in &changes {
+                    fields.insert(f.clone(), new.clone());
+                    journal::insert(
+                        tx,
+                        &JournalEntry::field(
+                            now,
+                            JournalKind::Edit,
+                            actor,
+                            entity,
+                            id,
+                            f,
+                            Some(old),
+                            Some(new),
+                            "saved",
+                        ),
+                    )?;
+                }
+                upsert(tx, entity, id, current.etag.as_deref(), &fields)?;
+                let seq = outbox::insert(
+                    tx,
+                    entity,
+                    id,
+                    "update",
+                    &changes,
+                    current.etag.as_deref(),
+                    now,
+                )?;
+                Ok((Some(seq), changes.into_keys().collect()))
+            })
+            .map_err(|e| match e {
+                StoreError::Sqlite {
+                    source: rusqlite::Error::QueryReturnedNoRows,
+                    ..
+                } => StoreError::Invalid(format!("{entity_s} {id_s} is not on this device")),
+                other => other,
+            })?;
+        Ok(SaveReport {
+            outbox_seq: seq,
+            changed,
+            waited,
+        })
+    }
+
+    /// Stores the server's version of a record that has no pending changes (online mode).
+    pub fn take_server_version(&mut self, entity: &str, record: &Record) -> Result<()> {
+        self.write(|tx| upsert(tx, entity, &record.id, Some(&record.etag), &record.fields))
+    }
+
+    /// Creates a record on the device with a client-generated id; it is uploaded as a create.
+    pub fn create_record(
+        &mut self,
+        entity: &str,
+        id: &str,
+        fields: &Fields,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SaveReport> {
+        let ((seq, changed), waited) = self.write_timed(|tx| {
+            if read(tx, entity, id)?.is_some() {
+                return Err(rusqlite::Error::InvalidParameterName(format!(
+                    "{entity} {id} exists already"
+                )));
+            }
+            let changes: BTreeMap<String, (String, String)> = fields
+                .iter()
+                .map(|(f, v)| (f.clone(), (String::new(), v.clone())))
+                .collect();
+            for (f, v) in fields {
+                journal::insert(
+                    tx,
+                    &JournalEntry::field(
+                        now,
+                        JournalKind::Edit,
+                        actor,
+                        entity,
+                        id,
+                        f,
+                        None,
+                        Some(v),
+                        "created",
+                    ),
+                )?;
+            }
+            upsert(tx, entity, id, None, fields)?;
+            let seq = outbox::insert(tx, entity, id, "create", &changes, None, now)?;
+            Ok((Some(seq), changes.into_keys().collect()))
+        })?;
+        Ok(SaveReport {
+            outbox_seq: seq,
+            changed,
+            waited,
+        })
+    }
+}

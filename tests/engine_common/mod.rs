@@ -1,0 +1,149 @@
+//! A world for engine tests: the real demo server on an ephemeral loopback port, real SQLite
+//! profiles in a temporary directory, one frozen virtual clock shared by all.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use autosync::client::{Client, SaveOutcome, init_profile};
+use autosync::clock::Clock;
+use autosync::control::Control;
+use autosync::engine::{Command, EngineEvent};
+use autosync::remote::Remote;
+use autosync::rules::{SyncActivity, Trigger};
+use autosync::server::{EmbeddedServer, start_embedded};
+use autosync::settings::{BackgroundBehavior, SettingChange};
+use autosync::store::{LastSync, Store};
+use autosync::wire::{Fields, Record};
+use chrono::DateTime;
+
+/// Long enough for anything these tests wait for; a hang fails instead of blocking CI.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub server: EmbeddedServer,
+    pub clock: Clock,
+    pub control: Control,
+}
+
+impl World {
+    pub async fn new() -> World {
+        Self::with_project(None).await
+    }
+
+    /// A world whose server publishes `project_toml` before any device syncs.
+    pub async fn with_project(project_toml: Option<&str>) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::frozen(
+            DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
+                .unwrap()
+                .to_utc(),
+        );
+        let server = start_embedded(
+            &dir.path().join("server"),
+            clock.clone(),
+            Some("test-admin-token".into()),
+        )
+        .await
+        .unwrap();
+        let control = Control::new(server.url(), server.admin_token());
+        if let Some(toml) = project_toml {
+            control.publish_toml(toml).await.unwrap();
+        }
+        World {
+            dir,
+            server,
+            clock,
+            control,
+        }
+    }
+
+    /// A device profile `name` signed in as demo/demo; its engine checks the interval only
+    /// when told (`Command::Tick`), so tests decide when time passes.
+    pub fn device(&self, name: &str) -> Client {
+        let path = self.dir.path().join(format!("{name}.db"));
+        let mut store = Store::open(&path).unwrap();
+        init_profile(&mut store, self.server.url(), "demo", Some("demo")).unwrap();
+        drop(store);
+        Client::start(&path, self.clock.clone(), |c| {
+            c.tick = Duration::from_secs(3600)
+        })
+        .unwrap()
+    }
+
+    pub fn remote(&self) -> Remote {
+        Remote::new(self.server.url(), "demo", "demo").unwrap()
+    }
+
+    pub async fn server_record(&self, entity: &str, id: &str) -> Option<Record> {
+        self.remote().record(entity, id).await.unwrap()
+    }
+
+    pub async fn server_field(&self, entity: &str, id: &str, field: &str) -> Option<String> {
+        self.server_record(entity, id)
+            .await
+            .and_then(|r| r.fields.get(field).cloned())
+    }
+}
+
+pub fn fields(pairs: &[(&str, &str)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+pub async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(DEADLINE, f)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+/// Sends `trigger` and waits for the sync it starts to finish.
+pub async fn sync(device: &Client, trigger: Trigger) -> LastSync {
+    let mut events = device.engine().subscribe();
+    device.engine().send(Command::Trigger(trigger));
+    let last = within("the sync to finish", async {
+        loop {
+            if let Ok(EngineEvent::Finished(last)) = events.recv().await {
+                return last;
+            }
+        }
+    })
+    .await;
+    within(
+        "the engine to be idle",
+        device
+            .engine()
+            .wait_for(|s| s.activity == SyncActivity::Idle),
+    )
+    .await;
+    last
+}
+
+/// Waits for the engine's status to satisfy `predicate`.
+pub async fn until(
+    device: &Client,
+    what: &str,
+    predicate: impl Fn(&autosync::engine::SyncStatus) -> bool,
+) -> autosync::engine::SyncStatus {
+    within(what, device.engine().wait_for(predicate)).await
+}
+
+pub fn set_behavior_toml(behavior: BackgroundBehavior) -> String {
+    let name = format!("{behavior:?}");
+    autosync::assets::PROJECT_V1.1.replace(
+        "background_sync_behavior = \"NoAction\"",
+        &format!("background_sync_behavior = \"{name}\""),
+    )
+}
+
+pub fn set_auto_sync(device: &mut Client, value: autosync::settings::AutoSync) {
+    device
+        .change_setting(SettingChange::AutoSync(value))
+        .unwrap();
+}
+
+pub fn saved(outcome: &SaveOutcome) -> bool {
+    matches!(outcome, SaveOutcome::Saved { .. })
+}

@@ -1,0 +1,368 @@
+//! Saves while a sync runs: every Background sync behavior against every phase, in background
+//! and foreground; UI transactions; "don't start sync while form is opened"; the on-change
+//! follow-up. Phases are held open with injected server latency, never with sleeps.
+
+mod engine_common;
+
+use autosync::client::{Client, SaveOutcome};
+use autosync::engine::{Command, EngineEvent};
+use autosync::rules::{self, Phase, SaveDecision, SyncActivity, SyncMode, Trigger};
+use autosync::settings::{AutoSync, BackgroundBehavior, SettingChange};
+use autosync::wire::Fault;
+use engine_common::*;
+
+/// The endpoint each phase calls first, so latency there holds the sync in that phase.
+fn endpoint(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Connect => "/api/v1/session",
+        Phase::Customization => "/api/v1/project",
+        Phase::Upload => "/api/v1/batch",
+        Phase::Download => "/api/v1/entities/account",
+        Phase::Attachments => "/api/v1/files/attachments",
+        Phase::CloudDocuments => "/api/v1/files/documents",
+        Phase::Emails => "/api/v1/files/emails",
+    }
+}
+
+async fn device_with(world: &World, mode: SyncMode) -> Client {
+    let mut device = world.device("d");
+    set_auto_sync(&mut device, AutoSync::Never);
+    sync(&device, Trigger::Manual).await;
+    if mode == SyncMode::Foreground {
+        device
+            .change_setting(SettingChange::BackgroundSync(false))
+            .unwrap();
+    }
+    device
+}
+
+/// One sync held in each phase in turn; a save in each; the outcome must be what the rules say.
+async fn save_in_every_phase(behavior: BackgroundBehavior, mode: SyncMode) {
+    let world = World::with_project(Some(&set_behavior_toml(behavior))).await;
+    let mut device = device_with(&world, mode).await;
+    // Something to upload, so the Upload phase makes its request.
+    assert!(saved(
+        &device
+            .save(
+                "account",
+                "acc-0001",
+                &fields(&[("city", "Upload me")]),
+                "Save button"
+            )
+            .unwrap()
+    ));
+    for phase in Phase::ALL {
+        world
+            .control
+            .fault(None, Some(endpoint(phase)), 1, Fault::Latency { ms: 400 })
+            .await
+            .unwrap();
+    }
+    let mut events = device.engine().subscribe();
+    device.engine().send(Command::Trigger(Trigger::Manual));
+    for (i, phase) in Phase::ALL.into_iter().enumerate() {
+        let status = until(&device, &format!("{phase}"), |s| {
+            matches!(s.activity, SyncActivity::Running { phase: p, .. } if p == phase)
+                && (phase != Phase::Upload
+                    || s.phase(Phase::Upload).is_some_and(|p| p.total.is_some()))
+        })
+        .await;
+        let expected = rules::save_gate(behavior, status.activity);
+        let value = format!("saved during {phase}");
+        let id = format!("acc-{:04}", 10 + i);
+        let outcome = device
+            .save("account", &id, &fields(&[("city", &value)]), "Save button")
+            .unwrap();
+        match (expected, &outcome) {
+            (SaveDecision::Refuse { reason }, SaveOutcome::Refused(got)) => {
+                assert_eq!(reason, *got, "{behavior:?} {mode:?} {phase}")
+            }
+            (decision, SaveOutcome::Saved { decision: got, .. }) => {
+                assert_eq!(decision, *got, "{behavior:?} {mode:?} {phase}")
+            }
+            (expected, got) => {
+                panic!("{behavior:?} {mode:?} {phase}: expected {expected:?}, got {got:?}")
+            }
+        }
+        let refused = matches!(outcome, SaveOutcome::Refused(_));
+        assert_eq!(
+            refused,
+            phase.is_entity_phase() && (behavior.blocks_save() || mode == SyncMode::Foreground),
+            "{behavior:?} {mode:?} {phase}"
+        );
+        if refused {
+            // The edit is not lost: the form keeps it; nothing was written.
+            assert_ne!(
+                device
+                    .store()
+                    .record("account", &id)
+                    .unwrap()
+                    .unwrap()
+                    .fields["city"],
+                value
+            );
+        }
+    }
+    within("the end", async {
+        loop {
+            if let Ok(EngineEvent::Finished(last)) = events.recv().await {
+                assert!(last.flags.succeeded(), "{last:?}");
+                return;
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_save_in_every_phase_background() {
+    save_in_every_phase(BackgroundBehavior::BlockSave, SyncMode::Background).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_and_defer_in_every_phase_background() {
+    save_in_every_phase(
+        BackgroundBehavior::BlockSaveAndDeferSync,
+        SyncMode::Background,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_action_in_every_phase_background() {
+    save_in_every_phase(BackgroundBehavior::NoAction, SyncMode::Background).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebase_in_every_phase_background() {
+    save_in_every_phase(BackgroundBehavior::Rebase, SyncMode::Background).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_save_in_every_phase_foreground() {
+    save_in_every_phase(BackgroundBehavior::BlockSave, SyncMode::Foreground).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_and_defer_in_every_phase_foreground() {
+    save_in_every_phase(
+        BackgroundBehavior::BlockSaveAndDeferSync,
+        SyncMode::Foreground,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_action_in_every_phase_foreground() {
+    save_in_every_phase(BackgroundBehavior::NoAction, SyncMode::Foreground).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebase_in_every_phase_foreground() {
+    save_in_every_phase(BackgroundBehavior::Rebase, SyncMode::Foreground).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ui_transactions_nested_three_deep_hold_the_entity_phases_until_all_are_released() {
+    let world = World::with_project(Some(&set_behavior_toml(BackgroundBehavior::BlockSave))).await;
+    let mut device = device_with(&world, SyncMode::Background).await;
+    device.open_form();
+    for depth in 1..=3 {
+        assert_eq!(device.try_enter_ui_transaction(), Ok(depth));
+    }
+    assert!(saved(
+        &device
+            .save(
+                "account",
+                "acc-0001",
+                &fields(&[("city", "In a transaction")]),
+                "custom command"
+            )
+            .unwrap()
+    ));
+    let requests_before = world.control.requests(1000).await.unwrap().requests.len();
+    device.engine().send(Command::Trigger(Trigger::Manual));
+    let status = until(&device, "the sync to wait", |s| s.waiting.is_some()).await;
+    assert_eq!(
+        status.activity,
+        SyncActivity::Running {
+            mode: SyncMode::Background,
+            phase: Phase::Upload
+        }
+    );
+    assert!(status.waiting.unwrap().contains("3 UI transaction(s)"));
+    device.leave_ui_transaction();
+    device.leave_ui_transaction();
+    until(&device, "the wait to say 1", |s| {
+        s.waiting
+            .as_deref()
+            .is_some_and(|w| w.contains("1 UI transaction(s)"))
+    })
+    .await;
+    let requests = world.control.requests(1000).await.unwrap().requests;
+    assert!(
+        requests[requests_before..]
+            .iter()
+            .all(|r| r.path != "/api/v1/batch"),
+        "no upload while a clearance is held"
+    );
+    assert_eq!(
+        device.leave_ui_transaction(),
+        rules::LeaveOutcome::Released { still_held: 0 }
+    );
+    let status = until(&device, "the sync to finish", |s| {
+        s.activity == SyncActivity::Idle
+    })
+    .await;
+    assert!(status.last.unwrap().flags.succeeded());
+    assert_eq!(
+        world
+            .server_field("account", "acc-0001", "city")
+            .await
+            .as_deref(),
+        Some("In a transaction")
+    );
+    assert_eq!(
+        device.leave_ui_transaction(),
+        rules::LeaveOutcome::NoneHeld,
+        "harmless"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn try_enter_is_refused_during_a_blocking_download_and_allowed_after() {
+    let world = World::with_project(Some(&set_behavior_toml(
+        BackgroundBehavior::BlockSaveAndDeferSync,
+    )))
+    .await;
+    let mut device = device_with(&world, SyncMode::Background).await;
+    world
+        .control
+        .fault(
+            None,
+            Some(endpoint(Phase::Download)),
+            1,
+            Fault::Latency { ms: 500 },
+        )
+        .await
+        .unwrap();
+    device.engine().send(Command::Trigger(Trigger::Manual));
+    until(&device, "download", |s| {
+        matches!(
+            s.activity,
+            SyncActivity::Running {
+                phase: Phase::Download,
+                ..
+            }
+        )
+    })
+    .await;
+    let refused = device.try_enter_ui_transaction().unwrap_err();
+    assert!(refused.to_string().contains("returned false"), "{refused}");
+    until(&device, "the end", |s| s.activity == SyncActivity::Idle).await;
+    assert_eq!(device.try_enter_ui_transaction(), Ok(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_and_defer_does_not_start_sync_while_a_form_is_open() {
+    let world = World::with_project(Some(&set_behavior_toml(
+        BackgroundBehavior::BlockSaveAndDeferSync,
+    )))
+    .await;
+    let mut device = device_with(&world, SyncMode::Background).await;
+    set_auto_sync(&mut device, AutoSync::OnChange);
+    device.open_form();
+    assert!(saved(
+        &device
+            .save(
+                "account",
+                "acc-0001",
+                &fields(&[("city", "Deferred")]),
+                "Save button"
+            )
+            .unwrap()
+    ));
+    let status = until(&device, "the deferral", |s| s.deferred.is_some()).await;
+    assert_eq!(status.deferred, Some(Trigger::OnChange));
+    assert_eq!(status.activity, SyncActivity::Idle);
+    assert!(status.last_decision.unwrap().contains("deferred"));
+    let mut events = device.engine().subscribe();
+    device.close_form();
+    let last = within("the deferred sync", async {
+        loop {
+            if let Ok(EngineEvent::Finished(last)) = events.recv().await {
+                return last;
+            }
+        }
+    })
+    .await;
+    assert_eq!(last.trigger, Trigger::OnChange);
+    assert_eq!(
+        world
+            .server_field("account", "acc-0001", "city")
+            .await
+            .as_deref(),
+        Some("Deferred")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_saved_during_a_sync_queue_exactly_one_follow_up() {
+    let world = World::new().await;
+    let mut device = device_with(&world, SyncMode::Background).await;
+    set_auto_sync(&mut device, AutoSync::OnChange);
+    world
+        .control
+        .fault(
+            None,
+            Some(endpoint(Phase::Download)),
+            1,
+            Fault::Latency { ms: 500 },
+        )
+        .await
+        .unwrap();
+    let mut events = device.engine().subscribe();
+    device.engine().send(Command::Trigger(Trigger::Manual));
+    until(&device, "download", |s| {
+        matches!(
+            s.activity,
+            SyncActivity::Running {
+                phase: Phase::Download,
+                ..
+            }
+        )
+    })
+    .await;
+    for (id, city) in [
+        ("acc-0001", "One"),
+        ("acc-0002", "Two"),
+        ("acc-0003", "Three"),
+    ] {
+        assert!(saved(
+            &device
+                .save("account", id, &fields(&[("city", city)]), "Save button")
+                .unwrap()
+        ));
+    }
+    until(&device, "the follow-up", |s| s.follow_up_queued).await;
+    let mut finished = Vec::new();
+    within("two syncs", async {
+        while finished.len() < 2 {
+            if let Ok(EngineEvent::Finished(last)) = events.recv().await {
+                finished.push(last);
+            }
+        }
+    })
+    .await;
+    assert_eq!(finished[1].trigger, Trigger::OnChange);
+    let status = until(&device, "idle", |s| s.activity == SyncActivity::Idle).await;
+    assert_eq!(status.pending_uploads, 0);
+    assert!(!status.follow_up_queued);
+    assert_eq!(
+        world
+            .server_field("account", "acc-0003", "city")
+            .await
+            .as_deref(),
+        Some("Three")
+    );
+}
