@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 /// Reproduces, explains and improves the automatic background synchronization of an
 /// offline-first mobile CRM (Resco Mobile CRM, administered with Woodford).
 #[derive(Debug, Parser)]
-#[command(name = "autosync", version, about, long_about = None, arg_required_else_help = true)]
+#[command(name = "autosync", version, about, long_about = None)]
 pub struct Cli {
     /// Directory for the client profile and the embedded server's database
     /// [default: the user's data directory, e.g. ~/.local/share/autosync]

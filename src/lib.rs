@@ -1,6 +1,7 @@
 //! autosync: reproduces, explains and improves the automatic synchronization of an
 //! offline-first mobile CRM (Resco Mobile CRM, administered with Woodford).
 
+pub mod app;
 pub mod assets;
 pub mod auditor;
 pub mod cli;
@@ -17,4 +18,5 @@ pub mod server;
 pub mod settings;
 pub mod store;
 pub mod sync_cmd;
+pub mod tui;
 pub mod wire;

@@ -20,12 +20,27 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        None => {
-            let _ = config;
-            ExitCode::SUCCESS
-        }
+        None => tui(&config, &cli),
         Some(Command::Server(args)) => server(args, &config, cli.data_dir.as_deref()),
         Some(Command::Sync(ref args)) => sync(args.clone(), &config, &cli),
+    }
+}
+
+/// `autosync` alone: the terminal UI. Exit 0 on quit, 1 with the reason when it cannot run.
+fn tui(config: &Config, cli: &Cli) -> ExitCode {
+    let options = autosync::tui::Options {
+        data_dir: config.data_dir(cli.data_dir.as_deref()),
+        server: cli.server.clone().or_else(|| config.server_url.clone()),
+        fresh: cli.fresh,
+        user_name: config.user_name.clone(),
+        log_level: config.log.level.clone(),
+    };
+    match autosync::tui::run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("autosync: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

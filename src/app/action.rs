@@ -1,0 +1,186 @@
+//! Everything that can happen to the App core, as data: what the user does (keys become these),
+//! what a scenario step does, what the demo controls do, and what comes in from outside (the
+//! engine's status and events, the results of effects, the clock's tick).
+
+use std::path::PathBuf;
+
+use crossterm::event::KeyEvent;
+
+use super::effect::EffectResult;
+use crate::engine::{EngineEvent, SyncStatus};
+use crate::rules::SwitchChoice;
+use crate::settings::SettingChange;
+use crate::store::{JournalKind, UserResolution};
+use crate::wire::FaultRule;
+
+/// One thing that happens to the App. `App::update` applies it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    // --- navigation -------------------------------------------------------------------------
+    /// Back to Home (closing every open form; asks first if one has unsaved edits).
+    OpenHome,
+    OpenSetup,
+    /// The list of an entity's records.
+    OpenList {
+        entity: String,
+    },
+    /// The form of one record.
+    OpenRecord {
+        entity: String,
+        id: String,
+    },
+    /// Sync Errors: the unresolved conflicts.
+    OpenSyncErrors,
+    /// The detail of one conflict (device and server side by side, the actions).
+    OpenConflict {
+        conflict_id: i64,
+    },
+    /// The timeline.
+    OpenLog,
+    /// The demo controls.
+    OpenServerPanel,
+    /// Leave the current screen (asks first if a form with unsaved edits would close).
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    /// Activate the selected item of the current screen.
+    Select,
+    NextField,
+    PrevField,
+    /// Show or hide the help overlay.
+    Help,
+    /// Quit (asks first if a form has unsaved edits).
+    Quit,
+
+    // --- text input -------------------------------------------------------------------------
+    /// A key for the focused text input (tui-input).
+    Input(KeyEvent),
+    /// Start editing the selected text (form field, Setup text, list search).
+    BeginEdit,
+    /// Stop editing, keeping what was typed.
+    EndEdit,
+    /// Sets the list's search text directly (scenarios).
+    Search(String),
+
+    // --- forms ------------------------------------------------------------------------------
+    /// Sets a field of the open form directly (scenarios): the form becomes dirty.
+    EditField {
+        field: String,
+        value: String,
+    },
+    Save,
+    /// Discards the form's unsaved edits (the form stays open).
+    CancelForm,
+    /// The form's custom command: edits the related records one per second under a UI
+    /// transaction (`tryEnterUiTransaction` … `leaveUiTransaction`).
+    RunCustomCommand,
+    /// `EntityForm.tryEnterUiTransaction()` by hand.
+    EnterUiTransaction,
+    /// `EntityForm.leaveUiTransaction()` by hand.
+    LeaveUiTransaction,
+
+    // --- sync -------------------------------------------------------------------------------
+    PressSync,
+    /// The down-arrow button that replaces Sync when a project update waits.
+    PressDownArrow,
+    CancelSync,
+    /// Home: expand or collapse the "why did (or didn't) auto sync run?" checklist.
+    ToggleWhy,
+
+    // --- settings ---------------------------------------------------------------------------
+    ChangeSetting(SettingChange),
+    /// The password typed on the sync screen.
+    EnterPassword(String),
+
+    // --- online / offline -------------------------------------------------------------------
+    /// Ask to switch between offline and online mode (the Sync-before setting decides).
+    SwitchMode,
+    /// A button of the Sync-before dialog.
+    AnswerDialog(SwitchChoice),
+    /// "Discard changes?" → yes.
+    ConfirmDiscard,
+    /// "Discard changes?" → no.
+    KeepEditing,
+
+    // --- conflicts --------------------------------------------------------------------------
+    Resolve {
+        conflict_id: i64,
+        resolution: UserResolution,
+    },
+    /// Conflict detail: start (or leave) picking each conflicting field from device or server.
+    ToggleMerge,
+    /// Conflict detail: the "what if" view of every On Conflict strategy.
+    ToggleWhatIf,
+
+    // --- log --------------------------------------------------------------------------------
+    FilterLog(Option<JournalKind>),
+    /// Writes the whole journal as JSON lines.
+    ExportLog {
+        path: PathBuf,
+    },
+
+    // --- demo controls ----------------------------------------------------------------------
+    ToggleNetwork,
+    AdvanceClock {
+        minutes: i64,
+    },
+    SendToBackground,
+    Resume,
+    PublishV2,
+    ServerEditOpenRecord,
+    ServerDeleteOpenRecord,
+    SetServerDelay {
+        entity: String,
+        ms: u64,
+    },
+    InjectFault(FaultRule),
+
+    // --- from outside -----------------------------------------------------------------------
+    Status(SyncStatus),
+    Engine(EngineEvent),
+    EffectDone(EffectResult),
+    Tick,
+}
+
+impl Action {
+    /// Inputs from outside the user's hands: not recorded for `--record`.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            Action::Status(_) | Action::Engine(_) | Action::EffectDone(_) | Action::Tick
+        )
+    }
+
+    /// Moves between screens.
+    pub fn is_navigation(&self) -> bool {
+        matches!(
+            self,
+            Action::OpenHome
+                | Action::OpenSetup
+                | Action::OpenList { .. }
+                | Action::OpenRecord { .. }
+                | Action::OpenSyncErrors
+                | Action::OpenConflict { .. }
+                | Action::OpenLog
+                | Action::OpenServerPanel
+                | Action::Back
+        )
+    }
+
+    /// The world's controls (the demo panel): they act on the server, the network, the clock
+    /// or the app's lifecycle, never on the app's screens.
+    pub fn is_demo_control(&self) -> bool {
+        matches!(
+            self,
+            Action::ToggleNetwork
+                | Action::AdvanceClock { .. }
+                | Action::PublishV2
+                | Action::ServerEditOpenRecord
+                | Action::ServerDeleteOpenRecord
+                | Action::SetServerDelay { .. }
+                | Action::InjectFault(_)
+        )
+    }
+}

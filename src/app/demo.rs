@@ -1,0 +1,290 @@
+//! The demo controls: the network, the clock, the app's lifecycle, and the server (publish,
+//! edits and deletes as another user, business-logic delay, faults) through its control API.
+
+use super::effect::{ControlCall, Effect};
+use super::state::*;
+use super::sync::mode_name;
+use super::{Action, App};
+use crate::client::AppMode;
+use crate::engine::Command;
+use crate::project::FieldKind;
+use crate::rules::{Network, Trigger};
+use crate::store::{JournalEntry, JournalKind};
+use crate::wire::{Fault, FaultRule, Fields};
+
+/// The faults the Server panel offers.
+pub fn fault_for(item: ServerItem) -> Option<FaultRule> {
+    let rule = |method: Option<&str>, prefix: &str, count, fault| FaultRule {
+        method: method.map(str::to_string),
+        path_prefix: Some(prefix.to_string()),
+        count,
+        fault,
+    };
+    Some(match item {
+        ServerItem::FaultBusy => rule(
+            None,
+            "/api/v1/",
+            3,
+            Fault::Status {
+                status: 503,
+                retry_after_s: Some(2),
+            },
+        ),
+        ServerItem::FaultLostAnswer => {
+            rule(Some("POST"), "/api/v1/batch", 1, Fault::DropAfterCommit)
+        }
+        ServerItem::FaultSlow => rule(None, "/api/v1/", 5, Fault::Latency { ms: 2000 }),
+        ServerItem::FaultError => rule(
+            None,
+            "/api/v1/",
+            4,
+            Fault::Status {
+                status: 500,
+                retry_after_s: None,
+            },
+        ),
+        _ => return None,
+    })
+}
+
+/// A fault rule in words.
+pub fn describe_fault(rule: &FaultRule) -> String {
+    let what = match &rule.fault {
+        Fault::Status {
+            status,
+            retry_after_s: Some(s),
+        } => format!("{status} with Retry-After {s} s"),
+        Fault::Status {
+            status,
+            retry_after_s: None,
+        } => format!("{status}"),
+        Fault::Latency { ms } => format!("{ms} ms latency"),
+        Fault::DropAfterCommit => "the answer dropped after the write commits".to_string(),
+        Fault::CloseMidBody => "the answer cut mid-body".to_string(),
+    };
+    let method = rule
+        .method
+        .as_deref()
+        .map(|m| format!("{m} "))
+        .unwrap_or_default();
+    let path = rule.path_prefix.as_deref().unwrap_or("/");
+    format!(
+        "{what} on the next {} {method}request(s) to {path}",
+        rule.count
+    )
+}
+
+/// A Server panel item as the panel shows it now.
+pub fn server_item_label(app: &App, item: ServerItem) -> String {
+    let record = app
+        .open_record()
+        .map(|(e, id)| format!("{e} {id}"))
+        .unwrap_or_else(|| "(open a record first)".into());
+    match item {
+        ServerItem::Network => format!(
+            "Network: {} (toggle)",
+            if app.network() == Network::Connected {
+                "connected"
+            } else {
+                "disconnected"
+            }
+        ),
+        ServerItem::Mode => format!("Mode: {} (switch)", mode_name(app.mode())),
+        ServerItem::Clock1 => "Clock +1 min".into(),
+        ServerItem::Clock5 => "Clock +5 min".into(),
+        ServerItem::Clock16 => "Clock +16 min".into(),
+        ServerItem::Background => "Send the app to the background".into(),
+        ServerItem::PublishV2 => "Publish project v2 (Woodford)".into(),
+        ServerItem::EditRecord => format!("Edit {record} on the server as backoffice"),
+        ServerItem::DeleteRecord => format!("Delete {record} on the server as backoffice"),
+        ServerItem::DelayAccount => format!(
+            "Business-logic delay, account writes: {} ms",
+            app.delay("account")
+        ),
+        ServerItem::DelayContact => format!(
+            "Business-logic delay, contact writes: {} ms",
+            app.delay("contact")
+        ),
+        ServerItem::FaultBusy
+        | ServerItem::FaultLostAnswer
+        | ServerItem::FaultSlow
+        | ServerItem::FaultError => {
+            let label = match item {
+                ServerItem::FaultBusy => "Fault: server busy",
+                ServerItem::FaultLostAnswer => "Fault: answer lost",
+                ServerItem::FaultSlow => "Fault: slow server",
+                _ => "Fault: server error",
+            };
+            fault_for(item)
+                .map(|r| format!("{label} — {}", describe_fault(&r)))
+                .unwrap_or_default()
+        }
+    }
+}
+
+impl App {
+    /// The semantic action of a Server panel item.
+    pub(super) fn server_item_action(&self, item: ServerItem) -> Option<Action> {
+        let next_delay = |entity: &str| {
+            let current = self.delay(entity);
+            let i = DELAY_STEPS.iter().position(|d| *d == current).unwrap_or(0);
+            DELAY_STEPS[(i + 1) % DELAY_STEPS.len()]
+        };
+        Some(match item {
+            ServerItem::Network => Action::ToggleNetwork,
+            ServerItem::Mode => Action::SwitchMode,
+            ServerItem::Clock1 => Action::AdvanceClock { minutes: 1 },
+            ServerItem::Clock5 => Action::AdvanceClock { minutes: 5 },
+            ServerItem::Clock16 => Action::AdvanceClock { minutes: 16 },
+            ServerItem::Background => Action::SendToBackground,
+            ServerItem::PublishV2 => Action::PublishV2,
+            ServerItem::EditRecord => Action::ServerEditOpenRecord,
+            ServerItem::DeleteRecord => Action::ServerDeleteOpenRecord,
+            ServerItem::DelayAccount => Action::SetServerDelay {
+                entity: "account".into(),
+                ms: next_delay("account"),
+            },
+            ServerItem::DelayContact => Action::SetServerDelay {
+                entity: "contact".into(),
+                ms: next_delay("contact"),
+            },
+            other => Action::InjectFault(fault_for(other)?),
+        })
+    }
+
+    pub(super) fn toggle_network(&mut self) {
+        self.network = match self.network {
+            Network::Connected => Network::Disconnected,
+            Network::Disconnected => Network::Connected,
+        };
+        self.client.engine().send(Command::SetNetwork(self.network));
+        self.refresh_checklist();
+        match self.network {
+            Network::Connected => self.success("Network connected"),
+            Network::Disconnected => {
+                self.warn("Network disconnected: syncs cannot reach the server")
+            }
+        }
+    }
+
+    pub(super) fn advance_clock(&mut self, minutes: i64) {
+        self.clock.advance(chrono::Duration::minutes(minutes));
+        self.client.engine().send(Command::Tick);
+        self.refresh_checklist();
+        let now = self.clock.now().format("%H:%M");
+        self.info(format!("Clock advanced {minutes:+} min: it is now {now}"));
+    }
+
+    pub(super) fn send_to_background(&mut self) {
+        self.background = true;
+        self.info(
+            "The app is in the background; press r to bring it back (On Start is evaluated again)",
+        );
+    }
+
+    pub(super) fn resume(&mut self) {
+        if !self.background {
+            self.info("The app is already in the foreground");
+            return;
+        }
+        self.background = false;
+        self.client.engine().send(Command::Trigger(Trigger::Resume));
+        self.info(
+            "Back from the background: the on-start rule is evaluated again (see Why on Home)",
+        );
+    }
+
+    pub(super) fn control_effect(&mut self, call: ControlCall, what: &str) -> Vec<Effect> {
+        if self.control.is_none() {
+            self.warn(format!("{what}: not available with an external server"));
+            return Vec::new();
+        }
+        self.info(format!("{what}…"));
+        vec![Effect::Control(call)]
+    }
+
+    /// Edits the open record on the server as backoffice: the form's selected text field, else
+    /// the first plain text field after the name.
+    pub(super) fn server_edit_open_record(&mut self) -> Vec<Effect> {
+        let Some((entity, id)) = self.open_record() else {
+            self.warn("Open a record first: the server edits the open record");
+            return Vec::new();
+        };
+        let selected = self
+            .top_form()
+            .and_then(|f| f.fields.get(f.selected))
+            .filter(|f| !f.read_only && f.kind == FieldKind::Text)
+            .map(|f| f.name.clone());
+        let fallback = self
+            .project
+            .as_ref()
+            .and_then(|p| p.entity(&entity))
+            .and_then(|e| {
+                e.form_fields()
+                    .find(|f| {
+                        f.name != e.primary_field
+                            && f.kind == FieldKind::Text
+                            && f.name != "modified_by"
+                            && f.name != "rating"
+                    })
+                    .map(|f| f.name.clone())
+            });
+        let Some(field) = selected.or(fallback) else {
+            self.warn(format!("{entity} has no text field the demo can edit"));
+            return Vec::new();
+        };
+        let stamp = self.clock.now().format("%H:%M");
+        let fields: Fields = [(field, format!("Edited by backoffice {stamp}"))].into();
+        self.control_effect(
+            ControlCall::Edit { entity, id, fields },
+            "Edit on the server",
+        )
+    }
+
+    pub(super) fn server_delete_open_record(&mut self) -> Vec<Effect> {
+        let Some((entity, id)) = self.open_record() else {
+            self.warn("Open a record first: the server deletes the open record");
+            return Vec::new();
+        };
+        self.control_effect(ControlCall::Delete { entity, id }, "Delete on the server")
+    }
+
+    pub(super) fn set_server_delay(&mut self, entity: String, ms: u64) -> Vec<Effect> {
+        self.control_effect(ControlCall::SetDelay { entity, ms }, "Business-logic delay")
+    }
+
+    /// A control call ended: say what the server did, and put it on the timeline.
+    pub(super) fn control_done(&mut self, call: &ControlCall, outcome: Result<String, String>) {
+        match outcome {
+            Ok(text) => {
+                if let ControlCall::SetDelay { entity, ms } = call {
+                    self.delays.insert(entity.clone(), *ms);
+                }
+                let mut entry = JournalEntry::event(
+                    self.clock.now(),
+                    JournalKind::App,
+                    "demo control",
+                    text.clone(),
+                );
+                if let ControlCall::Edit { entity, id, .. } | ControlCall::Delete { entity, id } =
+                    call
+                {
+                    entry.entity = Some(entity.clone());
+                    entry.record_id = Some(id.clone());
+                }
+                let _ = self.client.store_mut().append_journal(&[entry]);
+                self.refresh_journal();
+                self.success(format!("Server: {text}"));
+            }
+            Err(e) => self.error(format!("Server control failed: {e}")),
+        }
+    }
+
+    /// Shown in the header: the mode in words.
+    pub fn mode_label(&self) -> &'static str {
+        match self.mode {
+            AppMode::Offline => "offline",
+            AppMode::Online => "online",
+        }
+    }
+}

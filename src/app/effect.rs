@@ -1,0 +1,256 @@
+//! The App core's asynchronous work, as data: control-API calls, online saves, the custom
+//! command's timer, quitting. `App::update` returns effects; a driver runs them with
+//! [`run_effect`] and feeds the resulting [`Action`] back. The TUI runs them in tasks; the
+//! headless scenario runner awaits them inline.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::client::OnlineSave;
+use crate::clock::Clock;
+use crate::control::Control;
+use crate::remote::{Remote, RemoteError};
+use crate::store::{JournalEntry, JournalKind, Store};
+use crate::wire::{FaultRule, Fields};
+
+use super::action::Action;
+
+/// Work for the driver.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A call to the demo server's control API.
+    Control(ControlCall),
+    /// Online mode: save the form's changed fields straight to the server (`If-Match`).
+    SaveOnline {
+        entity: String,
+        id: String,
+        values: Fields,
+    },
+    /// Wake the custom command for its next record after `after_ms` milliseconds.
+    CustomStep { run: u64, after_ms: u64 },
+    /// The user quit: the driver stops (the App has already shut its engine down).
+    Quit,
+}
+
+/// A demo control that the server carries out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ControlCall {
+    PublishV2,
+    /// Edit a record on the server as another user (`backoffice`).
+    Edit {
+        entity: String,
+        id: String,
+        fields: Fields,
+    },
+    /// Delete a record on the server as another user.
+    Delete {
+        entity: String,
+        id: String,
+    },
+    SetDelay {
+        entity: String,
+        ms: u64,
+    },
+    Fault(FaultRule),
+}
+
+/// What an effect did, fed back as `Action::EffectDone`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EffectResult {
+    /// A control-API call ended: what the server did, or why it could not.
+    Control {
+        call: ControlCall,
+        outcome: Result<String, String>,
+    },
+    /// An online save ended.
+    OnlineSaved {
+        entity: String,
+        id: String,
+        outcome: OnlineSave,
+    },
+    /// Time for the custom command's next record.
+    CustomStepDue { run: u64 },
+    /// Nothing to report (quit).
+    Nothing,
+}
+
+/// What effects need from the world: the control API (absent with an external server), the
+/// profile (online saves open their own connection to it) and the clock.
+#[derive(Debug, Clone)]
+pub struct EffectContext {
+    pub control: Option<Control>,
+    pub profile: PathBuf,
+    pub clock: Clock,
+}
+
+/// Runs one effect to its end and returns the action that reports it.
+pub async fn run_effect(effect: Effect, ctx: &EffectContext) -> Action {
+    let result = match effect {
+        Effect::Control(call) => {
+            let outcome = match &ctx.control {
+                Some(control) => control_call(control, &call).await,
+                None => Err("not available with an external server".to_string()),
+            };
+            EffectResult::Control { call, outcome }
+        }
+        Effect::SaveOnline { entity, id, values } => {
+            let outcome = save_online(&ctx.profile, &ctx.clock, &entity, &id, &values).await;
+            EffectResult::OnlineSaved {
+                entity,
+                id,
+                outcome,
+            }
+        }
+        Effect::CustomStep { run, after_ms } => {
+            tokio::time::sleep(Duration::from_millis(after_ms)).await;
+            EffectResult::CustomStepDue { run }
+        }
+        Effect::Quit => EffectResult::Nothing,
+    };
+    Action::EffectDone(result)
+}
+
+async fn control_call(control: &Control, call: &ControlCall) -> Result<String, String> {
+    let describe = |fields: &Fields| {
+        fields
+            .iter()
+            .map(|(k, v)| format!("{k} = \"{v}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match call {
+        ControlCall::PublishV2 => control.publish_asset("v2").await.map(|p| {
+            format!(
+                "published project version {} ({}); a background sync will show the down arrow",
+                p.version, p.name
+            )
+        }),
+        ControlCall::Edit { entity, id, fields } => control
+            .edit(entity, id, fields.clone(), None)
+            .await
+            .map(|_| {
+                format!(
+                    "backoffice edited {entity} {id} on the server: {}",
+                    describe(fields)
+                )
+            }),
+        ControlCall::Delete { entity, id } => control
+            .delete(entity, id)
+            .await
+            .map(|()| format!("backoffice deleted {entity} {id} on the server")),
+        ControlCall::SetDelay { entity, ms } => control
+            .set_delay(entity, *ms)
+            .await
+            .map(|()| format!("business-logic delay on {entity} writes: {ms} ms")),
+        ControlCall::Fault(rule) => control
+            .fault(
+                rule.method.as_deref(),
+                rule.path_prefix.as_deref(),
+                rule.count,
+                rule.fault.clone(),
+            )
+            .await
+            .map(|()| format!("fault injected: {}", super::demo::describe_fault(rule))),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// Online mode's save, on its own connection to the profile: the same steps as
+/// `Client::save_online` (which needs the `Client` across the network wait, and the App keeps
+/// the `Client` to answer keys meanwhile).
+async fn save_online(
+    profile: &Path,
+    clock: &Clock,
+    entity: &str,
+    id: &str,
+    values: &Fields,
+) -> OnlineSave {
+    match save_online_inner(profile, clock, entity, id, values).await {
+        Ok(outcome) => outcome,
+        Err(e) => OnlineSave::Failed(e),
+    }
+}
+
+async fn save_online_inner(
+    profile: &Path,
+    clock: &Clock,
+    entity: &str,
+    id: &str,
+    values: &Fields,
+) -> Result<OnlineSave, String> {
+    let mut store = Store::open(profile).map_err(|e| e.to_string())?;
+    let Some(local) = store.record(entity, id).map_err(|e| e.to_string())? else {
+        return Ok(OnlineSave::Failed(format!(
+            "{entity} {id} is not on this device"
+        )));
+    };
+    let settings = store
+        .settings()
+        .map_err(|e| e.to_string())?
+        .ok_or("this profile has no settings")?;
+    let Some(password) = store.password().map_err(|e| e.to_string())? else {
+        return Ok(OnlineSave::Failed("password is not saved".into()));
+    };
+    let remote = Remote::new(&settings.server_url, &settings.user_name, &password)
+        .map_err(|e| e.to_string())?;
+    let etag = local.etag.clone().unwrap_or_default();
+    let outcome = match remote.update(entity, id, &etag, values).await {
+        Ok(record) => {
+            store
+                .take_server_version(entity, &record)
+                .map_err(|e| e.to_string())?;
+            OnlineSave::Saved(record)
+        }
+        Err(RemoteError::Rejected { problem }) if problem.status == 412 => OnlineSave::Conflict {
+            current: problem.current,
+        },
+        Err(e) => OnlineSave::Failed(e.to_string()),
+    };
+    let now = clock.now();
+    let actor = settings.user_name.as_str();
+    let detail = match &outcome {
+        OnlineSave::Saved(r) => format!("online save: stored on the server as {}", r.etag),
+        OnlineSave::Conflict { .. } => {
+            "online save: conflict (412): the record changed on the server; nothing was written"
+                .to_string()
+        }
+        OnlineSave::Failed(e) => format!("online save failed: {e}"),
+    };
+    let mut entries = vec![JournalEntry {
+        entity: Some(entity.into()),
+        record_id: Some(id.into()),
+        ..JournalEntry::event(now, JournalKind::Save, actor, detail)
+    }];
+    if let OnlineSave::Saved(record) = &outcome {
+        for (field, value) in values
+            .iter()
+            .filter(|(f, v)| local.fields.get(*f) != Some(*v))
+        {
+            let old = local.fields.get(field).map(String::as_str);
+            entries.push(JournalEntry::field(
+                now,
+                JournalKind::Edit,
+                actor,
+                entity,
+                id,
+                field,
+                old,
+                Some(value),
+                "saved online",
+            ));
+            entries.push(JournalEntry::field(
+                now,
+                JournalKind::Uploaded,
+                "online",
+                entity,
+                id,
+                field,
+                None,
+                Some(value),
+                format!("acknowledged as {}", record.etag),
+            ));
+        }
+    }
+    store.append_journal(&entries).map_err(|e| e.to_string())?;
+    Ok(outcome)
+}

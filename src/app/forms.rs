@@ -1,0 +1,659 @@
+//! Lists, forms and Setup: opening them, typing into them, saving through the save gate, the
+//! custom command under a UI transaction, and settings through the lock rule.
+
+use crossterm::event::{Event, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::effect::Effect;
+use super::state::*;
+use super::{Action, App};
+use crate::client::{AppMode, SaveOutcome};
+use crate::project::FieldKind;
+use crate::rules::{Network, SaveDecision};
+use crate::settings::SettingChange;
+use crate::wire::Fields;
+
+/// A save's wait for the sync's write lock worth telling the user about.
+const NOTICEABLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Fields the server's business logic sets: shown, never edited on the device.
+fn computed_by_server(name: &str) -> bool {
+    matches!(name, "modified_by" | "rating")
+}
+
+impl App {
+    // --- lists ------------------------------------------------------------------------------
+
+    pub(super) fn open_list(&mut self, entity: &str) {
+        let Some(e) = self.project.as_ref().and_then(|p| p.entity(entity)) else {
+            self.warn(format!(
+                "There is no {entity} list on this device yet: synchronize first"
+            ));
+            return;
+        };
+        let secondary = e.form_fields().find(|f| {
+            f.name != e.primary_field && f.kind == FieldKind::Text && !computed_by_server(&f.name)
+        });
+        let mut list = ListState {
+            entity: e.name.clone(),
+            label: e.label.clone(),
+            primary_field: e.primary_field.clone(),
+            secondary_label: secondary.map(|f| f.label.clone()),
+            secondary_field: secondary.map(|f| f.name.clone()),
+            rows: Vec::new(),
+            total: 0,
+            selected: 0,
+            search: Input::default(),
+            searching: false,
+        };
+        self.load_rows(&mut list);
+        self.push(Screen::List(list));
+    }
+
+    fn load_rows(&self, list: &mut ListState) {
+        let store = self.client.store();
+        let records = store
+            .list(
+                &list.entity,
+                &list.primary_field,
+                list.search.value(),
+                LIST_LIMIT,
+                0,
+            )
+            .unwrap_or_default();
+        list.total = records.len();
+        list.rows = records
+            .into_iter()
+            .map(|r| ListRow {
+                primary: r
+                    .fields
+                    .get(&list.primary_field)
+                    .cloned()
+                    .unwrap_or_default(),
+                secondary: list
+                    .secondary_field
+                    .as_ref()
+                    .and_then(|f| r.fields.get(f).cloned())
+                    .unwrap_or_default(),
+                id: r.id,
+            })
+            .collect();
+        list.selected = list.selected.min(list.rows.len().saturating_sub(1));
+    }
+
+    pub(super) fn search(&mut self, text: String) {
+        let Some(Screen::List(mut list)) = self.stack.pop() else {
+            self.warn("Search works on a list");
+            return;
+        };
+        list.search = Input::new(text);
+        list.selected = 0;
+        self.load_rows(&mut list);
+        self.stack.push(Screen::List(list));
+    }
+
+    /// After a sync or a save: lists reload, forms take new stored values (keeping edits).
+    pub(super) fn refresh_screens(&mut self) {
+        let mut stack = std::mem::take(&mut self.stack);
+        for screen in &mut stack {
+            match screen {
+                Screen::List(list) => self.load_rows(list),
+                Screen::Form(form) => self.refresh_form(form),
+                _ => {}
+            }
+        }
+        self.stack = stack;
+    }
+
+    fn refresh_form(&self, form: &mut FormState) {
+        let record = self
+            .client
+            .store()
+            .record(&form.entity, &form.id)
+            .ok()
+            .flatten();
+        let Some(record) = record else {
+            if !form.gone {
+                form.gone = true;
+                form.notice = Some(Notice {
+                    level: Level::Warning,
+                    text: "This record is no longer on the device (deleted on the server)".into(),
+                });
+            }
+            return;
+        };
+        form.gone = false;
+        for field in &mut form.fields {
+            let stored = record.fields.get(&field.name).cloned().unwrap_or_default();
+            if stored != field.stored {
+                if field.value == field.stored {
+                    field.value = stored.clone();
+                }
+                field.stored = stored;
+            }
+        }
+    }
+
+    // --- forms ------------------------------------------------------------------------------
+
+    pub(super) fn open_record_form(&mut self, entity: &str, id: &str) {
+        let Some(e) = self
+            .project
+            .as_ref()
+            .and_then(|p| p.entity(entity))
+            .cloned()
+        else {
+            self.warn(format!("{entity} is not an entity of this project"));
+            return;
+        };
+        let record = match self.client.store().record(entity, id) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                self.warn(format!("{} {id} is not on this device", e.label));
+                return;
+            }
+            Err(err) => {
+                self.error(err.to_string());
+                return;
+            }
+        };
+        let mut fields = Vec::new();
+        for section in &e.form.sections {
+            for name in &section.fields {
+                let Some(f) = e.field(name) else { continue };
+                let value = record.fields.get(name).cloned().unwrap_or_default();
+                fields.push(FormField {
+                    name: f.name.clone(),
+                    label: f.label.clone(),
+                    section: section.title.clone(),
+                    kind: f.kind,
+                    read_only: f.kind == FieldKind::Lookup || computed_by_server(&f.name),
+                    stored: value.clone(),
+                    value,
+                });
+            }
+        }
+        let title = record
+            .fields
+            .get(&e.primary_field)
+            .cloned()
+            .unwrap_or_else(|| id.to_string());
+        let form = FormState {
+            entity: e.name.clone(),
+            entity_label: e.label.clone(),
+            id: id.to_string(),
+            title,
+            fields,
+            selected: 0,
+            editing: None,
+            notice: None,
+            saving_online: false,
+            gone: false,
+        };
+        self.client.open_form();
+        self.last_record = Some((entity.to_string(), id.to_string()));
+        self.custom_log.clear();
+        self.push(Screen::Form(Box::new(form)));
+    }
+
+    fn top_form_mut(&mut self) -> Option<&mut FormState> {
+        match self.stack.last_mut() {
+            Some(Screen::Form(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub(super) fn input(&mut self, key: KeyEvent) {
+        let event = Event::Key(key);
+        if let Some(SyncScreen::Login { password, .. }) = &mut self.sync_screen {
+            password.handle_event(&event);
+            return;
+        }
+        let mut reload = false;
+        match self.stack.last_mut() {
+            Some(Screen::Form(f)) => {
+                if let Some(input) = &mut f.editing {
+                    input.handle_event(&event);
+                }
+            }
+            Some(Screen::Setup(s)) => {
+                if let Some(input) = &mut s.editing {
+                    input.handle_event(&event);
+                }
+            }
+            Some(Screen::List(l)) if l.searching => {
+                reload = l.search.handle_event(&event).is_some_and(|c| c.value);
+            }
+            _ => {}
+        }
+        if reload && let Some(Screen::List(mut list)) = self.stack.pop() {
+            list.selected = 0;
+            self.load_rows(&mut list);
+            self.stack.push(Screen::List(list));
+        }
+    }
+
+    pub(super) fn begin_edit(&mut self) {
+        let settings = self.settings.clone();
+        match self.stack.last_mut() {
+            Some(Screen::Form(f)) => {
+                if f.saving_online {
+                    return;
+                }
+                if let Some(field) = f.fields.get(f.selected) {
+                    if field.read_only {
+                        let why = if field.kind == FieldKind::Lookup {
+                            "a lookup"
+                        } else {
+                            "set by the server's business logic"
+                        };
+                        f.notice = Some(Notice {
+                            level: Level::Warning,
+                            text: format!("{} is {why}: it cannot be edited here", field.label),
+                        });
+                    } else {
+                        f.editing = Some(Input::new(field.value.clone()));
+                    }
+                }
+            }
+            Some(Screen::Setup(s)) => {
+                let row = SetupRow::ALL[s.selected.min(SetupRow::ALL.len() - 1)];
+                let current = settings
+                    .map(|st| {
+                        if row == SetupRow::ServerUrl {
+                            st.server_url
+                        } else {
+                            st.user_name
+                        }
+                    })
+                    .unwrap_or_default();
+                if row.is_text() {
+                    s.editing = Some(Input::new(current));
+                }
+            }
+            Some(Screen::List(l)) => l.searching = true,
+            _ => {}
+        }
+    }
+
+    pub(super) fn end_edit(&mut self) -> Vec<Effect> {
+        if let Some(SyncScreen::Login { password, .. }) = &self.sync_screen {
+            let password = password.value().to_string();
+            self.enter_password(&password);
+            return Vec::new();
+        }
+        let mut change = None;
+        match self.stack.last_mut() {
+            Some(Screen::Form(f)) => {
+                if let Some(input) = f.editing.take()
+                    && let Some(field) = f.fields.get_mut(f.selected)
+                {
+                    field.value = input.value().to_string();
+                }
+            }
+            Some(Screen::Setup(s)) => {
+                if let Some(input) = s.editing.take() {
+                    let value = input.value().trim().to_string();
+                    change = Some(
+                        match SetupRow::ALL[s.selected.min(SetupRow::ALL.len() - 1)] {
+                            SetupRow::ServerUrl => SettingChange::ServerUrl(value),
+                            _ => SettingChange::UserName(value),
+                        },
+                    );
+                }
+            }
+            Some(Screen::List(l)) => l.searching = false,
+            _ => {}
+        }
+        if let Some(change) = change {
+            self.change_setting(change);
+        }
+        Vec::new()
+    }
+
+    pub(super) fn edit_field(&mut self, field: &str, value: String) {
+        let Some(form) = self.top_form_mut() else {
+            self.warn("EditField needs an open form");
+            return;
+        };
+        match form.fields.iter_mut().find(|f| f.name == field) {
+            Some(f) if f.read_only => {
+                let label = f.label.clone();
+                self.warn(format!("{label} cannot be edited here"));
+            }
+            Some(f) => {
+                f.value = value;
+                form.editing = None;
+            }
+            None => {
+                let entity = form.entity.clone();
+                self.warn(format!("The {entity} form has no field {field}"));
+            }
+        }
+    }
+
+    pub(super) fn cancel_form(&mut self) {
+        let Some(form) = self.top_form_mut() else {
+            return;
+        };
+        form.editing = None;
+        for field in &mut form.fields {
+            field.value = field.stored.clone();
+        }
+        form.notice = Some(Notice {
+            level: Level::Info,
+            text: "Edits discarded".into(),
+        });
+    }
+
+    /// The Save button: through the save gate offline, straight to the server online.
+    pub(super) fn save(&mut self) -> Vec<Effect> {
+        let mode = self.mode;
+        let network = self.network;
+        if let Some(Screen::Conflict(c)) = self.stack.last()
+            && c.merge.is_some()
+        {
+            self.apply_merge();
+            return Vec::new();
+        }
+        let Some(form) = self.top_form_mut() else {
+            self.warn("There is nothing to save here");
+            return Vec::new();
+        };
+        if let Some(input) = form.editing.take()
+            && let Some(field) = form.fields.get_mut(form.selected)
+        {
+            field.value = input.value().to_string();
+        }
+        if form.saving_online {
+            form.notice = Some(Notice {
+                level: Level::Warning,
+                text: "The last save is still on its way to the server".into(),
+            });
+            return Vec::new();
+        }
+        let changes: Fields = form
+            .fields
+            .iter()
+            .filter(|f| f.is_dirty() && !f.read_only)
+            .map(|f| (f.name.clone(), f.value.clone()))
+            .collect();
+        if changes.is_empty() {
+            form.notice = Some(Notice {
+                level: Level::Info,
+                text: "Nothing changed: nothing to save".into(),
+            });
+            return Vec::new();
+        }
+        let (entity, id) = (form.entity.clone(), form.id.clone());
+        if mode == AppMode::Online {
+            if network == Network::Disconnected {
+                form.notice = Some(Notice {
+                    level: Level::Error,
+                    text: "Online mode saves on the server, and no network connection is active: your edits are kept".into(),
+                });
+                return Vec::new();
+            }
+            form.saving_online = true;
+            form.notice = Some(Notice {
+                level: Level::Info,
+                text: "Saving on the server (online mode)…".into(),
+            });
+            return vec![Effect::SaveOnline {
+                entity,
+                id,
+                values: changes,
+            }];
+        }
+        let outcome = self.client.save(&entity, &id, &changes, "Save button");
+        let notice = match outcome {
+            Ok(SaveOutcome::Refused(reason)) => Notice {
+                level: Level::Error,
+                text: format!("Save refused: {reason}"),
+            },
+            Ok(SaveOutcome::Saved { decision, report }) => {
+                let mut text = match decision {
+                    SaveDecision::Allow => {
+                        "Saved on the device; it uploads with the next sync".to_string()
+                    }
+                    other => format!("Saved: {other}"),
+                };
+                if report.waited >= NOTICEABLE_WAIT {
+                    text.push_str(&format!(
+                        " — waited {} ms for the sync's write",
+                        report.waited.as_millis()
+                    ));
+                }
+                if let Some(form) = self.top_form_mut() {
+                    for field in &mut form.fields {
+                        if changes.contains_key(&field.name) {
+                            field.stored = field.value.clone();
+                        }
+                    }
+                }
+                Notice {
+                    level: Level::Success,
+                    text,
+                }
+            }
+            Ok(SaveOutcome::Unchanged) => Notice {
+                level: Level::Info,
+                text: "Nothing differed from the stored record".into(),
+            },
+            Err(e) => Notice {
+                level: Level::Error,
+                text: format!("Save failed: {e}"),
+            },
+        };
+        let level = notice.level;
+        let text = notice.text.clone();
+        if let Some(form) = self.top_form_mut() {
+            form.notice = Some(notice);
+        }
+        self.say(level, text);
+        self.after_local_change();
+        Vec::new()
+    }
+
+    /// The device's data changed outside a sync: counts, lists and the log follow.
+    pub(super) fn after_local_change(&mut self) {
+        self.refresh_counts();
+        self.refresh_journal();
+        self.refresh_screens();
+    }
+
+    // --- the custom command (UI transactions) ------------------------------------------------
+
+    /// The records the custom command edits: an account's contacts; for a contact, the other
+    /// contacts of its account.
+    fn related_records(&self, entity: &str, id: &str) -> Vec<(String, String)> {
+        let store = self.client.store();
+        let account = match entity {
+            "account" => Some(id.to_string()),
+            "contact" => store
+                .record("contact", id)
+                .ok()
+                .flatten()
+                .and_then(|r| r.fields.get("account_id").cloned()),
+            _ => None,
+        };
+        let Some(account) = account else {
+            return Vec::new();
+        };
+        store
+            .list("contact", "account_id", &account, 50, 0)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| {
+                r.fields.get("account_id") == Some(&account) && !(entity == "contact" && r.id == id)
+            })
+            .map(|r| ("contact".to_string(), r.id))
+            .collect()
+    }
+
+    pub(super) fn run_custom_command(&mut self) -> Vec<Effect> {
+        let Some((entity, id)) = self.top_form().map(|f| (f.entity.clone(), f.id.clone())) else {
+            self.warn("The custom command runs from a form");
+            return Vec::new();
+        };
+        if self.custom.is_some() {
+            self.warn("The custom command is already running");
+            return Vec::new();
+        }
+        let targets = self.related_records(&entity, &id);
+        if targets.is_empty() {
+            self.warn("This record has no related contacts for the custom command to update");
+            return Vec::new();
+        }
+        self.custom_log.clear();
+        match self.client.try_enter_ui_transaction() {
+            Err(refused) => {
+                let text = format!("tryEnterUiTransaction → false: {refused}");
+                self.custom_log.push(text.clone());
+                self.error(format!("Custom command not run: {text}"));
+                self.refresh_journal();
+                Vec::new()
+            }
+            Ok(held) => {
+                self.custom_log.push(format!("tryEnterUiTransaction → true (held: {held}); updating {} related record(s), one per second", targets.len()));
+                self.next_run += 1;
+                let run = self.next_run;
+                self.custom = Some(CustomRun {
+                    run,
+                    entity,
+                    id,
+                    targets,
+                    next: 0,
+                });
+                self.info("Custom command running under a UI transaction: the sync waits before its entity phases");
+                self.custom_step(run)
+            }
+        }
+    }
+
+    /// One record of the custom command; the last step leaves the UI transaction.
+    pub(super) fn custom_step(&mut self, run: u64) -> Vec<Effect> {
+        let Some(current) = self.custom.clone().filter(|c| c.run == run) else {
+            return Vec::new();
+        };
+        if let Some((entity, id)) = current.targets.get(current.next) {
+            let stamp = self.clock.now().format("%H:%M:%S");
+            let values: Fields = [(
+                "job_title".to_string(),
+                format!("Key contact (reviewed {stamp})"),
+            )]
+            .into();
+            let line = match self
+                .client
+                .save(entity, id, &values, "custom command (JSBridge)")
+            {
+                Ok(SaveOutcome::Saved { decision, .. }) => format!("{entity} {id}: {decision}"),
+                Ok(SaveOutcome::Refused(reason)) => {
+                    format!("{entity} {id}: save refused: {reason}")
+                }
+                Ok(SaveOutcome::Unchanged) => format!("{entity} {id}: unchanged"),
+                Err(e) => format!("{entity} {id}: {e}"),
+            };
+            self.custom_log.push(line);
+            self.after_local_change();
+            let next = current.next + 1;
+            if let Some(c) = &mut self.custom {
+                c.next = next;
+            }
+            if next < current.targets.len() {
+                return vec![Effect::CustomStep {
+                    run,
+                    after_ms: self.custom_step.as_millis() as u64,
+                }];
+            }
+        }
+        self.custom = None;
+        let outcome = self.client.leave_ui_transaction();
+        let text = match outcome {
+            crate::rules::LeaveOutcome::Released { still_held } => {
+                format!("leaveUiTransaction (still held: {still_held})")
+            }
+            crate::rules::LeaveOutcome::NoneHeld => {
+                "leaveUiTransaction with none held (the form closed and released it)".to_string()
+            }
+        };
+        self.custom_log.push(text);
+        self.success("Custom command done: the UI transaction is released");
+        self.refresh_journal();
+        Vec::new()
+    }
+
+    pub(super) fn enter_ui_transaction(&mut self) {
+        match self.client.try_enter_ui_transaction() {
+            Ok(held) => self.success(format!("tryEnterUiTransaction → true (held: {held})")),
+            Err(refused) => self.error(format!("tryEnterUiTransaction → false: {refused}")),
+        }
+        self.refresh_journal();
+    }
+
+    pub(super) fn leave_ui_transaction(&mut self) {
+        match self.client.leave_ui_transaction() {
+            crate::rules::LeaveOutcome::Released { still_held } => {
+                self.info(format!("leaveUiTransaction (still held: {still_held})"))
+            }
+            crate::rules::LeaveOutcome::NoneHeld => {
+                self.info("leaveUiTransaction with none held (harmless)")
+            }
+        }
+        self.refresh_journal();
+    }
+
+    // --- Setup ------------------------------------------------------------------------------
+
+    /// Enter on a Setup row: the next value of a selector, or editing a text.
+    pub(super) fn setup_select_action(&self, selected: usize) -> Option<Action> {
+        let settings = self.settings.as_ref()?;
+        let effective = self.effective.as_ref();
+        Some(match SetupRow::ALL.get(selected)? {
+            SetupRow::AutoSync => Action::ChangeSetting(SettingChange::AutoSync(
+                effective
+                    .map(|e| e.auto_sync)
+                    .unwrap_or(settings.auto_sync)
+                    .next(),
+            )),
+            SetupRow::BackgroundSync => Action::ChangeSetting(SettingChange::BackgroundSync(
+                !effective
+                    .map(|e| e.background_sync)
+                    .unwrap_or(settings.background_sync),
+            )),
+            SetupRow::SavePassword => Action::ChangeSetting(SettingChange::SavePassword(
+                !effective
+                    .map(|e| e.save_password)
+                    .unwrap_or(settings.save_password),
+            )),
+            SetupRow::ServerUrl | SetupRow::UserName => Action::BeginEdit,
+        })
+    }
+
+    pub(super) fn change_setting(&mut self, change: SettingChange) {
+        let label = match &change {
+            SettingChange::AutoSync(v) => format!("Auto Sync: {v}"),
+            SettingChange::BackgroundSync(v) => format!("Background sync: {}", on_off(*v)),
+            SettingChange::SavePassword(v) => format!("Save password: {}", on_off(*v)),
+            SettingChange::ServerUrl(v) => format!("Server URL: {v}"),
+            SettingChange::UserName(v) => format!("User name: {v}"),
+        };
+        match self.client.change_setting(change.clone()) {
+            Ok(()) => {
+                if let SettingChange::SavePassword(false) = change {
+                    self.session_password = false;
+                }
+                self.success(format!("{label} (saved)"));
+            }
+            Err(e) => self.error(e.to_string()),
+        }
+        self.refresh_settings();
+        self.refresh_checklist();
+        self.refresh_journal();
+    }
+}
+
+pub(super) fn on_off(value: bool) -> &'static str {
+    if value { "On" } else { "Off" }
+}

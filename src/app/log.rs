@@ -1,0 +1,170 @@
+//! The log: the journal as a timeline (triggers, skipped auto syncs with reasons, phases with
+//! durations, saves, UI transactions, conflicts, lost edits), filterable by kind, exportable
+//! as JSON lines; and the auditor's lost edits.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::App;
+use super::state::*;
+use crate::store::{JournalEntry, JournalKind};
+
+/// Lines the log keeps in memory (the export writes the whole journal).
+const MAX_LINES: usize = 5000;
+
+fn line_text(e: &JournalEntry) -> String {
+    let target = match (&e.entity, &e.record_id) {
+        (Some(entity), Some(id)) => format!("{entity} {id}"),
+        _ => String::new(),
+    };
+    match &e.field {
+        Some(field) => {
+            let old = e
+                .old
+                .as_deref()
+                .map(|o| format!("\"{o}\" → "))
+                .unwrap_or_default();
+            let new = e
+                .new
+                .as_deref()
+                .map(|n| format!("\"{n}\""))
+                .unwrap_or_else(|| "—".into());
+            let detail = if e.detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", e.detail)
+            };
+            format!("{target} {field}: {old}{new}{detail}")
+        }
+        None if target.is_empty() => e.detail.clone(),
+        None => format!("{target}: {}", e.detail),
+    }
+}
+
+/// A sync line that ends the phase before it.
+fn ends_phase(line: &LogLine) -> bool {
+    line.kind == JournalKind::Sync
+        && line.actor == "sync"
+        && (line.text.starts_with("phase ")
+            || line.text.starts_with("sync finished")
+            || line.text.starts_with("sync failed"))
+}
+
+impl App {
+    pub(super) fn refresh_journal(&mut self) {
+        loop {
+            let batch = match self.client.store().journal(self.journal_seq, 1000) {
+                Ok(b) => b,
+                Err(e) => {
+                    self.error(e.to_string());
+                    return;
+                }
+            };
+            let Some(last) = batch.last() else { break };
+            self.journal_seq = last.seq;
+            let full = batch.len() == 1000;
+            for e in batch {
+                let line = LogLine {
+                    seq: e.seq,
+                    at: e.at,
+                    text: line_text(&e),
+                    kind: e.kind,
+                    actor: e.actor,
+                    duration: None,
+                };
+                if ends_phase(&line)
+                    && let Some(open) = self.log.iter_mut().rev().take(200).find(|l| {
+                        l.kind == JournalKind::Sync
+                            && l.actor == "sync"
+                            && l.text.starts_with("phase ")
+                    })
+                    && open.duration.is_none()
+                {
+                    open.duration = Some(line.at - open.at);
+                }
+                self.log.push(line);
+            }
+            if !full {
+                break;
+            }
+        }
+        if self.log.len() > MAX_LINES {
+            let excess = self.log.len() - MAX_LINES;
+            self.log.drain(..excess);
+        }
+    }
+
+    /// The auditor over the device's journal and records (server values unknown: an edit counts
+    /// as lost when it is neither on the device, nor pending, nor acknowledged by the server).
+    pub(super) fn refresh_lost(&mut self) {
+        self.lost = crate::auditor::audit(self.client.store(), |_, _| None).unwrap_or_default();
+    }
+
+    pub(super) fn filter_log(&mut self, filter: Option<JournalKind>) {
+        match self.stack.last_mut() {
+            Some(Screen::Log(state)) => {
+                state.filter = filter;
+                state.selected = None;
+            }
+            _ => self.warn("The filter works on the log"),
+        }
+    }
+
+    /// The log lines the log screen shows (its filter applied).
+    pub fn filtered_log(&self) -> Vec<&LogLine> {
+        let filter = match self.stack.last() {
+            Some(Screen::Log(state)) => state.filter,
+            _ => None,
+        };
+        self.log
+            .iter()
+            .filter(|l| filter.is_none_or(|k| l.kind == k))
+            .collect()
+    }
+
+    pub(super) fn filtered_log_len(&self) -> usize {
+        self.filtered_log().len()
+    }
+
+    /// The next filter in the cycle, for the `f` key.
+    pub fn next_log_filter(&self) -> Option<JournalKind> {
+        let current = match self.stack.last() {
+            Some(Screen::Log(state)) => state.filter,
+            _ => None,
+        };
+        let i = LOG_FILTERS.iter().position(|f| *f == current).unwrap_or(0);
+        LOG_FILTERS[(i + 1) % LOG_FILTERS.len()]
+    }
+
+    pub(super) fn export_log(&mut self, path: &Path) {
+        match self.write_export(path) {
+            Ok(n) => self.success(format!(
+                "Exported {n} journal entries to {}",
+                path.display()
+            )),
+            Err(e) => self.error(format!("Cannot export the log to {}: {e}", path.display())),
+        }
+    }
+
+    fn write_export(&self, path: &Path) -> Result<usize, String> {
+        let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+        let mut out = std::io::BufWriter::new(file);
+        let (mut after, mut count) = (0, 0);
+        loop {
+            let batch = self
+                .client
+                .store()
+                .journal(after, 5000)
+                .map_err(|e| e.to_string())?;
+            let Some(last) = batch.last() else { break };
+            after = last.seq;
+            for entry in &batch {
+                serde_json::to_writer(&mut out, entry).map_err(|e| e.to_string())?;
+                out.write_all(b"\n").map_err(|e| e.to_string())?;
+                count += 1;
+            }
+        }
+        out.flush().map_err(|e| e.to_string())?;
+        Ok(count)
+    }
+}

@@ -1,0 +1,397 @@
+//! The App core's screen, form and dialog state. Renderers read these through `&App`; only
+//! `App::update` changes them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use tui_input::Input;
+
+use crate::project::FieldKind;
+use crate::rules::{ModeSwitch, SwitchChoice, Trigger};
+use crate::store::JournalKind;
+
+/// One screen on the navigation stack. Home is always at the bottom.
+#[derive(Debug, Clone)]
+pub enum Screen {
+    Home(HomeState),
+    Setup(SetupState),
+    List(ListState),
+    Form(Box<FormState>),
+    SyncErrors(SyncErrorsState),
+    Conflict(ConflictState),
+    Log(LogState),
+    Server(ServerState),
+}
+
+/// Which screen, without its state: what the key map and the bottom bar look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScreenKind {
+    Home,
+    Setup,
+    List,
+    Form,
+    SyncErrors,
+    Conflict,
+    Log,
+    Server,
+}
+
+impl Screen {
+    pub fn kind(&self) -> ScreenKind {
+        match self {
+            Screen::Home(_) => ScreenKind::Home,
+            Screen::Setup(_) => ScreenKind::Setup,
+            Screen::List(_) => ScreenKind::List,
+            Screen::Form(_) => ScreenKind::Form,
+            Screen::SyncErrors(_) => ScreenKind::SyncErrors,
+            Screen::Conflict(_) => ScreenKind::Conflict,
+            Screen::Log(_) => ScreenKind::Log,
+            Screen::Server(_) => ScreenKind::Server,
+        }
+    }
+}
+
+impl ScreenKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            ScreenKind::Home => "Home",
+            ScreenKind::Setup => "Setup",
+            ScreenKind::List => "List",
+            ScreenKind::Form => "Form",
+            ScreenKind::SyncErrors => "Sync Errors",
+            ScreenKind::Conflict => "Sync Error",
+            ScreenKind::Log => "Log",
+            ScreenKind::Server => "Server panel",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct HomeState {
+    pub selected: usize,
+}
+
+/// One item of Home's menu, in the order shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HomeItem {
+    /// First, whenever there are unresolved conflicts.
+    SyncErrors {
+        count: usize,
+    },
+    Entity {
+        name: String,
+        label: String,
+        count: usize,
+    },
+    Setup,
+    Log,
+    Server,
+}
+
+/// The changeable rows of Setup's Synchronization block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SetupRow {
+    AutoSync,
+    BackgroundSync,
+    SavePassword,
+    ServerUrl,
+    UserName,
+}
+
+impl SetupRow {
+    pub const ALL: [SetupRow; 5] = [
+        SetupRow::AutoSync,
+        SetupRow::BackgroundSync,
+        SetupRow::SavePassword,
+        SetupRow::ServerUrl,
+        SetupRow::UserName,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SetupRow::AutoSync => "Auto Sync",
+            SetupRow::BackgroundSync => "Background sync",
+            SetupRow::SavePassword => "Save password",
+            SetupRow::ServerUrl => "Server URL",
+            SetupRow::UserName => "User name",
+        }
+    }
+
+    pub fn is_text(self) -> bool {
+        matches!(self, SetupRow::ServerUrl | SetupRow::UserName)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SetupState {
+    pub selected: usize,
+    /// The text being typed into Server URL or User name.
+    pub editing: Option<Input>,
+}
+
+/// One row of an entity list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRow {
+    pub id: String,
+    pub primary: String,
+    pub secondary: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListState {
+    pub entity: String,
+    pub label: String,
+    pub primary_field: String,
+    pub secondary_label: Option<String>,
+    pub secondary_field: Option<String>,
+    pub rows: Vec<ListRow>,
+    /// Records matching the search (the rows shown are at most [`LIST_LIMIT`]).
+    pub total: usize,
+    pub selected: usize,
+    pub search: Input,
+    pub searching: bool,
+}
+
+/// Most rows a list loads at once; searching narrows it.
+pub const LIST_LIMIT: usize = 1000;
+
+/// One field of a form, laid out by the project's form definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormField {
+    pub name: String,
+    pub label: String,
+    pub section: String,
+    pub kind: FieldKind,
+    /// Computed by the server (business logic) or a lookup: shown, not edited here.
+    pub read_only: bool,
+    /// The value stored on the device.
+    pub stored: String,
+    /// The value in the form (differs from `stored` when edited and not saved).
+    pub value: String,
+}
+
+impl FormField {
+    pub fn is_dirty(&self) -> bool {
+        self.value != self.stored
+    }
+}
+
+/// A line under the form: what the last save (or command) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FormState {
+    pub entity: String,
+    pub entity_label: String,
+    pub id: String,
+    pub title: String,
+    pub fields: Vec<FormField>,
+    pub selected: usize,
+    pub editing: Option<Input>,
+    pub notice: Option<Notice>,
+    /// An online save is on its way to the server.
+    pub saving_online: bool,
+    /// The record is no longer on the device (deleted by a sync).
+    pub gone: bool,
+}
+
+impl FormState {
+    pub fn is_dirty(&self) -> bool {
+        self.fields.iter().any(FormField::is_dirty)
+            || self.editing.as_ref().is_some_and(|i| {
+                self.fields
+                    .get(self.selected)
+                    .is_some_and(|f| f.value != i.value())
+            })
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FormField> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncErrorsState {
+    pub selected: usize,
+}
+
+/// Which side a merged field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Device,
+    Server,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConflictState {
+    pub conflict_id: i64,
+    pub selected: usize,
+    /// Merge mode: the side picked for each conflicting field.
+    pub merge: Option<BTreeMap<String, Side>>,
+    pub what_if: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LogState {
+    pub filter: Option<JournalKind>,
+    /// Index into the filtered lines; `None` follows the newest line.
+    pub selected: Option<usize>,
+}
+
+/// The kinds the log's filter cycles through (`None`: everything).
+pub const LOG_FILTERS: [Option<JournalKind>; 10] = [
+    None,
+    Some(JournalKind::Sync),
+    Some(JournalKind::Save),
+    Some(JournalKind::Edit),
+    Some(JournalKind::Uploaded),
+    Some(JournalKind::Conflict),
+    Some(JournalKind::Overwritten),
+    Some(JournalKind::ServerWins),
+    Some(JournalKind::UiTransaction),
+    Some(JournalKind::App),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct ServerState {
+    pub selected: usize,
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub kind: JournalKind,
+    pub actor: String,
+    pub text: String,
+    /// For a sync phase: how long it ran (until the next phase or the end), once known.
+    pub duration: Option<chrono::Duration>,
+}
+
+/// A modal question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialog {
+    /// "Sync before going Online / Offline": AskUserToSync or WarnUserMustSync.
+    ModeSwitch {
+        direction: ModeSwitch,
+        choices: Vec<SwitchChoice>,
+        selected: usize,
+        refusal: Option<String>,
+    },
+    /// A form with unsaved edits would close.
+    Discard { then: AfterDiscard },
+}
+
+/// What happens once unsaved edits are discarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterDiscard {
+    Back,
+    Home,
+    Quit,
+}
+
+/// The sync screen: it takes over while it shows.
+#[derive(Debug, Clone)]
+pub enum SyncScreen {
+    /// The password is needed first (Save password off): URL, user name, password.
+    Login { trigger: Trigger, password: Input },
+    /// A foreground synchronization runs; nothing else can be done.
+    Running,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// The status line's message: the answer to the last thing the user did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub level: Level,
+    pub text: String,
+}
+
+/// An entity's tile on Home.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityCount {
+    pub name: String,
+    pub label: String,
+    pub count: usize,
+}
+
+/// The form's custom command while it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomRun {
+    pub run: u64,
+    pub entity: String,
+    pub id: String,
+    pub targets: Vec<(String, String)>,
+    pub next: usize,
+}
+
+/// The items of the Server panel, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServerItem {
+    Network,
+    Mode,
+    Clock1,
+    Clock5,
+    Clock16,
+    Background,
+    PublishV2,
+    EditRecord,
+    DeleteRecord,
+    DelayAccount,
+    DelayContact,
+    FaultBusy,
+    FaultLostAnswer,
+    FaultSlow,
+    FaultError,
+}
+
+impl ServerItem {
+    pub const ALL: [ServerItem; 15] = [
+        ServerItem::Network,
+        ServerItem::Mode,
+        ServerItem::Clock1,
+        ServerItem::Clock5,
+        ServerItem::Clock16,
+        ServerItem::Background,
+        ServerItem::PublishV2,
+        ServerItem::EditRecord,
+        ServerItem::DeleteRecord,
+        ServerItem::DelayAccount,
+        ServerItem::DelayContact,
+        ServerItem::FaultBusy,
+        ServerItem::FaultLostAnswer,
+        ServerItem::FaultSlow,
+        ServerItem::FaultError,
+    ];
+
+    /// Needs the server's control API (not available with an external `--server`).
+    pub fn needs_control(self) -> bool {
+        matches!(
+            self,
+            ServerItem::PublishV2
+                | ServerItem::EditRecord
+                | ServerItem::DeleteRecord
+                | ServerItem::DelayAccount
+                | ServerItem::DelayContact
+                | ServerItem::FaultBusy
+                | ServerItem::FaultLostAnswer
+                | ServerItem::FaultSlow
+                | ServerItem::FaultError
+        )
+    }
+}
+
+/// Business-logic delays the Server panel cycles through, in milliseconds.
+pub const DELAY_STEPS: [u64; 4] = [0, 2000, 5000, 10000];

@@ -1,0 +1,307 @@
+//! Synchronization as the user drives and sees it: the Sync and down-arrow buttons, the sync
+//! screen (password, foreground progress), online/offline switching with its dialogs, and the
+//! engine's status and events coming in.
+
+use tui_input::Input;
+
+use super::App;
+use super::effect::{Effect, EffectResult};
+use super::state::*;
+use crate::client::{AppMode, OnlineSave, SwitchRequest};
+use crate::engine::{Command, EngineEvent, SyncStatus};
+use crate::rules::{SwitchChoice, SwitchOutcome, SyncActivity, SyncMode, Trigger};
+
+impl App {
+    /// Whether the engine can sign in without asking (a saved password, or one typed this session).
+    fn has_password(&self) -> bool {
+        let saved = self.effective.as_ref().is_some_and(|e| e.save_password) && self.password_saved;
+        saved || self.session_password
+    }
+
+    pub(super) fn press_sync(&mut self, trigger: Trigger) {
+        if let SyncActivity::Running { phase, mode } = self.status.activity {
+            self.warn(format!("A {mode} sync is already running ({phase})"));
+            return;
+        }
+        if !self.has_password() {
+            self.sync_screen = Some(SyncScreen::Login {
+                trigger,
+                password: Input::default(),
+            });
+            self.info("The password is not saved: enter it to synchronize");
+            return;
+        }
+        self.client.engine().send(Command::Trigger(trigger));
+        self.info(match trigger {
+            Trigger::ProjectUpdate => "Applying the project update (foreground sync)…",
+            _ => "Synchronizing…",
+        });
+    }
+
+    pub(super) fn press_down_arrow(&mut self) {
+        if self.status.update_available.is_none() {
+            self.warn("No project update is waiting (the down arrow shows when a background sync finds one)");
+            return;
+        }
+        self.press_sync(Trigger::ProjectUpdate);
+    }
+
+    pub(super) fn cancel_sync(&mut self) {
+        if let Some(SyncScreen::Login { .. }) = self.sync_screen {
+            self.sync_screen = None;
+            self.info("Sync cancelled");
+            return;
+        }
+        if matches!(self.status.activity, SyncActivity::Running { .. }) {
+            self.client.engine().send(Command::Cancel);
+            self.info("Cancelling the sync at the next safe point…");
+        } else {
+            self.info("No sync is running");
+        }
+    }
+
+    pub(super) fn enter_password(&mut self, password: &str) {
+        if password.is_empty() {
+            self.warn("Enter the password");
+            return;
+        }
+        if let Err(e) = self.client.enter_password(password) {
+            self.error(e.to_string());
+            return;
+        }
+        self.session_password = true;
+        self.refresh_settings();
+        self.refresh_checklist();
+        let trigger = match self.sync_screen.take() {
+            Some(SyncScreen::Login { trigger, .. }) => Some(trigger),
+            other => {
+                self.sync_screen = other;
+                None
+            }
+        };
+        match trigger {
+            Some(trigger) => {
+                self.client.engine().send(Command::Trigger(trigger));
+                self.info("Synchronizing…");
+            }
+            None => self.success("Password entered"),
+        }
+    }
+
+    // --- online / offline -------------------------------------------------------------------
+
+    pub(super) fn switch_mode(&mut self) {
+        if self.switch_pending {
+            self.warn("A mode switch is waiting for its sync");
+            return;
+        }
+        let request = self.client.request_mode_switch();
+        self.after_switch_request(request.map_err(|e| e.to_string()));
+        self.refresh_journal();
+    }
+
+    pub(super) fn answer_dialog(&mut self, choice: SwitchChoice) {
+        let Some(Dialog::ModeSwitch { .. }) = &self.dialog else {
+            self.warn("No dialog is waiting for an answer");
+            return;
+        };
+        match self.client.answer_mode_switch(choice) {
+            Err(refusal) => {
+                if let Some(Dialog::ModeSwitch { refusal: r, .. }) = &mut self.dialog {
+                    *r = Some(refusal.clone());
+                }
+                self.warn(refusal);
+            }
+            Ok(request) => {
+                self.dialog = None;
+                self.after_switch_request(Ok(request));
+            }
+        }
+        self.refresh_journal();
+    }
+
+    fn after_switch_request(&mut self, request: Result<SwitchRequest, String>) {
+        match request {
+            Ok(SwitchRequest::Switched(mode)) => {
+                self.mode = mode;
+                self.success(format!("Now in {} mode", mode_name(mode)));
+            }
+            Ok(SwitchRequest::Ask { direction, choices }) => {
+                self.dialog = Some(Dialog::ModeSwitch {
+                    direction,
+                    choices,
+                    selected: 0,
+                    refusal: None,
+                });
+            }
+            Ok(SwitchRequest::Syncing(direction)) => {
+                self.switch_pending = true;
+                self.info(format!(
+                    "Synchronizing before {direction}; the mode changes if the sync succeeds"
+                ));
+            }
+            Ok(SwitchRequest::Stayed) => {
+                self.info(format!("Stayed in {} mode", mode_name(self.mode)))
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    // --- from the engine --------------------------------------------------------------------
+
+    pub(super) fn on_status(&mut self, status: SyncStatus) {
+        let before = std::mem::replace(&mut self.status, status);
+        let foreground = self.foreground_sync_running();
+        match (&self.sync_screen, foreground) {
+            (None | Some(SyncScreen::Login { .. }), true) => {
+                self.sync_screen = Some(SyncScreen::Running)
+            }
+            (Some(SyncScreen::Running), false) => {
+                self.sync_screen = None;
+                if let SyncActivity::Running {
+                    mode: SyncMode::Background,
+                    ..
+                } = self.status.activity
+                {
+                    self.info("The project update is applied: the sync continues in the background, and you can work");
+                }
+            }
+            _ => {}
+        }
+        let s = &self.status;
+        let conflicts_changed = before.unresolved_conflicts != s.unresolved_conflicts;
+        let rule_state_changed = before.last != s.last
+            || conflicts_changed
+            || before.update_available != s.update_available;
+        let pending_changed = before.pending_uploads != s.pending_uploads;
+        if conflicts_changed {
+            self.refresh_conflicts();
+        }
+        if rule_state_changed {
+            self.refresh_checklist();
+        }
+        if pending_changed {
+            self.refresh_counts();
+        }
+    }
+
+    pub(super) fn on_engine(&mut self, event: EngineEvent) {
+        match event {
+            EngineEvent::Journal(_) => self.refresh_journal(),
+            EngineEvent::Finished(last) => {
+                if last.trigger == Trigger::ModeSwitch {
+                    self.switch_pending = false;
+                    match self
+                        .client
+                        .mode_switch_sync_finished(last.flags.succeeded())
+                    {
+                        Some(SwitchOutcome::Switch) => {
+                            self.mode = self.client.mode();
+                            self.success(format!(
+                                "Synchronized; now in {} mode",
+                                mode_name(self.mode)
+                            ));
+                        }
+                        Some(SwitchOutcome::Stay { reason }) => self.warn(reason),
+                        None => {}
+                    }
+                } else if let Some(error) = &last.error {
+                    self.error(format!("Sync ({}) failed: {error}", last.trigger));
+                } else if !last.trigger.is_automatic() {
+                    let errors = if last.flags.data_errors {
+                        " with data errors (see Sync Errors and the log)"
+                    } else {
+                        ""
+                    };
+                    self.success(format!("Sync ({}) finished{errors}", last.trigger));
+                }
+                self.refresh_settings();
+                self.refresh_counts();
+                self.refresh_conflicts();
+                self.refresh_journal();
+                self.refresh_checklist();
+                self.refresh_lost();
+                self.refresh_screens();
+            }
+        }
+    }
+
+    pub(super) fn on_tick(&mut self) {
+        self.refresh_checklist();
+        if matches!(self.status.activity, SyncActivity::Running { .. }) {
+            self.refresh_counts();
+        }
+    }
+
+    pub(super) fn on_effect_done(&mut self, result: EffectResult) -> Vec<Effect> {
+        match result {
+            EffectResult::Control { call, outcome } => self.control_done(&call, outcome),
+            EffectResult::OnlineSaved {
+                entity,
+                id,
+                outcome,
+            } => self.online_saved(&entity, &id, outcome),
+            EffectResult::CustomStepDue { run } => return self.custom_step(run),
+            EffectResult::Nothing => {}
+        }
+        Vec::new()
+    }
+
+    fn online_saved(&mut self, entity: &str, id: &str, outcome: OnlineSave) {
+        let notice = match &outcome {
+            OnlineSave::Saved(record) => {
+                let rating = record
+                    .fields
+                    .get("rating")
+                    .map(|r| format!(" (rating now {r})"))
+                    .unwrap_or_default();
+                Notice {
+                    level: Level::Success,
+                    text: format!("Saved on the server; its business logic ran at once{rating}"),
+                }
+            }
+            OnlineSave::Conflict { current } => {
+                let who = current
+                    .as_ref()
+                    .map(|c| format!(" by {}", c.modified_by))
+                    .unwrap_or_default();
+                Notice {
+                    level: Level::Error,
+                    text: format!(
+                        "Not saved: the record was changed on the server{who} since this form read it (412); your edits are kept"
+                    ),
+                }
+            }
+            OnlineSave::Failed(e) => Notice {
+                level: Level::Error,
+                text: format!("Online save failed: {e}; your edits are kept"),
+            },
+        };
+        for screen in &mut self.stack {
+            if let Screen::Form(form) = screen
+                && form.entity == entity
+                && form.id == id
+            {
+                form.saving_online = false;
+                if let OnlineSave::Saved(record) = &outcome {
+                    for field in &mut form.fields {
+                        if let Some(v) = record.fields.get(&field.name) {
+                            field.stored = v.clone();
+                            field.value = v.clone();
+                        }
+                    }
+                }
+                form.notice = Some(notice.clone());
+            }
+        }
+        self.say(notice.level, notice.text);
+        self.after_local_change();
+    }
+}
+
+pub(super) fn mode_name(mode: AppMode) -> &'static str {
+    match mode {
+        AppMode::Offline => "offline",
+        AppMode::Online => "online",
+    }
+}

@@ -1,0 +1,254 @@
+//! The terminal UI: crossterm's `EventStream` and the engine's status and events in one
+//! `tokio::select!` loop, keys mapped to Actions by [`keymap`], the App core applying them,
+//! effects run in tasks, and every frame drawn from `&App` by [`screens`].
+//!
+//! The terminal is restored on quit, on error, on panic (ratatui's hook), on SIGTERM and SIGHUP.
+//! Logs go to `autosync.log` in the data directory, never to the terminal.
+
+pub mod keymap;
+pub mod screens;
+pub mod theme;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+
+use crate::app::{Action, App, Effect, run_effect};
+use crate::client::{Client, init_profile};
+use crate::clock::Clock;
+use crate::control::Control;
+use crate::engine::Command;
+use crate::server::EmbeddedServer;
+use crate::store::Store;
+use crate::sync_cmd::{profile_path, remove_profile};
+
+pub use screens::draw;
+pub use theme::Theme;
+
+/// How often the App is told that time passed (the 15-minute window counts down on Home).
+const TICK: Duration = Duration::from_millis(500);
+
+/// How the TUI starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub data_dir: PathBuf,
+    /// An external sync server; `None` starts the embedded demo server.
+    pub server: Option<String>,
+    /// Start from an empty client profile.
+    pub fresh: bool,
+    /// The user a fresh profile signs in as (default `demo`, whose password `demo` is saved).
+    pub user_name: Option<String>,
+    /// A tracing filter for the log file.
+    pub log_level: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("the terminal UI needs a terminal; run `autosync sync` for a headless sync")]
+    NotATerminal,
+    #[error("{0}")]
+    Setup(String),
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+/// Runs the TUI until the user quits or a signal arrives.
+pub fn run(options: Options) -> Result<(), TuiError> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(TuiError::NotATerminal);
+    }
+    init_logging(&options.data_dir, &options.log_level)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| TuiError::Setup(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(run_async(options))
+}
+
+fn init_logging(data_dir: &Path, level: &str) -> Result<(), TuiError> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| TuiError::Setup(format!("cannot create {}: {e}", data_dir.display())))?;
+    let path = data_dir.join("autosync.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| {
+            TuiError::Setup(format!("cannot open the log file {}: {e}", path.display()))
+        })?;
+    let filter = tracing_subscriber::EnvFilter::try_new(level).map_err(|e| {
+        TuiError::Setup(format!("log.level `{level}` is not a tracing filter: {e}"))
+    })?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .try_init();
+    Ok(())
+}
+
+/// What the TUI runs against.
+struct World {
+    app: App,
+    server: Option<EmbeddedServer>,
+}
+
+/// Opens the profile (fresh if asked), starts the embedded server unless `--server` names one,
+/// points the profile at the server, and builds the App (which sends the on-start trigger).
+async fn start(options: &Options) -> Result<World, TuiError> {
+    let setup = |e: String| TuiError::Setup(e);
+    let path = profile_path(&options.data_dir);
+    if options.fresh {
+        remove_profile(&path)
+            .map_err(|e| setup(format!("cannot remove {}: {e}", path.display())))?;
+    }
+    let clock = Clock::system();
+    let server = match &options.server {
+        Some(_) => None,
+        None => Some(
+            crate::server::start_embedded(&options.data_dir, clock.clone(), None)
+                .await
+                .map_err(|e| setup(e.to_string()))?,
+        ),
+    };
+    let url = match (&options.server, &server) {
+        (Some(url), _) => url.clone(),
+        (None, Some(s)) => s.url().to_string(),
+        (None, None) => unreachable!("the embedded server starts without --server"),
+    };
+    let user = options.user_name.clone().unwrap_or_else(|| "demo".into());
+    {
+        let mut store = Store::open(&path).map_err(|e| setup(e.to_string()))?;
+        let password = (user == "demo").then_some("demo");
+        init_profile(&mut store, &url, &user, password).map_err(|e| setup(e.to_string()))?;
+        // The embedded server listens on a new port each start: the profile follows it.
+        if let Some(mut settings) = store.settings().map_err(|e| setup(e.to_string()))?
+            && settings.server_url != url
+        {
+            settings.server_url = url.clone();
+            store
+                .set_settings(&settings)
+                .map_err(|e| setup(e.to_string()))?;
+        }
+    }
+    let client = Client::start(&path, clock.clone(), |_| {}).map_err(|e| setup(e.to_string()))?;
+    let control = server
+        .as_ref()
+        .map(|s| Control::new(s.url(), s.admin_token()));
+    tracing::info!("profile {} against {url}", path.display());
+    Ok(World {
+        app: App::new(client, control, clock),
+        server,
+    })
+}
+
+/// Restores the terminal when dropped: on quit, on error, and while unwinding.
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+async fn run_async(options: Options) -> Result<(), TuiError> {
+    let World { mut app, server } = start(&options).await?;
+    let mut terminal = ratatui::try_init()?;
+    let restore = Restore;
+    let theme = Theme::from_env();
+    let result = event_loop(&mut terminal, &mut app, &theme).await;
+    app.client().engine().send(Command::Shutdown);
+    drop(restore);
+    if let Some(server) = server {
+        let _ = tokio::time::timeout(Duration::from_secs(2), server.shutdown()).await;
+    }
+    // --record: once `crate::scenario::record::save(path, &app)` exists, the `--record FILE`
+    // option is wired here (the App keeps `app.recorded()` for it).
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    theme: &Theme,
+) -> Result<(), TuiError> {
+    let mut keys = EventStream::new();
+    let mut status = app.client().engine().watch_status();
+    let mut status_open = true;
+    let mut events = app.take_engine_events();
+    let (effects_tx, mut effects) = mpsc::unbounded_channel::<Action>();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    let context = app.effect_context();
+
+    loop {
+        terminal.draw(|frame| draw(frame, app, theme))?;
+        let action = tokio::select! {
+            event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => keymap::map_key(app, key),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            changed = status.changed(), if status_open => match changed {
+                Ok(()) => Some(Action::Status(status.borrow_and_update().clone())),
+                Err(_) => {
+                    status_open = false;
+                    None
+                }
+            },
+            event = next_event(&mut events) => match event {
+                Ok(event) => Some(Action::Engine(event)),
+                Err(RecvError::Lagged(_)) => Some(Action::Tick),
+                Err(RecvError::Closed) => {
+                    events = None;
+                    None
+                }
+            },
+            Some(done) = effects.recv() => Some(done),
+            _ = tick.tick() => Some(Action::Tick),
+            _ = terminate.recv() => {
+                tracing::info!("SIGTERM: quitting");
+                return Ok(());
+            }
+            _ = hangup.recv() => {
+                tracing::info!("SIGHUP: quitting");
+                return Ok(());
+            }
+        };
+        let Some(action) = action else { continue };
+        for effect in app.update(action) {
+            if effect == Effect::Quit {
+                continue;
+            }
+            let (tx, ctx) = (effects_tx.clone(), context.clone());
+            tokio::spawn(async move {
+                let _ = tx.send(run_effect(effect, &ctx).await);
+            });
+        }
+        if app.is_quitting() {
+            return Ok(());
+        }
+    }
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, TuiError> {
+    tokio::signal::unix::signal(kind).map_err(TuiError::Terminal)
+}
+
+/// The next engine event, or never once the stream is gone.
+async fn next_event(
+    events: &mut Option<tokio::sync::broadcast::Receiver<crate::engine::EngineEvent>>,
+) -> Result<crate::engine::EngineEvent, RecvError> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}

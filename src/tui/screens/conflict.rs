@@ -1,0 +1,169 @@
+//! One sync error: device and server values side by side per field, the actions, merge mode,
+//! and the "what if" view of every On Conflict strategy.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
+
+use super::truncate;
+use crate::app::{App, ConflictState, Side};
+use crate::store::ConflictKind;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState, theme: &Theme) {
+    let Some(conflict) = app.conflict(state.conflict_id) else {
+        frame.render_widget(
+            Paragraph::new("This sync error is resolved").block(Block::bordered()),
+            area,
+        );
+        return;
+    };
+    let kind = match conflict.kind {
+        ConflictKind::ChangedOnBoth => "changed on the device and on the server",
+        ConflictKind::DeletedOnServer => "edited on the device, deleted on the server",
+    };
+    let who = conflict
+        .server
+        .as_ref()
+        .map(|s| format!(" (server version by {})", s.modified_by))
+        .unwrap_or_default();
+    let title = format!(
+        " Sync error #{} · {} {} ",
+        conflict.id, conflict.entity, conflict.record_id
+    );
+    let block = Block::bordered().title(title).title_style(theme.title());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [intro, body, hint] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(truncate(&format!("{kind}{who}"), intro.width as usize)),
+        intro,
+    );
+
+    if state.what_if {
+        draw_what_if(frame, body, app, state, theme);
+        let text = "What each On Conflict strategy would have produced for this record. Esc: back.";
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme.dim())).wrap(Wrap { trim: true }),
+            hint,
+        );
+        return;
+    }
+    let rows = app.conflict_rows(state.conflict_id);
+    let merging = state.merge.is_some();
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            let mark = if r.changed_on_device && r.differs {
+                "≠*"
+            } else if r.differs {
+                "≠ "
+            } else {
+                "  "
+            };
+            let (device, server) = match r.pick {
+                Some(Side::Device) => (
+                    format!("[{}]", r.device.clone().unwrap_or_default()),
+                    r.server.clone().unwrap_or_else(|| "(deleted)".into()),
+                ),
+                Some(Side::Server) => (
+                    r.device.clone().unwrap_or_default(),
+                    format!(
+                        "[{}]",
+                        r.server.clone().unwrap_or_else(|| "(deleted)".into())
+                    ),
+                ),
+                None => (
+                    r.device.clone().unwrap_or_default(),
+                    r.server.clone().unwrap_or_else(|| "(deleted)".into()),
+                ),
+            };
+            let style = if r.changed_on_device && r.differs {
+                theme.changed()
+            } else {
+                ratatui::style::Style::new()
+            };
+            Row::new(vec![mark.to_string(), r.label.clone(), device, server]).style(style)
+        })
+        .collect();
+    let header = Row::new(vec!["", "Field", "Device (yours)", "Server"]).style(theme.dim());
+    let table = Table::new(
+        table_rows,
+        [
+            Constraint::Length(2),
+            Constraint::Length(15),
+            Constraint::Percentage(45),
+            Constraint::Percentage(45),
+        ],
+    )
+    .header(header)
+    .row_highlight_style(theme.selected())
+    .highlight_symbol("▸");
+    let mut table_state = TableState::default().with_selected(Some(state.selected));
+    frame.render_stateful_widget(table, body, &mut table_state);
+    let text = if merging {
+        "Merge: [brackets] mark the value kept. Enter switches device ⇄ server on a * field; s applies."
+    } else {
+        "* changed on this device  ≠ differs from the server.  m retry with mine · t take server version · g merge · i ignore · w what if"
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, theme.dim())).wrap(Wrap { trim: true }),
+        hint,
+    );
+}
+
+fn draw_what_if(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState, theme: &Theme) {
+    let rows = app.conflict_rows(state.conflict_id);
+    let outcomes = app.what_if_rows(state.conflict_id);
+    let fields: Vec<_> = rows
+        .iter()
+        .filter(|r| r.differs || r.changed_on_device)
+        .collect();
+    let mut table_rows = Vec::new();
+    for field in &fields {
+        let mut cells = vec![field.label.clone()];
+        for outcome in outcomes.iter().filter(|o| o.result.is_some()) {
+            cells.push(
+                outcome
+                    .result
+                    .as_ref()
+                    .and_then(|r| r.get(&field.field).cloned())
+                    .unwrap_or_default(),
+            );
+        }
+        table_rows.push(Row::new(cells));
+    }
+    let mut header = vec!["Field".to_string()];
+    header.extend(
+        outcomes
+            .iter()
+            .filter(|o| o.result.is_some())
+            .map(|o| o.strategy.to_string()),
+    );
+    let columns = header.len();
+    let mut widths = vec![Constraint::Length(14)];
+    widths.extend(std::iter::repeat_n(
+        Constraint::Ratio(1, (columns - 1).max(1) as u32),
+        columns - 1,
+    ));
+    let [table_area, notes_area] = Layout::vertical([
+        Constraint::Length(fields.len() as u16 + 2),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.dim()))
+        .block(Block::bordered().title(" What if "));
+    frame.render_widget(table, table_area);
+    let notes: Vec<Line> = outcomes
+        .iter()
+        .map(|o| Line::raw(format!("{}: {}", o.strategy, o.note)))
+        .collect();
+    frame.render_widget(Paragraph::new(notes).wrap(Wrap { trim: true }), notes_area);
+}

@@ -1,0 +1,65 @@
+//! Sync Errors: the unresolved conflicts.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+
+use crate::app::{App, SyncErrorsState};
+use crate::store::ConflictKind;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SyncErrorsState, theme: &Theme) {
+    let conflicts = app.conflicts();
+    let block = Block::bordered()
+        .title(format!(" Sync Errors ({}) ", conflicts.len()))
+        .title_style(theme.title());
+    if conflicts.is_empty() {
+        let text = vec![
+            Line::raw("No sync errors."),
+            Line::styled(
+                "Conflicts of entities whose On Conflict is Manual Action are listed here.",
+                theme.dim(),
+            ),
+        ];
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let rows: Vec<Row> = conflicts
+        .iter()
+        .map(|c| {
+            let kind = match c.kind {
+                ConflictKind::ChangedOnBoth => "changed on device and server",
+                ConflictKind::DeletedOnServer => "edited here, deleted on server",
+            };
+            let fields = c
+                .device_changes
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            Row::new(vec![
+                format!("#{}", c.id),
+                format!("{} {}", c.entity, c.record_id),
+                kind.to_string(),
+                fields,
+            ])
+        })
+        .collect();
+    let header = Row::new(vec!["", "Record", "Conflict", "Your changes"]).style(theme.dim());
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(4),
+            Constraint::Length(18),
+            Constraint::Length(30),
+            Constraint::Min(10),
+        ],
+    )
+    .header(header)
+    .block(block)
+    .row_highlight_style(theme.selected())
+    .highlight_symbol("▸ ");
+    let mut table_state = TableState::default().with_selected(Some(state.selected));
+    frame.render_stateful_widget(table, area, &mut table_state);
+}

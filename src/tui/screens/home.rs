@@ -1,0 +1,222 @@
+//! Home: the menu (Sync Errors first when there are any, entity tiles with counts, Setup, Log,
+//! Server panel) and the Synchronization panel (the Sync or down-arrow button, last sync,
+//! pending changes, mode and network, progress, and why auto sync ran or didn't).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Gauge, List, ListItem, Paragraph, Wrap};
+
+use super::{ago, overall_progress, text_width, truncate};
+use crate::app::{App, HomeItem, HomeState};
+use crate::rules::{Network, OnStartRule, SyncActivity};
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &HomeState, theme: &Theme) {
+    let [menu, panel] =
+        Layout::horizontal([Constraint::Length(28), Constraint::Min(0)]).areas(area);
+    draw_menu(frame, menu, app, state, theme);
+    draw_panel(frame, panel, app, theme);
+}
+
+fn draw_menu(frame: &mut Frame, area: Rect, app: &App, state: &HomeState, theme: &Theme) {
+    let inner_width = area.width.saturating_sub(4) as usize;
+    let items: Vec<ListItem> = app
+        .home_items()
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let (label, count, style) = match item {
+                HomeItem::SyncErrors { count } => {
+                    ("Sync Errors".to_string(), count.to_string(), theme.error())
+                }
+                HomeItem::Entity { label, count, .. } => (
+                    label.clone(),
+                    count.to_string(),
+                    ratatui::style::Style::new(),
+                ),
+                HomeItem::Setup => ("Setup".into(), String::new(), ratatui::style::Style::new()),
+                HomeItem::Log => ("Log".into(), String::new(), ratatui::style::Style::new()),
+                HomeItem::Server => ("Server panel".into(), String::new(), theme.dim()),
+            };
+            let marker = if i == state.selected { "▸ " } else { "  " };
+            let pad = inner_width.saturating_sub(text_width(&label) + text_width(&count) + 2);
+            let line = format!("{marker}{label}{}{count}", " ".repeat(pad));
+            let style = if i == state.selected {
+                style.patch(theme.selected())
+            } else {
+                style
+            };
+            ListItem::new(Line::styled(line, style))
+        })
+        .collect();
+    let mut lines = items;
+    if app.project().is_none() {
+        lines.push(ListItem::new(""));
+        lines.push(ListItem::new(Line::styled(
+            "  No project yet:",
+            theme.dim(),
+        )));
+        lines.push(ListItem::new(Line::styled(
+            "  synchronize first",
+            theme.dim(),
+        )));
+    }
+    frame.render_widget(
+        List::new(lines).block(Block::bordered().title(" Home ").title_style(theme.title())),
+        area,
+    );
+}
+
+fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let block = Block::bordered()
+        .title(" Synchronization ")
+        .title_style(theme.title());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let status = app.status();
+    let width = inner.width as usize;
+
+    let mut lines: Vec<Line> = Vec::new();
+    let button = match status.update_available {
+        Some(v) => Span::styled(format!(" ↓ Update to v{v} "), theme.button()),
+        None => Span::styled(" ⟳ Sync ", theme.button()),
+    };
+    let hint = match status.update_available {
+        Some(_) => "  s: apply it (foreground sync)",
+        None => "  s",
+    };
+    lines.push(Line::from(vec![button, Span::styled(hint, theme.dim())]));
+    lines.push(Line::raw(""));
+
+    match &status.last {
+        Some(last) => {
+            let result = match &last.error {
+                None if last.flags.data_errors => {
+                    Span::styled("finished with data errors", theme.warn())
+                }
+                None => Span::styled("succeeded", theme.ok()),
+                Some(e) => Span::styled(format!("failed: {e}"), theme.error()),
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "Last sync   {} ({}) · ",
+                    last.ended.format("%H:%M:%S"),
+                    ago(app.now(), last.ended)
+                )),
+                result,
+            ]));
+            lines.push(Line::styled(
+                format!("            {}, {}", last.trigger, last.mode),
+                theme.dim(),
+            ));
+        }
+        None => lines.push(Line::raw("Last sync   never")),
+    }
+    let pending = status.pending_uploads;
+    let pending_style = if pending > 0 {
+        theme.warn()
+    } else {
+        ratatui::style::Style::new()
+    };
+    lines.push(Line::from(vec![
+        Span::raw("Pending     "),
+        Span::styled(format!("{pending} change(s) to upload"), pending_style),
+    ]));
+    let network = match app.network() {
+        Network::Connected => Span::styled("connected", theme.ok()),
+        Network::Disconnected => Span::styled("no network", theme.error()),
+    };
+    lines.push(Line::from(vec![
+        Span::raw(format!("Mode        {} · network ", app.mode_label())),
+        network,
+    ]));
+    if let Some(waiting) = &status.waiting {
+        lines.push(Line::styled(
+            truncate(&format!("Waiting     {waiting}"), width),
+            theme.warn(),
+        ));
+    }
+    if let Some(trigger) = status.deferred {
+        lines.push(Line::styled(
+            truncate(
+                &format!("Deferred    {trigger} sync (a form is open)"),
+                width,
+            ),
+            theme.warn(),
+        ));
+    }
+    if status.follow_up_queued {
+        lines.push(Line::styled(
+            "Queued      one follow-up sync for changes saved meanwhile",
+            theme.dim(),
+        ));
+    }
+
+    let progress = overall_progress(status);
+    let mut rows = vec![Constraint::Length(lines.len() as u16)];
+    if progress.is_some() {
+        rows.push(Constraint::Length(1));
+    }
+    rows.push(Constraint::Min(0));
+    let areas = Layout::vertical(rows).split(inner);
+    frame.render_widget(Paragraph::new(lines), areas[0]);
+    if let Some((label, ratio)) = progress {
+        let mode = match status.activity {
+            SyncActivity::Running { mode, .. } => mode.to_string(),
+            SyncActivity::Idle => String::new(),
+        };
+        let gauge = Gauge::default()
+            .ratio(ratio)
+            .label(format!("{mode}: {label} {:.0}%", ratio * 100.0))
+            .gauge_style(theme.gauge());
+        frame.render_widget(gauge, areas[1]);
+    }
+    draw_why(frame, areas[areas.len() - 1], app, theme);
+}
+
+fn draw_why(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut lines = vec![Line::raw("")];
+    let answer = app
+        .status()
+        .last_decision
+        .clone()
+        .unwrap_or_else(|| "no automatic sync was decided yet".into());
+    lines.push(Line::from(vec![
+        Span::styled("Why? ", theme.title()),
+        Span::raw(answer),
+    ]));
+    if app.why_expanded() {
+        lines.push(Line::styled(
+            format!("If the app started now ({}):", app.now().format("%H:%M")),
+            theme.dim(),
+        ));
+        for check in app.checklist() {
+            let (mark, style) = match &check.blocked_by {
+                None => ("✓", theme.ok()),
+                Some(_) => ("✗", theme.error()),
+            };
+            let mut text = format!("{mark} {}", check.rule);
+            match (&check.blocked_by, check.rule) {
+                (
+                    Some(crate::rules::SkipReason::SyncedRecently {
+                        minutes_ago,
+                        minutes_left,
+                    }),
+                    OnStartRule::NotSyncedWithin15Minutes,
+                ) => {
+                    text.push_str(&format!(" — synced {minutes_ago} min ago; {minutes_left} min left in the 15-minute window"));
+                }
+                (Some(reason), _) => text.push_str(&format!(" — {reason}")),
+                (None, _) => {}
+            }
+            lines.push(Line::styled(text, style));
+        }
+    } else {
+        lines.push(Line::styled(
+            "w: every on-start rule and the 15-minute window",
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

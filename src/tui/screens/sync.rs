@@ -1,0 +1,120 @@
+//! The sync screen (Background sync off, a project update, a sync that needs the password):
+//! URL, user name and password, per-phase progress. While it shows, nothing else can be done.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Gauge, Paragraph};
+
+use super::{overall_progress, phase_detail, phase_state_word, popup};
+use crate::app::{App, SyncScreen};
+use crate::engine::PhaseState;
+use crate::rules::Phase;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let area = popup(area, 72, 19);
+    let login = matches!(app.sync_screen(), Some(SyncScreen::Login { .. }));
+    let title = if login {
+        " Synchronization · sign in "
+    } else {
+        " Synchronization "
+    };
+    let block = Block::bordered().title(title).title_style(theme.title());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [fields, _, phases, gauge, hint] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(1),
+        Constraint::Length(8),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+
+    let settings = app.settings();
+    let url = settings.map(|s| s.server_url.clone()).unwrap_or_default();
+    let user = settings.map(|s| s.user_name.clone()).unwrap_or_default();
+    let password = match app.sync_screen() {
+        Some(SyncScreen::Login { password, .. }) => {
+            let x = fields.x + 11 + password.visual_cursor() as u16;
+            frame.set_cursor_position((x.min(fields.right().saturating_sub(1)), fields.y + 2));
+            Span::styled(
+                format!("{}▏", "•".repeat(password.value().chars().count())),
+                theme.key(),
+            )
+        }
+        _ if app.password_saved() => Span::raw("•••••• (saved)"),
+        _ => Span::raw("•••••• (this session)"),
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled("URL        ", theme.dim()),
+            Span::raw(url),
+        ]),
+        Line::from(vec![
+            Span::styled("User name  ", theme.dim()),
+            Span::raw(user),
+        ]),
+        Line::from(vec![Span::styled("Password   ", theme.dim()), password]),
+    ];
+    frame.render_widget(Paragraph::new(lines), fields);
+
+    let status = app.status();
+    let mut lines = Vec::new();
+    for phase in Phase::ALL {
+        let (word, detail, style) = match status.phase(phase) {
+            Some(p) if !login => {
+                let style = match p.state {
+                    PhaseState::Running => theme.key(),
+                    PhaseState::Done => theme.ok(),
+                    PhaseState::Failed => theme.error(),
+                    PhaseState::Pending => theme.dim(),
+                };
+                (phase_state_word(p.state), phase_detail(p), style)
+            }
+            _ => ("pending", String::new(), theme.dim()),
+        };
+        let blocking = if phase.is_entity_phase() {
+            "entity phase"
+        } else {
+            ""
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {:<16}", phase.to_string())),
+            Span::styled(format!("{word:<9}"), style),
+            Span::raw(format!("{detail:<14}")),
+            Span::styled(blocking, theme.dim()),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), phases);
+
+    if login {
+        let text =
+            "The password is not saved on this device: type it and press Enter to synchronize.";
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme.dim()))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            hint,
+        );
+        return;
+    }
+    if let Some((label, ratio)) = overall_progress(status) {
+        frame.render_widget(
+            Gauge::default()
+                .ratio(ratio)
+                .label(format!("{label} {:.0}%", ratio * 100.0))
+                .gauge_style(theme.gauge()),
+            gauge,
+        );
+    }
+    let trigger = status
+        .trigger
+        .map(|t| format!("{t} sync in the foreground: "))
+        .unwrap_or_default();
+    let text = format!("{trigger}you wait until it finishes (Esc cancels it).");
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, theme.dim())).wrap(ratatui::widgets::Wrap { trim: true }),
+        hint,
+    );
+}
