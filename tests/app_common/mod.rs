@@ -1,0 +1,312 @@
+//! A world for App-core tests: the real demo server on an ephemeral loopback port, a real
+//! client profile in a temporary directory, one frozen virtual clock, and the App driven the
+//! way the TUI drives it (actions in, effects run, engine status and events fed back).
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use autosync::app::{Action, App, Effect, run_effect};
+use autosync::client::{Client, init_profile};
+use autosync::clock::Clock;
+use autosync::control::Control;
+use autosync::engine::{Command, EngineEvent};
+use autosync::rules::{SyncActivity, Trigger};
+use autosync::server::{EmbeddedServer, start_embedded};
+use autosync::settings::{AutoSync, SettingChange};
+use autosync::store::Store;
+use autosync::wire::Fields;
+use chrono::DateTime;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::broadcast;
+
+/// Long enough for anything these tests wait for; a hang fails instead of blocking CI.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// The frozen time every test starts at.
+pub const T0: &str = "2026-11-26T09:00:00Z";
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub server: EmbeddedServer,
+    pub clock: Clock,
+    pub control: Control,
+    pub app: App,
+    events: Option<broadcast::Receiver<EngineEvent>>,
+    /// Syncs that ended since the App started (engine `Finished` events seen).
+    pub finished: usize,
+}
+
+/// How the device is prepared before the App starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prep {
+    /// A new profile: the App's on-start trigger makes the first sync.
+    Fresh,
+    /// Synchronized once (manual, at T0) with Auto Sync Never: nothing syncs on its own.
+    SyncedQuiet,
+    /// Synchronized once (manual, at T0), Auto Sync left as published.
+    Synced,
+}
+
+impl Harness {
+    pub async fn new(prep: Prep) -> Harness {
+        Self::with_project(None, prep).await
+    }
+
+    /// A harness whose server publishes `project_toml` before the device first syncs.
+    pub async fn with_project(project_toml: Option<&str>, prep: Prep) -> Harness {
+        Self::build(project_toml, prep, true).await
+    }
+
+    /// The App without a control API, as with an external `--server`.
+    pub async fn external(prep: Prep) -> Harness {
+        Self::build(None, prep, false).await
+    }
+
+    async fn build(project_toml: Option<&str>, prep: Prep, with_control: bool) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::frozen(DateTime::parse_from_rfc3339(T0).unwrap().to_utc());
+        let server = start_embedded(
+            &dir.path().join("server"),
+            clock.clone(),
+            Some("test-admin-token".into()),
+        )
+        .await
+        .unwrap();
+        let control = Control::new(server.url(), server.admin_token());
+        if let Some(toml) = project_toml {
+            control.publish_toml(toml).await.unwrap();
+        }
+        let path = autosync::sync_cmd::profile_path(dir.path());
+        let mut store = Store::open(&path).unwrap();
+        init_profile(&mut store, server.url(), "demo", Some("demo")).unwrap();
+        drop(store);
+        let mut client =
+            Client::start(&path, clock.clone(), |c| c.tick = Duration::from_secs(3600)).unwrap();
+        if prep != Prep::Fresh {
+            if prep == Prep::SyncedQuiet {
+                client
+                    .change_setting(SettingChange::AutoSync(AutoSync::Never))
+                    .unwrap();
+            }
+            sync_client(&client).await;
+        }
+        let app_control = with_control.then(|| control.clone());
+        let mut app = App::new(client, app_control, clock.clone());
+        app.set_custom_step(Duration::from_millis(20));
+        let events = app.take_engine_events();
+        let mut harness = Harness {
+            dir,
+            server,
+            clock,
+            control,
+            app,
+            events,
+            finished: 0,
+        };
+        harness
+            .until("the on-start decision", |app| {
+                app.status()
+                    .last_decision
+                    .as_deref()
+                    .is_some_and(|d| d.contains("on-start") || d.contains("at start"))
+            })
+            .await;
+        if prep == Prep::Fresh {
+            harness
+                .until("the first sync to fill the device", |app| {
+                    app.counts().iter().any(|c| c.count > 0)
+                        && app.status().activity == SyncActivity::Idle
+                })
+                .await;
+        }
+        harness
+    }
+
+    /// Applies an action and runs its effects inline, to the end, as the scenario runner does.
+    pub async fn act(&mut self, action: Action) {
+        let mut queue: VecDeque<Effect> = self.app.update(action).into();
+        while let Some(effect) = queue.pop_front() {
+            if effect == Effect::Quit {
+                continue;
+            }
+            let ctx = self.app.effect_context();
+            let done = tokio::time::timeout(DEADLINE, run_effect(effect, &ctx))
+                .await
+                .expect("an effect hung");
+            queue.extend(self.app.update(done));
+        }
+        self.pump().await;
+    }
+
+    /// Several actions in order.
+    pub async fn acts(&mut self, actions: impl IntoIterator<Item = Action>) {
+        for action in actions {
+            self.act(action).await;
+        }
+    }
+
+    /// Types text into the focused input, key by key, as the TUI would.
+    pub async fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.act(Action::Input(key(KeyCode::Char(c)))).await;
+        }
+    }
+
+    /// Feeds the engine's pending events and its latest status to the App.
+    pub async fn pump(&mut self) {
+        let mut events = Vec::new();
+        if let Some(rx) = self.events.as_mut() {
+            loop {
+                match rx.try_recv() {
+                    Ok(e) => events.push(e),
+                    Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                }
+            }
+        }
+        for event in events {
+            if let EngineEvent::Finished(_) = &event {
+                self.finished += 1;
+            }
+            let effects = self.app.update(Action::Engine(event));
+            assert!(effects.is_empty(), "engine events need no effects");
+        }
+        let status = self.app.client().engine().status();
+        let effects = self.app.update(Action::Status(status));
+        assert!(effects.is_empty(), "a status needs no effects");
+    }
+
+    /// Pumps until the App satisfies `predicate`.
+    pub async fn until(&mut self, what: &str, predicate: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            self.pump().await;
+            if predicate(&self.app) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Waits until the engine is idle and everything it said has reached the App.
+    pub async fn idle(&mut self) {
+        self.until("the engine to be idle", |app| {
+            app.status().activity == SyncActivity::Idle
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        self.pump().await;
+    }
+
+    /// Presses Sync and waits for that sync to end.
+    pub async fn sync(&mut self) {
+        let before = self.finished;
+        self.act(Action::PressSync).await;
+        self.until_synced(before).await;
+    }
+
+    /// Waits until a sync ended after `before` syncs had, and the engine is idle.
+    pub async fn until_synced(&mut self, before: usize) {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        while self.finished <= before {
+            self.pump().await;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for a sync to finish"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.idle().await;
+    }
+
+    pub fn store(&self) -> &Store {
+        self.app.client().store()
+    }
+
+    pub fn message(&self) -> String {
+        self.app
+            .message()
+            .map(|m| m.text.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn server_url(&self) -> String {
+        self.server.url().to_string()
+    }
+}
+
+/// One manual sync of a client, before it belongs to an App.
+pub async fn sync_client(client: &Client) {
+    let mut events = client.engine().subscribe();
+    client.engine().send(Command::Trigger(Trigger::Manual));
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let Ok(EngineEvent::Finished(_)) = events.recv().await {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the first sync");
+    tokio::time::timeout(
+        DEADLINE,
+        client
+            .engine()
+            .wait_for(|s| s.activity == SyncActivity::Idle),
+    )
+    .await
+    .unwrap();
+}
+
+pub fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+pub fn fields(pairs: &[(&str, &str)]) -> Fields {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Project v1 with a different value for one configuration line.
+pub fn project_with(from: &str, to: &str) -> String {
+    let toml = autosync::assets::PROJECT_V1.1;
+    assert!(toml.contains(from), "project v1 has no `{from}`");
+    toml.replace(from, to)
+}
+
+/// The edit that makes a Manual Action conflict on contact `id`: the device changes its job
+/// title, the server (backoffice) changes the job title and the email.
+pub async fn make_contact_conflict(h: &mut Harness, id: &str) {
+    h.act(Action::OpenRecord {
+        entity: "contact".into(),
+        id: id.into(),
+    })
+    .await;
+    h.act(Action::EditField {
+        field: "job_title".into(),
+        value: "Device Title".into(),
+    })
+    .await;
+    h.act(Action::Save).await;
+    h.act(Action::Back).await;
+    h.control
+        .edit(
+            "contact",
+            id,
+            fields(&[
+                ("job_title", "Server Title"),
+                ("email", "server@example.com"),
+            ]),
+            None,
+        )
+        .await
+        .unwrap();
+    h.sync().await;
+}

@@ -1,0 +1,134 @@
+//! App core, Setup: selectors cycle and persist; a locked setting refuses with "Locked by the
+//! administrator"; Save password off makes Sync ask for the password on the sync screen; text
+//! settings are typed with the text input.
+
+mod app_common;
+
+use app_common::*;
+use autosync::app::{Action, ScreenKind, SetupRow, SyncScreen};
+use autosync::settings::{AutoSync, SettingChange};
+use crossterm::event::KeyCode;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_sync_cycles_on_select_and_the_choice_persists() {
+    let mut h = Harness::new(Prep::Synced).await;
+    h.act(Action::OpenSetup).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Setup);
+    assert_eq!(
+        h.app.settings().unwrap().auto_sync,
+        AutoSync::OnStartAndChange
+    );
+    h.act(Action::Select).await;
+    assert_eq!(
+        h.app.settings().unwrap().auto_sync,
+        AutoSync::Never,
+        "the cycle wraps to Never"
+    );
+    assert_eq!(
+        h.store().settings().unwrap().unwrap().auto_sync,
+        AutoSync::Never,
+        "persisted in the profile"
+    );
+    assert!(h.message().contains("Auto Sync: Never"), "{}", h.message());
+    h.act(Action::Select).await;
+    assert_eq!(h.app.settings().unwrap().auto_sync, AutoSync::OnStart);
+    h.act(Action::Down).await;
+    h.act(Action::Select).await;
+    assert!(
+        !h.app.settings().unwrap().background_sync,
+        "Background sync toggled off"
+    );
+    h.act(Action::ChangeSetting(SettingChange::BackgroundSync(true)))
+        .await;
+    assert!(h.app.settings().unwrap().background_sync);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_setting_refuses_with_locked_by_the_administrator() {
+    let toml = project_with("locked = []", "locked = [\"auto_sync\"]");
+    let mut h = Harness::with_project(Some(&toml), Prep::Synced).await;
+    h.act(Action::OpenSetup).await;
+    h.act(Action::Select).await;
+    assert_eq!(h.message(), "Auto Sync: Locked by the administrator");
+    assert_eq!(
+        h.app.settings().unwrap().auto_sync,
+        AutoSync::OnStartAndChange,
+        "nothing changed"
+    );
+    let journal: Vec<String> = h.app.log_lines().iter().map(|l| l.text.clone()).collect();
+    assert!(
+        journal.iter().any(|l| l.contains("setting refused")),
+        "{journal:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn save_password_off_makes_sync_ask_for_the_password() {
+    let mut h = Harness::new(Prep::Synced).await;
+    h.act(Action::ChangeSetting(SettingChange::SavePassword(false)))
+        .await;
+    assert!(!h.app.password_saved(), "the saved password is forgotten");
+    h.act(Action::PressSync).await;
+    assert!(
+        matches!(h.app.sync_screen(), Some(SyncScreen::Login { .. })),
+        "the sync screen asks for the password"
+    );
+    assert!(h.app.text_input_focused());
+    h.act(Action::OpenSetup).await;
+    assert!(
+        h.message().contains("Enter the password"),
+        "{}",
+        h.message()
+    );
+    h.act(Action::CancelSync).await;
+    assert!(h.app.sync_screen().is_none());
+    h.act(Action::PressSync).await;
+    h.act(Action::EndEdit).await;
+    assert!(
+        h.message().contains("Enter the password"),
+        "an empty password is not sent"
+    );
+    h.type_text("demo").await;
+    let before = h.finished;
+    h.act(Action::EndEdit).await;
+    assert!(h.app.sync_screen().is_none());
+    h.until_synced(before).await;
+    let last = h.app.status().last.clone().unwrap();
+    assert!(last.flags.succeeded(), "{last:?}");
+    assert!(
+        !h.app.password_saved(),
+        "Save password is off: the password was kept for this session only"
+    );
+    // The password is known for the session now: Sync goes straight ahead.
+    h.sync().await;
+    assert!(h.app.sync_screen().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_url_and_user_name_are_typed_into_a_text_input() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenSetup).await;
+    let user_row = SetupRow::ALL
+        .iter()
+        .position(|r| *r == SetupRow::UserName)
+        .unwrap();
+    for _ in 0..user_row {
+        h.act(Action::Down).await;
+    }
+    h.act(Action::Select).await;
+    assert!(h.app.text_input_focused());
+    for _ in 0.."demo".len() {
+        h.act(Action::Input(key(KeyCode::Backspace))).await;
+    }
+    h.type_text("alice").await;
+    h.act(Action::EndEdit).await;
+    assert!(!h.app.text_input_focused());
+    assert_eq!(h.app.settings().unwrap().user_name, "alice");
+    assert_eq!(h.store().settings().unwrap().unwrap().user_name, "alice");
+    // Esc while typing leaves the text unchanged.
+    h.act(Action::BeginEdit).await;
+    h.type_text("xyz").await;
+    h.act(Action::Back).await;
+    assert_eq!(h.app.settings().unwrap().user_name, "alice");
+    assert_eq!(h.app.screen_kind(), ScreenKind::Setup);
+}
