@@ -116,9 +116,9 @@ impl App {
                 );
                 let note = match (&result, strategy) {
                     (None, ConflictStrategy::Manual) => {
-                        "stays under Sync Errors until you resolve it".to_string()
+                        format!("{strategy}: stays under Sync Errors until you resolve it")
                     }
-                    (None, _) => "deleted on the device too".to_string(),
+                    (None, _) => format!("{strategy}: {resolution}"),
                     (Some(_), _) => resolution.to_string(),
                 };
                 WhatIfRow {
@@ -243,6 +243,7 @@ impl App {
         if let Some(Screen::Conflict(state)) = self.stack.last_mut() {
             state.merge = None;
             state.what_if = !state.what_if;
+            self.message = None;
         } else {
             self.warn("What if works on a sync error");
         }

@@ -536,7 +536,8 @@ pub fn bar(app: &App) -> Vec<(&'static str, &'static str)> {
     let top = app.stack().len() <= 1;
     for context in contexts(app) {
         for b in bindings(context) {
-            if b.bar && !(top && b.label == "Esc" && context == Context::Global) {
+            let meaningful = (b.act)(app).is_some();
+            if b.bar && meaningful && !(top && b.label == "Esc" && context == Context::Global) {
                 entries.push((b.label, short(b.help)));
             }
         }

@@ -46,6 +46,8 @@ pub enum Prep {
     SyncedQuiet,
     /// Synchronized once (manual, at T0), Auto Sync left as published.
     Synced,
+    /// Never synchronized, Auto Sync Never: no project, no records yet.
+    Empty,
 }
 
 impl Harness {
@@ -83,12 +85,12 @@ impl Harness {
         drop(store);
         let mut client =
             Client::start(&path, clock.clone(), |c| c.tick = Duration::from_secs(3600)).unwrap();
-        if prep != Prep::Fresh {
-            if prep == Prep::SyncedQuiet {
-                client
-                    .change_setting(SettingChange::AutoSync(AutoSync::Never))
-                    .unwrap();
-            }
+        if matches!(prep, Prep::SyncedQuiet | Prep::Empty) {
+            client
+                .change_setting(SettingChange::AutoSync(AutoSync::Never))
+                .unwrap();
+        }
+        if matches!(prep, Prep::Synced | Prep::SyncedQuiet) {
             sync_client(&client).await;
         }
         let app_control = with_control.then(|| control.clone());

@@ -153,7 +153,7 @@ fn draw_what_if(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState,
         columns - 1,
     ));
     let [table_area, notes_area] = Layout::vertical([
-        Constraint::Length(fields.len() as u16 + 2),
+        Constraint::Length(fields.len() as u16 + 3),
         Constraint::Min(0),
     ])
     .areas(area);
@@ -161,9 +161,6 @@ fn draw_what_if(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState,
         .header(Row::new(header).style(theme.dim()))
         .block(Block::bordered().title(" What if "));
     frame.render_widget(table, table_area);
-    let notes: Vec<Line> = outcomes
-        .iter()
-        .map(|o| Line::raw(format!("{}: {}", o.strategy, o.note)))
-        .collect();
+    let notes: Vec<Line> = outcomes.iter().map(|o| Line::raw(o.note.clone())).collect();
     frame.render_widget(Paragraph::new(notes).wrap(Wrap { trim: true }), notes_area);
 }

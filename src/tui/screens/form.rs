@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::truncate;
+use super::{line_text, truncate, wrapped_height};
 use crate::app::{App, FormState, Level};
 use crate::tui::theme::Theme;
 
@@ -14,7 +14,7 @@ const LABEL_WIDTH: usize = 16;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &FormState, theme: &Theme) {
     let dirty = if form.is_dirty() { " · unsaved" } else { "" };
-    let title = format!(" {} · {}{dirty} ", form.entity_label, form.title);
+    let title = format!(" {} ({}){dirty} ", form.title, form.entity);
     let block = Block::bordered().title(title).title_style(theme.title());
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -40,7 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &FormState, theme: &
             format!("Custom command{running}:"),
             theme.title(),
         ));
-        let skip = custom.len().saturating_sub(4);
+        let skip = custom.len().saturating_sub(6);
         for line in &custom[skip..] {
             footer.push(Line::raw(format!("  {line}")));
         }
@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &FormState, theme: &
     let width = inner.width.max(1) as usize;
     let footer_height: u16 = footer
         .iter()
-        .map(|l| l.width().max(1).div_ceil(width) as u16)
+        .map(|l| wrapped_height(&line_text(l), width))
         .sum();
 
     let [fields_area, footer_area] =

@@ -101,13 +101,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     let left = format!(" autosync │ {}", breadcrumb(app));
     let width = area.width as usize;
+    let left = truncate(&left, width.saturating_sub(text_width(&right) + 1));
     let pad = width.saturating_sub(text_width(&left) + text_width(&right));
-    let text = format!(
-        "{}{}{}",
-        truncate(&left, width.saturating_sub(text_width(&right) + 1)),
-        " ".repeat(pad),
-        right
-    );
+    let text = format!("{left}{}{right}", " ".repeat(pad));
     frame.render_widget(Paragraph::new(text).style(theme.header()), area);
 }
 
@@ -218,4 +214,31 @@ pub(crate) fn popup(area: Rect, width: u16, height: u16) -> Rect {
         Constraint::Length(width.min(area.width)),
         Constraint::Length(height.min(area.height)),
     )
+}
+
+/// The text of a line, without its styles.
+pub(crate) fn line_text(line: &Line) -> String {
+    line.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// How many rows `text` takes when word-wrapped to `width` columns (as `Paragraph` wraps).
+pub(crate) fn wrapped_height(text: &str, width: usize) -> u16 {
+    let width = width.max(1);
+    let (mut rows, mut column) = (1u16, 0usize);
+    for word in text.split(' ') {
+        let w = text_width(word);
+        if column == 0 {
+            column = w;
+        } else if column + 1 + w <= width {
+            column += 1 + w;
+        } else {
+            rows += 1;
+            column = w;
+        }
+        while column > width {
+            rows += 1;
+            column -= width;
+        }
+    }
+    rows
 }

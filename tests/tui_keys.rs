@@ -1,0 +1,218 @@
+//! Keys → Actions → state: plain printable keys, arrows, Enter, Esc and Tab reach every screen
+//! (so `tmux send-keys` can drive the app); typing goes to the focused input; the bottom bar
+//! and the help come from the same key map.
+
+mod app_common;
+
+use app_common::*;
+use autosync::app::{Action, Dialog, ScreenKind};
+use autosync::tui::keymap::{self, Context};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn char_key(c: char) -> KeyEvent {
+    key(KeyCode::Char(c))
+}
+
+/// Presses one key the way the TUI does: the key map decides, the App applies.
+async fn press(h: &mut Harness, key: KeyEvent) -> Option<Action> {
+    let action = keymap::map_key(&h.app, key);
+    if let Some(action) = action.clone() {
+        h.act(action).await;
+    }
+    action
+}
+
+async fn press_all(h: &mut Harness, keys: &[KeyEvent]) {
+    for k in keys {
+        press(h, *k).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_screen_is_reachable_with_plain_keys() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    let enter = key(KeyCode::Enter);
+    let esc = key(KeyCode::Esc);
+    let down = key(KeyCode::Down);
+    press(&mut h, enter).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::List);
+    press(&mut h, enter).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Form);
+    press_all(&mut h, &[esc, esc]).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Home);
+    press_all(&mut h, &[down, down, enter]).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Setup);
+    press(&mut h, char_key('h')).await;
+    press(&mut h, char_key('u')).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Setup);
+    press(&mut h, esc).await;
+    press(&mut h, char_key('l')).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Log);
+    press(&mut h, char_key('p')).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Server);
+    press(&mut h, char_key('h')).await;
+    press(&mut h, char_key('e')).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::SyncErrors);
+    press(&mut h, char_key('?')).await;
+    assert!(h.app.help_shown());
+    press(&mut h, esc).await;
+    assert!(!h.app.help_shown());
+    assert_eq!(
+        h.app.screen_kind(),
+        ScreenKind::SyncErrors,
+        "Esc closes the help first"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflicts_are_reached_and_resolved_with_keys() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    make_contact_conflict(&mut h, "con-0001").await;
+    h.act(Action::OpenHome).await;
+    press(&mut h, key(KeyCode::Enter)).await;
+    assert_eq!(
+        h.app.screen_kind(),
+        ScreenKind::SyncErrors,
+        "Sync Errors is the first Home item"
+    );
+    press(&mut h, key(KeyCode::Enter)).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Conflict);
+    press(&mut h, char_key('w')).await;
+    press(&mut h, key(KeyCode::Esc)).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Conflict);
+    press(&mut h, char_key('g')).await;
+    assert_eq!(keymap::contexts(&h.app)[0], Context::Merge);
+    press(&mut h, char_key('s')).await;
+    assert!(h.app.conflicts().is_empty(), "s applied the merge");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_goes_to_the_focused_input_and_only_there() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+    })
+    .await;
+    press(&mut h, key(KeyCode::Enter)).await;
+    assert!(h.app.text_input_focused());
+    assert_eq!(keymap::contexts(&h.app), vec![Context::Editing]);
+    let typed = press(&mut h, char_key('q')).await;
+    assert!(
+        matches!(typed, Some(Action::Input(_))),
+        "q types a q while editing: {typed:?}"
+    );
+    assert!(!h.app.is_quitting());
+    press(&mut h, key(KeyCode::Tab)).await;
+    assert!(!h.app.text_input_focused(), "Tab moves to the next field");
+    assert_eq!(
+        h.app.top_form().unwrap().fields[0].value,
+        "Datum Outfittersq"
+    );
+    press(&mut h, char_key('x')).await;
+    assert!(!h.app.top_form().unwrap().is_dirty(), "x cancels the edits");
+    let quit = keymap::map_key(
+        &h.app,
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    );
+    assert_eq!(quit, Some(Action::Quit), "Ctrl-C quits");
+    press(&mut h, char_key('s')).await;
+    assert!(
+        h.app
+            .top_form()
+            .unwrap()
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Nothing changed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_key_becomes_the_down_arrow_and_dialogs_take_their_keys() {
+    let toml = project_with(
+        "sync_before_online = \"NoAction\"",
+        "sync_before_online = \"AskUserToSync\"",
+    );
+    let mut h = Harness::with_project(Some(&toml), Prep::Synced).await;
+    assert_eq!(
+        keymap::map_key(&h.app, char_key('s')),
+        Some(Action::PressSync)
+    );
+    h.act(Action::PublishV2).await;
+    h.sync().await;
+    assert_eq!(
+        keymap::map_key(&h.app, char_key('s')),
+        Some(Action::PressDownArrow)
+    );
+    press(&mut h, char_key('o')).await;
+    assert!(matches!(h.app.dialog(), Some(Dialog::ModeSwitch { .. })));
+    assert_eq!(keymap::contexts(&h.app)[0], Context::ModeDialog);
+    press(&mut h, char_key('c')).await;
+    assert_eq!(h.app.dialog(), None);
+    press(&mut h, char_key('o')).await;
+    press(&mut h, key(KeyCode::Right)).await;
+    press(&mut h, key(KeyCode::Enter)).await;
+    assert_eq!(
+        h.app.mode(),
+        autosync::client::AppMode::Online,
+        "→ then Enter: Switch without sync"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bar_and_the_help_come_from_the_same_key_map() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    let screens = [
+        Action::OpenHome,
+        Action::OpenSetup,
+        Action::OpenList {
+            entity: "account".into(),
+        },
+        Action::OpenRecord {
+            entity: "account".into(),
+            id: "acc-0001".into(),
+        },
+        Action::OpenLog,
+        Action::OpenServerPanel,
+    ];
+    for screen in screens {
+        h.act(screen.clone()).await;
+        let help: Vec<(&str, &str)> = keymap::help(&h.app)
+            .into_iter()
+            .flat_map(|(_, bs)| bs.into_iter().map(|b| (b.label, b.help)))
+            .collect();
+        for (label, _) in keymap::bar(&h.app) {
+            assert!(
+                help.iter().any(|(l, _)| *l == label),
+                "{screen:?}: bar key {label} is not in the help"
+            );
+        }
+        assert!(
+            help.iter().any(|(l, _)| *l == "q"),
+            "quit is always documented"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_keys_work_from_any_screen() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenList {
+        entity: "contact".into(),
+    })
+    .await;
+    press(&mut h, char_key('n')).await;
+    assert_eq!(h.app.network(), autosync::rules::Network::Disconnected);
+    press(&mut h, char_key('6')).await;
+    assert_eq!(
+        h.app.now(),
+        chrono::DateTime::parse_from_rfc3339(T0).unwrap().to_utc() + chrono::Duration::minutes(16)
+    );
+    press(&mut h, char_key('b')).await;
+    assert!(h.app.in_background());
+    assert_eq!(keymap::contexts(&h.app)[0], Context::Background);
+    press(&mut h, char_key('r')).await;
+    assert!(!h.app.in_background());
+}

@@ -1,0 +1,317 @@
+//! Every screen and dialog at 80×24, rendered with `TestBackend` and compared with the
+//! committed insta snapshots. Fixtures are deterministic: a frozen clock (09:00), the seed data,
+//! fresh server databases; the only varying text — the loopback port — is masked.
+
+mod app_common;
+
+use app_common::*;
+use autosync::app::{Action, ServerItem};
+use autosync::engine::{PhaseProgress, PhaseState};
+use autosync::rules::{Phase, SyncActivity, SyncMode};
+use autosync::settings::SettingChange;
+use autosync::tui::Theme;
+use autosync::wire::Fault;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// The app drawn at 80×24, with the server's port masked.
+fn render(h: &Harness) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|frame| autosync::tui::draw(frame, &h.app, &Theme::plain()))
+        .unwrap();
+    let text = terminal.backend().to_string();
+    let port = h.server.addr().port().to_string();
+    text.replace(
+        &format!("127.0.0.1:{port}"),
+        &format!("127.0.0.1:{}", "#".repeat(port.len())),
+    )
+}
+
+macro_rules! snap {
+    ($name:literal, $h:expr) => {
+        insta::assert_snapshot!($name, render(&$h))
+    };
+}
+
+/// A status as the engine reports it in the middle of a sync's download.
+fn mid_download(h: &Harness, mode: SyncMode) -> autosync::engine::SyncStatus {
+    let mut status = h.app.status().clone();
+    status.activity = SyncActivity::Running {
+        mode,
+        phase: Phase::Download,
+    };
+    status.trigger = Some(autosync::rules::Trigger::Manual);
+    status.phases = Phase::ALL
+        .iter()
+        .map(|&phase| {
+            let (state, done, total) = match phase {
+                Phase::Connect | Phase::Customization => (PhaseState::Done, 0, None),
+                Phase::Upload => (PhaseState::Done, 3, Some(3)),
+                Phase::Download => (PhaseState::Running, 250, None),
+                _ => (PhaseState::Pending, 0, None),
+            };
+            PhaseProgress {
+                phase,
+                state,
+                done,
+                total,
+            }
+        })
+        .collect();
+    status.pending_uploads = 2;
+    status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_before_the_first_sync() {
+    let h = Harness::new(Prep::Empty).await;
+    snap!("home_empty", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_synced_and_why_expanded() {
+    let mut h = Harness::new(Prep::Synced).await;
+    snap!("home_synced", h);
+    h.act(Action::ToggleWhy).await;
+    h.act(Action::AdvanceClock { minutes: 5 }).await;
+    snap!("home_why_expanded", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_with_sync_errors_and_the_down_arrow() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    make_contact_conflict(&mut h, "con-0001").await;
+    h.act(Action::ChangeSetting(SettingChange::AutoSync(
+        autosync::settings::AutoSync::OnChange,
+    )))
+    .await;
+    h.act(Action::PublishV2).await;
+    h.sync().await;
+    h.act(Action::OpenHome).await;
+    snap!("home_sync_errors_down_arrow", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_during_a_background_sync() {
+    let mut h = Harness::new(Prep::Synced).await;
+    let status = mid_download(&h, SyncMode::Background);
+    h.app.update(Action::Status(status));
+    snap!("home_background_sync", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_plain_and_locked() {
+    let mut h = Harness::new(Prep::Synced).await;
+    h.act(Action::OpenSetup).await;
+    snap!("setup", h);
+    let toml = project_with(
+        "locked = []",
+        "locked = [\"auto_sync\", \"background_sync\"]",
+    );
+    let mut h = Harness::with_project(Some(&toml), Prep::Synced).await;
+    h.act(Action::OpenSetup).await;
+    h.act(Action::Select).await;
+    snap!("setup_locked", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_plain_and_searching() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenList {
+        entity: "account".into(),
+    })
+    .await;
+    snap!("list_accounts", h);
+    h.act(Action::BeginEdit).await;
+    h.type_text("tra").await;
+    h.act(Action::Down).await;
+    snap!("list_search", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_editing_saved_refused_and_the_custom_command() {
+    let toml = project_with(
+        "background_sync_behavior = \"NoAction\"",
+        "background_sync_behavior = \"BlockSave\"",
+    );
+    let mut h = Harness::with_project(Some(&toml), Prep::SyncedQuiet).await;
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+    })
+    .await;
+    h.act(Action::EditField {
+        field: "email".into(),
+        value: "sales@datum.example".into(),
+    })
+    .await;
+    h.acts([Action::Down, Action::Down, Action::Down, Action::BeginEdit])
+        .await;
+    h.type_text(" North").await;
+    snap!("form_editing", h);
+    h.act(Action::EndEdit).await;
+    h.act(Action::Save).await;
+    snap!("form_saved", h);
+
+    h.act(Action::EditField {
+        field: "city".into(),
+        value: "Blocked City".into(),
+    })
+    .await;
+    h.control
+        .fault(
+            Some("GET"),
+            Some("/api/v1/entities/"),
+            1,
+            Fault::Latency { ms: 1500 },
+        )
+        .await
+        .unwrap();
+    let before = h.finished;
+    h.act(Action::PressSync).await;
+    h.until("the download", |app| {
+        matches!(
+            app.status().activity,
+            SyncActivity::Running {
+                phase: Phase::Download,
+                ..
+            }
+        )
+    })
+    .await;
+    h.act(Action::Save).await;
+    snap!("form_save_refused", h);
+    h.until_synced(before).await;
+    h.act(Action::CancelForm).await;
+
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0036".into(),
+    })
+    .await;
+    let mut queue = h.app.update(Action::RunCustomCommand);
+    while let Some(effect) = queue.pop() {
+        let ctx = h.app.effect_context();
+        let done = autosync::app::run_effect(effect, &ctx).await;
+        queue.extend(h.app.update(done));
+    }
+    h.pump().await;
+    snap!("form_custom_command", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_screen_foreground_and_login() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    let status = mid_download(&h, SyncMode::Foreground);
+    h.app.update(Action::Status(status));
+    snap!("sync_screen_foreground", h);
+
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::ChangeSetting(SettingChange::SavePassword(false)))
+        .await;
+    h.act(Action::PressSync).await;
+    h.type_text("demo").await;
+    snap!("sync_screen_login", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_errors_conflict_merge_and_what_if() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    make_contact_conflict(&mut h, "con-0001").await;
+    h.act(Action::OpenSyncErrors).await;
+    snap!("sync_errors", h);
+    h.act(Action::Select).await;
+    snap!("conflict", h);
+    h.act(Action::ToggleMerge).await;
+    h.act(Action::Down).await;
+    h.act(Action::Select).await;
+    snap!("conflict_merge", h);
+    h.act(Action::ToggleWhatIf).await;
+    snap!("conflict_what_if", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_all_and_filtered() {
+    let mut h = Harness::new(Prep::Synced).await;
+    h.act(Action::OpenLog).await;
+    snap!("log", h);
+    h.act(Action::FilterLog(Some(autosync::store::JournalKind::Sync)))
+        .await;
+    h.act(Action::PageUp).await;
+    snap!("log_filtered", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_panel_with_and_without_a_control_api() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+    })
+    .await;
+    h.act(Action::OpenServerPanel).await;
+    let delay = ServerItem::ALL
+        .iter()
+        .position(|i| *i == ServerItem::DelayAccount)
+        .unwrap();
+    for _ in 0..delay {
+        h.act(Action::Down).await;
+    }
+    h.act(Action::Select).await;
+    snap!("server_panel", h);
+    let mut h = Harness::external(Prep::SyncedQuiet).await;
+    h.act(Action::OpenServerPanel).await;
+    h.act(Action::PublishV2).await;
+    snap!("server_panel_external", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mode_switch_dialogs() {
+    let toml = project_with(
+        "sync_before_online = \"NoAction\"",
+        "sync_before_online = \"AskUserToSync\"",
+    );
+    let mut h = Harness::with_project(Some(&toml), Prep::SyncedQuiet).await;
+    h.act(Action::SwitchMode).await;
+    snap!("dialog_ask_user_to_sync", h);
+    let toml = project_with(
+        "sync_before_online = \"NoAction\"",
+        "sync_before_online = \"WarnUserMustSync\"",
+    );
+    let mut h = Harness::with_project(Some(&toml), Prep::SyncedQuiet).await;
+    h.act(Action::SwitchMode).await;
+    h.act(Action::AnswerDialog(
+        autosync::rules::SwitchChoice::SwitchWithoutSync,
+    ))
+    .await;
+    snap!("dialog_warn_user_must_sync_refused", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discard_dialog_help_and_background() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenRecord {
+        entity: "contact".into(),
+        id: "con-0001".into(),
+    })
+    .await;
+    h.act(Action::EditField {
+        field: "job_title".into(),
+        value: "Unsaved".into(),
+    })
+    .await;
+    h.act(Action::Back).await;
+    snap!("dialog_discard", h);
+    h.act(Action::KeepEditing).await;
+    h.act(Action::Help).await;
+    snap!("help_form", h);
+    h.act(Action::Help).await;
+    h.act(Action::OpenHome).await;
+    h.act(Action::ConfirmDiscard).await;
+    h.act(Action::Help).await;
+    snap!("help_home", h);
+    h.act(Action::Help).await;
+    h.act(Action::SendToBackground).await;
+    snap!("background", h);
+}
