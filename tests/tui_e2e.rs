@@ -1,0 +1,308 @@
+//! The real binary in a 100×30 pseudo-terminal: start fresh, see Home fill after the on-start
+//! sync, change Auto Sync in Setup, edit and save an account, see the sync finish and the
+//! pending count return to 0, quit — and the terminal is restored (the alternate screen left).
+//! Also: SIGHUP restores the terminal too.
+//!
+//! Everything asserted is read from the emulated screen (vt100), polled against a deadline.
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const ROWS: u16 = 30;
+const COLS: u16 = 100;
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Answers the terminal queries crossterm may send (cursor position, device attributes).
+#[derive(Default)]
+struct Answers {
+    replies: Vec<Vec<u8>>,
+}
+
+impl vt100::Callbacks for Answers {
+    fn unhandled_csi(
+        &mut self,
+        screen: &mut vt100::Screen,
+        i1: Option<u8>,
+        _i2: Option<u8>,
+        params: &[&[u16]],
+        c: char,
+    ) {
+        match (i1, c, params.first().and_then(|p| p.first())) {
+            (None, 'n', Some(6)) => {
+                let (row, col) = screen.cursor_position();
+                self.replies
+                    .push(format!("\x1b[{};{}R", row + 1, col + 1).into_bytes());
+            }
+            (None | Some(b'?'), 'c', _) => self.replies.push(b"\x1b[?1;2c".to_vec()),
+            _ => {}
+        }
+    }
+}
+
+struct Tui {
+    parser: vt100::Parser<Answers>,
+    output: Receiver<Vec<u8>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+    _dir: tempfile::TempDir,
+}
+
+impl Tui {
+    fn start() -> Tui {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, "").unwrap();
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_autosync"));
+        cmd.args(["--fresh", "--config"]);
+        cmd.arg(&config);
+        cmd.arg("--data-dir");
+        cmd.arg(dir.path().join("data"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        cmd.cwd(dir.path());
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        // Without dropping the slave, the reader never sees the end of the output.
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = pty.master.take_writer().unwrap();
+        let (tx, output) = channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let rows = std::num::NonZeroU16::new(ROWS).unwrap();
+        let cols = std::num::NonZeroU16::new(COLS).unwrap();
+        Tui {
+            parser: vt100::Parser::new_with_callbacks(rows, cols, 0, Answers::default()),
+            output,
+            writer,
+            child,
+            _master: pty.master,
+            _dir: dir,
+        }
+    }
+
+    /// Feeds output to the emulator for up to `wait`; false once the output has ended.
+    fn pump(&mut self, wait: Duration) -> bool {
+        let open = match self.output.recv_timeout(wait) {
+            Ok(bytes) => {
+                self.parser.process(&bytes);
+                true
+            }
+            Err(RecvTimeoutError::Timeout) => true,
+            Err(RecvTimeoutError::Disconnected) => false,
+        };
+        while let Ok(bytes) = self.output.try_recv() {
+            self.parser.process(&bytes);
+        }
+        let replies = std::mem::take(&mut self.parser.callbacks_mut().replies);
+        for reply in replies {
+            self.writer.write_all(&reply).unwrap();
+            self.writer.flush().unwrap();
+        }
+        open
+    }
+
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Waits until the emulated screen satisfies `predicate`.
+    fn until(&mut self, what: &str, predicate: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            self.pump(Duration::from_millis(50));
+            if predicate(&self.screen()) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {what}; the screen:\n{}",
+                    self.screen()
+                );
+            }
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits for the process to end, draining its output meanwhile.
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            self.pump(Duration::from_millis(50));
+            if let Some(status) = self.child.try_wait().unwrap() {
+                while self.pump(Duration::from_millis(50)) {}
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the app did not exit; the screen:\n{}",
+                self.screen()
+            );
+        }
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+const ENTER: &[u8] = b"\r";
+const ESC: &[u8] = b"\x1b";
+const DOWN: &[u8] = b"\x1b[B";
+const CTRL_U: &[u8] = b"\x15";
+
+/// A line of the screen containing `needle`.
+fn line_with<'a>(screen: &'a str, needle: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(needle))
+}
+
+#[test]
+fn start_fresh_change_a_setting_edit_save_sync_and_quit() {
+    let mut tui = Tui::start();
+    tui.until("Home filled by the on-start sync", |s| {
+        line_with(s, "Accounts").is_some_and(|l| l.contains("240"))
+            && line_with(s, "Contacts").is_some_and(|l| l.contains("360"))
+            && s.contains("succeeded")
+    });
+    assert!(
+        tui.parser.screen().alternate_screen(),
+        "the UI runs on the alternate screen"
+    );
+    let home = tui.screen();
+    assert!(
+        line_with(&home, "Last sync").is_some_and(|l| l.contains("succeeded")),
+        "{home}"
+    );
+    assert!(home.contains("on start, background"), "{home}");
+
+    // Setup: Auto Sync cycles On Start & On Change → Never → On Start → On Change.
+    tui.send(b"u");
+    tui.until("Setup", |s| {
+        s.contains("Setup · Synchronization") && s.contains("On Start & On Change")
+    });
+    for expected in [
+        "Auto Sync: Never",
+        "Auto Sync: On Start (saved)",
+        "Auto Sync: On Change",
+    ] {
+        tui.send(ENTER);
+        tui.until(expected, |s| s.contains(expected));
+    }
+    tui.until("the selector shows On Change", |s| {
+        line_with(s, "Auto Sync").is_some_and(|l| l.contains("◂ On Change ▸"))
+    });
+    tui.send(ESC);
+    tui.until("Home again", |s| {
+        s.contains("Synchronization") && !s.contains("Setup · Synchronization")
+    });
+
+    // An account: the first of the list; its City field is the fourth.
+    tui.send(ENTER);
+    tui.until("the account list", |s| s.contains("Accounts (240)"));
+    tui.send(ENTER);
+    tui.until("the form", |s| {
+        s.contains("(account)") && s.contains("City")
+    });
+    for _ in 0..3 {
+        tui.send(DOWN);
+    }
+    tui.until("City selected", |s| {
+        line_with(s, "City").is_some_and(|l| l.contains('▸'))
+    });
+    tui.send(ENTER);
+    tui.until("typing", |s| s.contains("Enter done"));
+    tui.send(CTRL_U);
+    tui.send(b"Reykjavik");
+    tui.until("the typed value", |s| {
+        line_with(s, "City").is_some_and(|l| l.contains("Reykjavik"))
+    });
+    tui.send(ENTER);
+    tui.until("editing done", |s| {
+        s.contains("s Save") && s.contains("unsaved")
+    });
+    tui.send(b"s");
+    tui.until("saved", |s| s.contains("Saved on the device"));
+
+    // Back Home: the on-change sync uploaded it.
+    tui.send(ESC);
+    tui.until("the list", |s| s.contains("Accounts (240)"));
+    tui.send(ESC);
+    tui.until("the on-change sync finished and nothing is pending", |s| {
+        line_with(s, "Pending").is_some_and(|l| l.contains("0 change(s)"))
+            && s.contains("on change, background")
+            && s.contains("succeeded")
+    });
+
+    tui.send(b"q");
+    let status = tui.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        !tui.parser.screen().alternate_screen(),
+        "the terminal is restored: the alternate screen was left"
+    );
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let mut tui = Tui::start();
+    tui.until("Home", |s| {
+        line_with(s, "Accounts").is_some_and(|l| l.contains("240"))
+    });
+    assert!(tui.parser.screen().alternate_screen());
+    // portable-pty's kill sends SIGHUP on unix: the terminal hung up.
+    tui.child.kill().unwrap();
+    tui.wait_exit();
+    assert!(
+        !tui.parser.screen().alternate_screen(),
+        "the alternate screen was left on SIGHUP"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut tui = Tui::start();
+    tui.until("Home", |s| {
+        line_with(s, "Accounts").is_some_and(|l| l.contains("240"))
+    });
+    let pid = tui.child.process_id().expect("a pid");
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    tui.wait_exit();
+    assert!(
+        !tui.parser.screen().alternate_screen(),
+        "the alternate screen was left on SIGTERM"
+    );
+}
