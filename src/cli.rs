@@ -37,6 +37,9 @@ pub enum Command {
     /// Synchronize the client profile in --data-dir once, headless, printing each phase
     /// (against --server, else the embedded demo server)
     Sync(crate::sync_cmd::SyncArgs),
+    /// Replay scenario files headless on the virtual clock and check their expectations
+    /// (exit 0: all held, 1: one failed, 2: a malformed file)
+    Play(crate::play_cmd::PlayArgs),
 }
 
 fn parse_url(s: &str) -> Result<String, String> {

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         None => tui(&config, &cli),
         Some(Command::Server(args)) => server(args, &config, cli.data_dir.as_deref()),
         Some(Command::Sync(ref args)) => sync(args.clone(), &config, &cli),
+        Some(Command::Play(ref args)) => play(args),
     }
 }
 
@@ -109,4 +110,16 @@ fn server(args: ServerArgs, config: &Config, data_dir: Option<&std::path::Path>)
             ExitCode::FAILURE
         }
     }
+}
+
+/// `autosync play`: 0 when every expectation held, 1 when one failed, 2 for a malformed file.
+fn play(args: &autosync::play_cmd::PlayArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("autosync: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    ExitCode::from(runtime.block_on(autosync::play_cmd::run(args)))
 }

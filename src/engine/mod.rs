@@ -36,6 +36,9 @@ pub enum Command {
     SessionPassword(Option<String>),
     /// The device's data changed outside a sync (a save, a resolved conflict): recount.
     Refresh,
+    /// Echoed in `SyncStatus::barrier` once every command before it has been handled, so a
+    /// headless driver knows the engine has caught up (commands run in order).
+    Barrier(u64),
     /// Stop the running sync at the next safe point.
     Cancel,
     Shutdown,
@@ -265,6 +268,7 @@ impl Engine {
                 refresh(&self.store, &mut status);
                 self.status.send_replace(status);
             }
+            Command::Barrier(n) => self.status.send_modify(|s| s.barrier = n),
             Command::Cancel => {
                 if let Some(cancel) = &self.cancel {
                     let _ = cancel.send(true);

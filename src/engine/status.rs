@@ -46,6 +46,8 @@ pub struct SyncStatus {
     pub deferred: Option<Trigger>,
     /// The answer to "why did (or didn't) auto sync run?" for the latest decision.
     pub last_decision: Option<String>,
+    /// The latest `Command::Barrier` handled.
+    pub barrier: u64,
 }
 
 impl Default for SyncStatus {
@@ -64,6 +66,7 @@ impl Default for SyncStatus {
             follow_up_queued: false,
             deferred: None,
             last_decision: None,
+            barrier: 0,
         }
     }
 }

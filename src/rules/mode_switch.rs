@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::settings::SyncBeforeSwitch;
 
@@ -24,7 +24,8 @@ impl fmt::Display for ModeSwitch {
 }
 
 /// A button of the dialog shown before switching.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SwitchChoice {
     SyncThenSwitch,
     SwitchWithoutSync,

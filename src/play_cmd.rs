@@ -1,0 +1,239 @@
+//! `autosync play FILE...`: replays scenario files headless and says whether every expectation
+//! held. Exit 0: all held; 1: one failed (named with its step, what was expected and what
+//! happened); 2: a malformed file (file, line, column, what is wrong).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::app::App;
+use crate::scenario::{self, LoadedScenario, RunError, RunOptions, Summary, TimelineEntry};
+use crate::settings::{BackgroundBehavior, ConflictStrategy};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlayArgs {
+    /// Scenario files (TOML; see docs/SCENARIOS.md)
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print the timeline as JSON lines
+    #[arg(long)]
+    pub json: bool,
+    /// Print the rendered screen (80×24) after steps marked `screen = true`
+    #[arg(long)]
+    pub screens: bool,
+    /// Run each scenario under every Background sync behavior (`--matrix`), or under every On
+    /// Conflict strategy (`--matrix conflicts`), and print one comparison table
+    #[arg(long, num_args = 0..=1, default_missing_value = "behaviors", value_name = "KIND")]
+    pub matrix: Option<String>,
+}
+
+/// What the matrix varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatrixKind {
+    Behaviors,
+    Conflicts,
+}
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_BAD_FILE: u8 = 2;
+
+/// Renders the App with the TUI's own renderer into plain text.
+pub fn render_text(app: &App, width: u16, height: u16) -> String {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let Ok(mut terminal) = ratatui::Terminal::new(backend);
+    let theme = crate::tui::theme::Theme::plain();
+    if terminal.draw(|frame| crate::tui::screens::draw(frame, app, &theme)).is_err() {
+        return String::new();
+    }
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let line: String = (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Runs `autosync play`; returns the exit code.
+pub async fn run(args: &PlayArgs) -> u8 {
+    let mut files = args.files.clone();
+    let matrix = match args.matrix.as_deref() {
+        None => None,
+        Some("behaviors") => Some(MatrixKind::Behaviors),
+        Some("conflicts") => Some(MatrixKind::Conflicts),
+        // `--matrix FILE`: the optional value was the first file.
+        Some(file) => {
+            files.insert(0, PathBuf::from(file));
+            Some(MatrixKind::Behaviors)
+        }
+    };
+    if files.is_empty() {
+        eprintln!("autosync: play needs at least one scenario FILE (e.g. assets/scenarios/*.toml)");
+        return EXIT_BAD_FILE;
+    }
+    let mut loaded = Vec::new();
+    for file in &files {
+        match scenario::load(file) {
+            Ok(l) => loaded.push(l),
+            Err(e) => {
+                eprintln!("autosync: {e}");
+                return EXIT_BAD_FILE;
+            }
+        }
+    }
+    let mut code = EXIT_OK;
+    for scenario in &loaded {
+        let result = match matrix {
+            Some(kind) => run_matrix(scenario, kind, args).await,
+            None => run_one(scenario, args).await,
+        };
+        code = code.max(result);
+    }
+    code
+}
+
+fn print_entry(scenario: &str, entry: &TimelineEntry, json: bool) {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let line = serde_json::json!({"scenario": scenario, "at": entry.at, "actor": entry.actor, "event": entry.event});
+        let _ = writeln!(out, "{line}");
+    } else {
+        let _ = writeln!(out, "{}  {:<9} {}", entry.at.format("%H:%M:%S"), entry.actor, entry.event);
+    }
+}
+
+async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
+    let name = loaded.scenario.name.clone();
+    let started = Instant::now();
+    if !args.json {
+        println!("== {} ({})", name, loaded.path.display());
+    }
+    let options = RunOptions { screens: args.screens, check: true, ..RunOptions::default() };
+    let json = args.json;
+    let mut emit = |e: &TimelineEntry| print_entry(&name, e, json);
+    let mut screen = |step: usize, app: &App| {
+        println!("-- screen after step {step} --");
+        print!("{}", render_text(app, 80, 24));
+    };
+    match scenario::run(loaded, &options, &mut emit, &mut screen).await {
+        Err(RunError::BadFile(e)) => {
+            eprintln!("autosync: {e}");
+            EXIT_BAD_FILE
+        }
+        Err(e) => {
+            eprintln!("autosync: {e}");
+            EXIT_FAILED
+        }
+        Ok(outcome) if outcome.failures.is_empty() => {
+            if json {
+                println!("{}", serde_json::json!({"scenario": name, "result": "pass", "steps": loaded.scenario.steps.len()}));
+            } else {
+                println!("PASS {name}: {} steps, every expectation held ({:.1} s)", loaded.scenario.steps.len(), started.elapsed().as_secs_f64());
+            }
+            EXIT_OK
+        }
+        Ok(outcome) => {
+            for f in &outcome.failures {
+                let line = format!(
+                    "FAIL {name} ({}), step {} (line {}): {}: expected {}, got {}",
+                    loaded.path.display(),
+                    f.step,
+                    f.line,
+                    f.what,
+                    f.expected,
+                    f.actual
+                );
+                if json {
+                    println!("{}", serde_json::json!({"scenario": name, "result": "fail", "step": f.step, "line": f.line, "what": f.what, "expected": f.expected, "actual": f.actual}));
+                } else {
+                    println!("{line}");
+                }
+                eprintln!("{line}");
+            }
+            EXIT_FAILED
+        }
+    }
+}
+
+/// One scenario under every behavior (or strategy): the reference's trade-off, measured.
+async fn run_matrix(loaded: &LoadedScenario, kind: MatrixKind, args: &PlayArgs) -> u8 {
+    let variants: Vec<(String, RunOptions)> = match kind {
+        MatrixKind::Behaviors => BackgroundBehavior::ALL
+            .into_iter()
+            .map(|b| (format!("{b}"), RunOptions { behavior: Some(b), ..RunOptions::default() }))
+            .collect(),
+        MatrixKind::Conflicts => ConflictStrategy::ALL
+            .into_iter()
+            .map(|s| (format!("{s}"), RunOptions { on_conflict: Some(s), ..RunOptions::default() }))
+            .collect(),
+    };
+    let name = loaded.scenario.name.clone();
+    let mut rows: Vec<(String, Summary)> = Vec::new();
+    for (label, options) in variants {
+        let json = args.json;
+        let mut emit = |e: &TimelineEntry| {
+            if json {
+                print_entry(&format!("{name} [{label}]"), e, true);
+            }
+        };
+        let mut screen = |_: usize, _: &App| {};
+        match scenario::run(loaded, &options, &mut emit, &mut screen).await {
+            Ok(outcome) => rows.push((label, outcome.summary)),
+            Err(RunError::BadFile(e)) => {
+                eprintln!("autosync: {e}");
+                return EXIT_BAD_FILE;
+            }
+            Err(e) => {
+                eprintln!("autosync: {e}");
+                return EXIT_FAILED;
+            }
+        }
+    }
+    if args.json {
+        for (label, s) in &rows {
+            println!("{}", serde_json::json!({"scenario": name, "variant": label, "summary": s}));
+        }
+        return EXIT_OK;
+    }
+    print!("{}", matrix_table(&name, kind, &rows));
+    EXIT_OK
+}
+
+/// The comparison table.
+pub fn matrix_table(name: &str, kind: MatrixKind, rows: &[(String, Summary)]) -> String {
+    let mut out = String::new();
+    let what = match kind {
+        MatrixKind::Behaviors => "Background sync behavior",
+        MatrixKind::Conflicts => "On Conflict strategy",
+    };
+    out.push_str(&format!("{name}: one scenario under every {what}\n\n"));
+    let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(10).max(what.len()).min(64);
+    out.push_str(&format!("{:<width$}  {:>7}  {:>12}  {:>8}  {:>9}  {:>4}\n", what, "refused", "waited (ms)", "deferred", "conflicts", "lost"));
+    for (label, s) in rows {
+        let label: String = label.chars().take(width).collect();
+        out.push_str(&format!(
+            "{:<width$}  {:>7}  {:>12}  {:>8}  {:>9}  {:>4}\n",
+            label,
+            s.saves_refused,
+            format!("{} ({})", s.saves_waited, s.waited_ms),
+            s.syncs_deferred,
+            s.conflicts,
+            s.lost_edits
+        ));
+    }
+    let fields: Vec<&String> = rows.first().map(|(_, s)| s.final_values.keys().collect()).unwrap_or_default();
+    if !fields.is_empty() {
+        out.push_str("\nfinal values (device | server)\n");
+        for field in fields {
+            out.push_str(&format!("  {field}\n"));
+            for (label, s) in rows {
+                let (device, server) = s.final_values.get(field).cloned().unwrap_or_default();
+                let label: String = label.chars().take(width).collect();
+                out.push_str(&format!("    {:<width$}  {} | {}\n", label, device.unwrap_or_else(|| "—".into()), server.unwrap_or_else(|| "—".into())));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,225 @@
+//! Expectations: what a step promises, checked against the App (what the user sees), the
+//! device's store and the server.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::format::{Expect, HomeButton, SaveExpect, SyncExpect};
+use crate::app::App;
+use crate::client::AppMode;
+use crate::remote::Remote;
+use crate::rules::SyncActivity;
+use crate::store::{JournalEntry, JournalKind, Store};
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// 1-based step number.
+    pub step: usize,
+    /// The step's line in the scenario file.
+    pub line: usize,
+    pub what: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+/// What a step left behind, beyond the App's state.
+#[derive(Debug, Clone)]
+pub struct StepObservation {
+    /// Journal lines written during the step.
+    pub journal: Vec<JournalEntry>,
+    pub syncs_since_start: usize,
+    pub profile: PathBuf,
+}
+
+fn fail(what: &str, expected: impl ToString, actual: impl ToString) -> Failure {
+    Failure { step: 0, line: 0, what: what.into(), expected: expected.to_string(), actual: actual.to_string() }
+}
+
+/// The automatic-sync decision of the step, from its journal: the last decision line.
+fn sync_decision(journal: &[JournalEntry]) -> (SyncExpect, String) {
+    let decision = journal.iter().rev().filter(|e| e.kind == JournalKind::Sync && e.actor == "sync").find(|e| {
+        let d = &e.detail;
+        d.contains("sync skipped") || d.contains("not started") || d.starts_with("sync deferred") || d.contains("sync started") || d.starts_with("sync on change") || d.starts_with("no sync on change") || d.contains("sync requested") || d.contains("interval sync") || d.contains("queued")
+    });
+    let Some(e) = decision else { return (SyncExpect::None, "no sync decision".into()) };
+    let d = &e.detail;
+    let kind = if d.starts_with("sync deferred") {
+        SyncExpect::Deferred
+    } else if d.contains("skipped") || d.contains("not started") || d.starts_with("no sync") || d.contains("blocked") {
+        SyncExpect::Skipped
+    } else {
+        SyncExpect::Started
+    };
+    (kind, d.clone())
+}
+
+fn save_outcome(journal: &[JournalEntry]) -> Option<(SaveExpect, String)> {
+    let e = journal.iter().rev().find(|e| e.kind == JournalKind::Save)?;
+    let d = &e.detail;
+    let kind = if d.contains("save refused") {
+        SaveExpect::Refused
+    } else if d.contains("waited") {
+        SaveExpect::Waited
+    } else if d.contains("(No action)") {
+        SaveExpect::Concurrent
+    } else if d.contains("(Rebase)") {
+        SaveExpect::Rebased
+    } else {
+        SaveExpect::Allowed
+    };
+    Some((kind, d.clone()))
+}
+
+fn field_value(fields: Option<&crate::wire::Fields>, field: &str) -> String {
+    fields.and_then(|f| f.get(field).cloned()).unwrap_or_else(|| "(no such record or field)".into())
+}
+
+/// Checks every expectation of `expect`; returns those that failed.
+pub async fn check(expect: &Expect, seen: &StepObservation, app: &App, server: &Remote) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    let status = app.status();
+    if let Some(want) = expect.sync {
+        let (got, text) = sync_decision(&seen.journal);
+        if got != want {
+            failures.push(fail("sync", format!("{want:?}"), format!("{got:?} ({text})")));
+        }
+    }
+    if !expect.reasons.is_empty() {
+        let (_, text) = sync_decision(&seen.journal);
+        for word in &expect.reasons {
+            if !text.contains(word.as_str()) {
+                failures.push(fail("reasons", format!("the decision to mention \"{word}\""), text.clone()));
+            }
+        }
+    }
+    if let Some(phase) = &expect.phase {
+        let got = match status.activity {
+            SyncActivity::Idle => "idle".to_string(),
+            SyncActivity::Running { phase, .. } => format!("{phase:?}"),
+        };
+        if !got.eq_ignore_ascii_case(phase) {
+            failures.push(fail("phase", phase, got));
+        }
+    }
+    if let Some(want) = expect.save {
+        match save_outcome(&seen.journal) {
+            Some((got, _)) if got == want => {}
+            Some((got, text)) => failures.push(fail("save", format!("{want:?}"), format!("{got:?} ({text})"))),
+            None => failures.push(fail("save", format!("{want:?}"), "no save in this step")),
+        }
+    }
+    if let Some(want) = expect.home {
+        let got = if status.update_available.is_some() { HomeButton::DownArrow } else { HomeButton::Sync };
+        if got != want {
+            failures.push(fail("home", format!("{want:?}"), format!("{got:?}")));
+        }
+    }
+    if let Some(want) = expect.conflicts
+        && status.unresolved_conflicts != want
+    {
+        failures.push(fail("conflicts", want, status.unresolved_conflicts));
+    }
+    if let Some(want) = expect.pending
+        && status.pending_uploads != want
+    {
+        failures.push(fail("pending", want, status.pending_uploads));
+    }
+    let store = Store::open(&seen.profile).ok();
+    for (key, want) in &expect.client {
+        let parts: Vec<&str> = key.split('/').collect();
+        let record = store.as_ref().and_then(|s| s.record(parts[0], parts[1]).ok().flatten());
+        let got = field_value(record.as_ref().map(|r| &r.fields), parts[2]);
+        if &got != want {
+            failures.push(fail(&format!("client {key}"), want, got));
+        }
+    }
+    for (key, want) in &expect.server {
+        let parts: Vec<&str> = key.split('/').collect();
+        let record = server.record(parts[0], parts[1]).await.ok().flatten();
+        let got = field_value(record.as_ref().map(|r| &r.fields), parts[2]);
+        if &got != want {
+            failures.push(fail(&format!("server {key}"), want, got));
+        }
+    }
+    if let Some(want) = expect.lost {
+        let lost = match &store {
+            Some(store) => {
+                let mut records = std::collections::BTreeMap::new();
+                for e in store.journal(0, usize::MAX >> 1).unwrap_or_default().iter().filter(|e| e.kind == JournalKind::Edit) {
+                    if let (Some(entity), Some(id)) = (&e.entity, &e.record_id) {
+                        records.entry((entity.clone(), id.clone())).or_insert(None);
+                    }
+                }
+                for ((entity, id), fields) in records.iter_mut() {
+                    *fields = server.record(entity, id).await.ok().flatten().map(|r| r.fields);
+                }
+                crate::auditor::audit(store, |e, i| records.get(&(e.to_string(), i.to_string())).cloned().flatten()).unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
+        if lost.len() != want {
+            let list = lost.iter().map(|l| format!("{} {} {} = \"{}\" ({:?})", l.entity, l.id, l.field, l.value, l.cause)).collect::<Vec<_>>().join("; ");
+            failures.push(fail("lost", want, format!("{} [{list}]", lost.len())));
+        }
+    }
+    if !expect.last_result.is_empty() {
+        let last = status.last.as_ref();
+        for word in &expect.last_result {
+            let holds = last.is_some_and(|l| match word.as_str() {
+                "ok" => l.flags.succeeded(),
+                "failed" => !l.flags.succeeded(),
+                "data_errors" => l.flags.data_errors,
+                "customization_ready" => l.flags.customization_ready,
+                "customization_downloaded" => l.flags.customization_downloaded,
+                "connect_failed" => l.flags.connect_failed,
+                "web_error" => l.flags.web_error,
+                "aborted" => l.flags.aborted,
+                _ => false,
+            });
+            if !holds {
+                failures.push(fail("last_result", word, last.map_or("no sync yet".to_string(), |l| format!("{:?} {}", l.flags, l.error.clone().unwrap_or_default()))));
+            }
+        }
+    }
+    if let Some(want) = &expect.last_mode {
+        let got = status.last.as_ref().map_or("none".to_string(), |l| l.mode.to_string());
+        if &got != want {
+            failures.push(fail("last_mode", want, got));
+        }
+    }
+    if let Some(want) = &expect.mode {
+        let got = match app.mode() {
+            AppMode::Online => "online",
+            AppMode::Offline => "offline",
+        };
+        if got != want {
+            failures.push(fail("mode", want, got));
+        }
+    }
+    if let Some(want) = &expect.ui_transaction {
+        let got = seen.journal.iter().rev().find(|e| e.kind == JournalKind::UiTransaction && e.detail.starts_with("tryEnter")).map(|e| if e.detail.contains("false") { "refused" } else { "entered" });
+        if got != Some(want.as_str()) {
+            failures.push(fail("ui_transaction", want, got.unwrap_or("no tryEnterUiTransaction in this step")));
+        }
+    }
+    if let Some(want) = &expect.setting {
+        let got = seen.journal.iter().rev().find(|e| e.kind == JournalKind::App && e.detail.starts_with("setting ")).map(|e| if e.detail.starts_with("setting refused") { "locked" } else { "changed" });
+        if got != Some(want.as_str()) {
+            failures.push(fail("setting", want, got.unwrap_or("no setting change in this step")));
+        }
+    }
+    if let Some(want) = expect.syncs
+        && seen.syncs_since_start != want
+    {
+        failures.push(fail("syncs", want, seen.syncs_since_start));
+    }
+    if let Some(want) = expect.project_version {
+        let got = store.as_ref().and_then(|s| s.sync_state().ok()).map_or(0, |s| s.applied_version);
+        if got != want {
+            failures.push(fail("project_version", want, got));
+        }
+    }
+    failures
+}

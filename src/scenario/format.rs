@@ -1,0 +1,284 @@
+//! The scenario file format (TOML): a setup, then steps, each step optionally followed by
+//! expectations. `docs/SCENARIOS.md` documents it with a worked example.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::file_error::{FileError, parse_toml};
+use crate::rules::SwitchChoice;
+use crate::settings::{AutoSync, BackgroundBehavior, ConflictStrategy};
+use crate::wire::Fault;
+
+/// One scenario file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    /// What behavior of the reference it pins, in words (often a quote).
+    pub description: String,
+    pub setup: Setup,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+/// The file as TOML gives it; steps are checked one by one so errors can name their line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    setup: Setup,
+    #[serde(rename = "step", default)]
+    steps: Vec<Spanned<toml::Table>>,
+}
+
+/// Everything that holds before the app starts.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Setup {
+    /// `v1`, `v2`, or a project file's path relative to the scenario.
+    pub project: Option<String>,
+    /// Overrides of the project's `[configuration]` keys (same names and values as project files).
+    pub configuration: toml::Table,
+    /// On Conflict strategy per entity, overriding the project's.
+    pub on_conflict: BTreeMap<String, ConflictStrategy>,
+    /// The device's Setup screen before the app starts.
+    pub settings: SettingsSetup,
+    /// Business-logic delay per entity, in ms.
+    pub delays: BTreeMap<String, u64>,
+    /// `false`: the device has no network when the app starts.
+    pub network: Option<bool>,
+    /// The virtual clock's start (RFC 3339); default 2026-11-26T09:00:00Z.
+    pub clock: Option<String>,
+    /// The device synchronized once before the scenario starts (at the clock's start), so it has
+    /// data and a "last sync" — default true.
+    pub synced: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SettingsSetup {
+    pub auto_sync: Option<AutoSync>,
+    pub background_sync: Option<bool>,
+    pub save_password: Option<bool>,
+}
+
+/// One step: what happens, then what must hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// Where the step starts in its file (1-based; 0 when built in code).
+    #[serde(skip)]
+    pub line: usize,
+    #[serde(flatten)]
+    pub action: StepAction,
+    /// Expectations checked right after the step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
+    /// Print the rendered screen (80×24) after this step with `--screens`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub screen: bool,
+}
+
+/// What a step does. The key `do` names it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepAction {
+    // The user.
+    Open { entity: String, id: String },
+    Edit { field: String, value: String },
+    Save,
+    Cancel,
+    Close,
+    /// Answers "discard changes?" with yes.
+    Discard,
+    Sync,
+    DownArrow,
+    Setting { auto_sync: Option<AutoSync>, background_sync: Option<bool>, save_password: Option<bool> },
+    Password { value: String },
+    SwitchMode,
+    Answer { choice: SwitchChoice },
+    EnterUiTransaction,
+    LeaveUiTransaction,
+    CustomCommand,
+    Resolve { entity: String, id: String, choice: ResolveChoice, #[serde(default)] merge: BTreeMap<String, String> },
+    // The app's life.
+    Restart,
+    Background,
+    Resume,
+    Network { connected: bool },
+    // The server.
+    Publish { asset: String },
+    ServerEdit { entity: String, id: String, fields: BTreeMap<String, String>, as_user: Option<String> },
+    ServerDelete { entity: String, id: String },
+    Delay { entity: String, ms: u64 },
+    Fault { method: Option<String>, path: Option<String>, count: u32, fault: Fault },
+    // Time.
+    Clock { advance_minutes: i64 },
+    Wait { until: WaitFor },
+    /// Only expectations.
+    Check,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolveChoice {
+    RetryWithMine,
+    TakeServer,
+    Merge,
+    Ignore,
+}
+
+/// What a `wait` step waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitFor {
+    /// No sync running (and at least one has ended since the app started).
+    Idle,
+    Connect,
+    Customization,
+    /// The upload's snapshot is taken: edits saved from now on are "during the sync".
+    Upload,
+    Download,
+    Attachments,
+    CloudDocuments,
+    Emails,
+    /// Waiting for UI transactions to be released.
+    UiTransactions,
+}
+
+/// What must hold after a step. Every key is optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Expect {
+    /// The latest automatic-sync decision: `started`, `skipped`, `deferred`, `none`.
+    pub sync: Option<SyncExpect>,
+    /// Words that must appear in the latest decision's explanation (e.g. "15 min").
+    pub reasons: Vec<String>,
+    /// `idle` or a phase name (`Upload`).
+    pub phase: Option<String>,
+    /// The last save: `allowed`, `concurrent`, `rebased`, `refused`, `waited`.
+    pub save: Option<SaveExpect>,
+    /// Home's sync button: `sync` or `down_arrow`.
+    pub home: Option<HomeButton>,
+    /// Unresolved sync errors (conflicts).
+    pub conflicts: Option<usize>,
+    /// Field values on the device: `"account/acc-0001/city" = "Paris"`.
+    pub client: BTreeMap<String, String>,
+    /// Field values on the server.
+    pub server: BTreeMap<String, String>,
+    /// Records with changes waiting for upload.
+    pub pending: Option<usize>,
+    /// Lost edits found by the auditor.
+    pub lost: Option<usize>,
+    /// The last sync's result: `ok`, `failed`, `data_errors`, `customization_ready`,
+    /// `customization_downloaded`.
+    pub last_result: Vec<String>,
+    /// The last sync ran in this mode: `background` or `foreground`.
+    pub last_mode: Option<String>,
+    /// `online` or `offline`.
+    pub mode: Option<String>,
+    /// The last UI transaction call: `entered` or `refused`.
+    pub ui_transaction: Option<String>,
+    /// The last setting change: `changed` or `locked`.
+    pub setting: Option<String>,
+    /// Syncs ended since the app (re)started.
+    pub syncs: Option<usize>,
+    /// The applied project version.
+    pub project_version: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncExpect {
+    Started,
+    Skipped,
+    Deferred,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaveExpect {
+    Allowed,
+    Concurrent,
+    Rebased,
+    Refused,
+    Waited,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HomeButton {
+    Sync,
+    DownArrow,
+}
+
+/// A loaded scenario, with where it came from (for messages and relative project paths).
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub path: PathBuf,
+    pub scenario: Scenario,
+}
+
+/// Reads and checks a scenario file. Errors name the file, line, column and field.
+pub fn load(path: &Path) -> Result<LoadedScenario, FileError> {
+    let text = std::fs::read_to_string(path).map_err(|e| FileError::unreadable(path, &e))?;
+    parse(path, &text)
+}
+
+pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
+    let raw: RawScenario = parse_toml(path, text)?;
+    if let Some(clock) = &raw.setup.clock
+        && chrono::DateTime::parse_from_rfc3339(clock).is_err()
+    {
+        let offset = text.find("clock").unwrap_or(0);
+        return Err(FileError::at(path, text, offset, Some("clock".into()), format!("`{clock}` is not an RFC 3339 time such as 2026-11-26T09:00:00Z")));
+    }
+    let mut steps = Vec::with_capacity(raw.steps.len());
+    for spanned in raw.steps {
+        let offset = spanned.span().start;
+        let at = |field: Option<String>, message: String| FileError::at(path, text, offset, field, message);
+        let mut table = spanned.into_inner();
+        let expect = match table.remove("expect") {
+            Some(value) => Some(value.try_into::<Expect>().map_err(|e| at(Some(field_in(e.message()).unwrap_or_else(|| "expect".into())), format!("in `expect`: {}", e.message().trim())))?),
+            None => None,
+        };
+        let screen = match table.remove("screen") {
+            Some(toml::Value::Boolean(b)) => b,
+            Some(other) => return Err(at(Some("screen".into()), format!("must be true or false, not {other}"))),
+            None => false,
+        };
+        if !table.contains_key("do") {
+            return Err(at(Some("do".into()), "every [[step]] needs `do`, e.g. do = \"save\"".into()));
+        }
+        let action: StepAction = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| at(Some(field_in(e.message()).unwrap_or_else(|| "do".into())), e.message().trim().to_string()))?;
+        for key in expect.iter().flat_map(|e| e.client.keys().chain(e.server.keys())) {
+            if key.split('/').count() != 3 {
+                return Err(at(Some("expect".into()), format!("`{key}` must be entity/id/field, e.g. account/acc-0001/city")));
+            }
+        }
+        let line = crate::file_error::line_col(text, offset).0;
+        steps.push(Step { line, action, expect, screen });
+    }
+    let scenario = Scenario { name: raw.name, description: raw.description, setup: raw.setup, steps };
+    Ok(LoadedScenario { path: path.to_path_buf(), scenario })
+}
+
+/// The field serde names in back-ticks ("unknown field `x`", "missing field `x`", "unknown variant `x`").
+fn field_in(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(message[start..end].to_string())
+}
+
+/// Background sync behavior named in a scenario's configuration overrides, if any.
+pub fn behavior_override(setup: &Setup) -> Option<BackgroundBehavior> {
+    let value = setup.configuration.get("background_sync_behavior")?.as_str()?;
+    BackgroundBehavior::ALL.into_iter().find(|b| format!("{b:?}") == value)
+}

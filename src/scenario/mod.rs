@@ -1,0 +1,10 @@
+//! Scenario files: reproductions that replay headless through the same App core the TUI uses,
+//! on the virtual clock, with expectations checked at each step (`autosync play`).
+
+pub mod expect;
+pub mod format;
+pub mod runner;
+
+pub use expect::Failure;
+pub use format::{LoadedScenario, Scenario, Step, StepAction, load, parse};
+pub use runner::{Outcome, RunError, RunOptions, Summary, TimelineEntry, run};

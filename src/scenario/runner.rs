@@ -1,0 +1,604 @@
+//! Runs one scenario headless: a fresh embedded server and device profile in a temporary
+//! directory, one frozen virtual clock, the App core driven by the steps, effects awaited
+//! inline, and each step's expectations checked against the App, the device and the server.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use super::expect::{self, Failure, StepObservation};
+use super::format::{LoadedScenario, ResolveChoice, Setup, Step, StepAction, WaitFor};
+use crate::app::{Action, App, Effect, run_effect};
+use crate::client::{Client, init_profile};
+use crate::clock::Clock;
+use crate::control::Control;
+use crate::engine::{Command, EngineEvent};
+use crate::project::Project;
+use crate::rules::{Network, Phase, SyncActivity, Trigger};
+use crate::server::{EmbeddedServer, start_embedded};
+use crate::settings::{BackgroundBehavior, ConflictStrategy, SettingChange};
+use crate::store::{JournalKind, Store, UserResolution};
+
+/// How long any wait may take in real time before the scenario fails instead of hanging.
+const WAIT_LIMIT: Duration = Duration::from_secs(30);
+const DEFAULT_CLOCK: &str = "2026-11-26T09:00:00Z";
+
+/// Options of one run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Render the screen after steps marked `screen = true`.
+    pub screens: bool,
+    /// Replace the Background sync behavior (the matrix).
+    pub behavior: Option<BackgroundBehavior>,
+    /// Replace every entity's On Conflict strategy (the conflicts matrix).
+    pub on_conflict: Option<ConflictStrategy>,
+    /// Check expectations (the matrix only reports).
+    pub check: bool,
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub event: String,
+}
+
+/// What a run measured, for the matrix.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub saves_refused: usize,
+    pub saves_waited: usize,
+    pub waited_ms: u64,
+    pub syncs_deferred: usize,
+    pub conflicts: usize,
+    pub lost_edits: usize,
+    /// `entity/id/field` → (device value, server value) for every field the scenario touched.
+    pub final_values: BTreeMap<String, (Option<String>, Option<String>)>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub failures: Vec<Failure>,
+    pub summary: Summary,
+}
+
+/// Why a run could not even start: a problem in the scenario's setup (a file error) or in
+/// the machine (a server that would not start).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    BadFile(#[from] crate::file_error::FileError),
+    #[error("{path}: {message}")]
+    Setup { path: PathBuf, message: String },
+}
+
+struct Runner<'a> {
+    loaded: &'a LoadedScenario,
+    _dir: tempfile::TempDir,
+    server: EmbeddedServer,
+    control: Control,
+    clock: Clock,
+    profile: PathBuf,
+    app: Option<App>,
+    events: Option<broadcast::Receiver<EngineEvent>>,
+    barrier: u64,
+    journal_seq: i64,
+    syncs_since_start: usize,
+    emit: &'a mut dyn FnMut(&TimelineEntry),
+    summary: Summary,
+    touched: Vec<String>,
+    screens: &'a mut dyn FnMut(usize, &App),
+}
+
+/// Runs `loaded`, calling `emit` for each timeline line and `screen` for each requested screen.
+pub async fn run(
+    loaded: &LoadedScenario,
+    options: &RunOptions,
+    emit: &mut dyn FnMut(&TimelineEntry),
+    screen: &mut dyn FnMut(usize, &App),
+) -> Result<Outcome, RunError> {
+    let setup_err = |message: String| RunError::Setup { path: loaded.path.clone(), message };
+    let setup = &loaded.scenario.setup;
+    let start = setup.clock.clone().unwrap_or_else(|| DEFAULT_CLOCK.to_string());
+    let clock = Clock::frozen(DateTime::parse_from_rfc3339(&start).map_err(|e| setup_err(e.to_string()))?.to_utc());
+    let dir = tempfile::tempdir().map_err(|e| setup_err(format!("cannot make a temporary directory: {e}")))?;
+    let server = start_embedded(&dir.path().join("server"), clock.clone(), None).await.map_err(|e| setup_err(e.to_string()))?;
+    let control = Control::new(server.url(), server.admin_token());
+    if let Some(toml) = project_toml(&loaded.path, setup, options)? {
+        control.publish_toml(&toml).await.map_err(|e| setup_err(e.to_string()))?;
+    }
+    for (entity, ms) in &setup.delays {
+        control.set_delay(entity, *ms).await.map_err(|e| setup_err(e.to_string()))?;
+    }
+    let profile = dir.path().join("client.db");
+    let mut runner = Runner {
+        loaded,
+        _dir: dir,
+        server,
+        control,
+        clock,
+        profile,
+        app: None,
+        events: None,
+        barrier: 0,
+        journal_seq: 0,
+        syncs_since_start: 0,
+        emit,
+        summary: Summary::default(),
+        touched: Vec::new(),
+        screens: screen,
+    };
+    runner.prepare_device().await.map_err(setup_err)?;
+    runner.start_app().map_err(setup_err)?;
+    runner.settle().await;
+    let mut failures = Vec::new();
+    for (index, step) in loaded.scenario.steps.iter().enumerate() {
+        let observation = runner.step(step).await;
+        let observation = match observation {
+            Ok(o) => o,
+            Err(message) => {
+                failures.push(Failure { step: index + 1, line: step.line, what: "step".into(), expected: "the step to run".into(), actual: message });
+                break;
+            }
+        };
+        if options.check
+            && let Some(expect) = &step.expect
+        {
+            let app = runner.app.as_ref().expect("the app runs between steps");
+            let found = expect::check(expect, &observation, app, &runner.server_remote()).await;
+            for mut failure in found {
+                failure.step = index + 1;
+                failure.line = step.line;
+                runner.say("check", format!("FAILED: {}: expected {}, got {}", failure.what, failure.expected, failure.actual));
+                failures.push(failure);
+            }
+        }
+        if options.screens && step.screen {
+            (runner.screens)(index + 1, runner.app.as_ref().expect("running"));
+        }
+    }
+    runner.finish().await;
+    Ok(Outcome { failures, summary: runner.summary })
+}
+
+/// The project the server publishes before the device's first sync: the named one with the
+/// scenario's overrides, or none when the seeded v1 is meant as it is.
+fn project_toml(scenario_path: &Path, setup: &Setup, options: &RunOptions) -> Result<Option<String>, RunError> {
+    let name = setup.project.clone().unwrap_or_else(|| "v1".into());
+    let (path, text) = match name.as_str() {
+        "v1" => (PathBuf::from(crate::assets::PROJECT_V1.0), crate::assets::PROJECT_V1.1.to_string()),
+        "v2" => (PathBuf::from(crate::assets::PROJECT_V2.0), crate::assets::PROJECT_V2.1.to_string()),
+        file => {
+            let path = scenario_path.parent().unwrap_or(Path::new(".")).join(file);
+            let text = std::fs::read_to_string(&path).map_err(|e| crate::file_error::FileError::unreadable(&path, &e))?;
+            (path, text)
+        }
+    };
+    let overrides = !setup.configuration.is_empty() || !setup.on_conflict.is_empty() || options.behavior.is_some() || options.on_conflict.is_some();
+    Project::parse(&path, &text)?;
+    if name == "v1" && !overrides {
+        return Ok(None);
+    }
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| RunError::Setup { path: path.clone(), message: e.to_string() })?;
+    let config = table.entry("configuration").or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let toml::Value::Table(config) = config {
+        for (k, v) in &setup.configuration {
+            config.insert(k.clone(), v.clone());
+        }
+        if let Some(b) = options.behavior {
+            config.insert("background_sync_behavior".into(), toml::Value::String(format!("{b:?}")));
+        }
+    }
+    if let Some(toml::Value::Array(entities)) = table.get_mut("entity") {
+        for entity in entities.iter_mut().filter_map(toml::Value::as_table_mut) {
+            let name = entity.get("name").and_then(toml::Value::as_str).unwrap_or_default().to_string();
+            let strategy = options.on_conflict.or_else(|| setup.on_conflict.get(&name).copied());
+            if let Some(s) = strategy {
+                entity.insert("on_conflict".into(), toml::Value::String(format!("{s:?}")));
+            }
+        }
+    }
+    let merged = toml::to_string(&table).map_err(|e| RunError::Setup { path: path.clone(), message: e.to_string() })?;
+    // The overrides must make a valid project; say where they are wrong.
+    Project::parse(&scenario_path.join("[setup]"), &merged).map_err(|mut e| {
+        e.path = scenario_path.to_path_buf();
+        e.line = 0;
+        e.message = format!("[setup] makes an invalid project: {}", e.message);
+        e
+    })?;
+    Ok(Some(merged))
+}
+
+impl Runner<'_> {
+    fn app(&mut self) -> &mut App {
+        self.app.as_mut().expect("the app runs between steps")
+    }
+
+    fn say(&mut self, actor: &str, event: impl Into<String>) {
+        let entry = TimelineEntry { at: self.clock.now(), actor: actor.to_string(), event: event.into() };
+        (self.emit)(&entry);
+    }
+
+    fn server_remote(&self) -> crate::remote::Remote {
+        crate::remote::Remote::new(self.server.url(), "demo", "demo").expect("a loopback client")
+    }
+
+    /// The device before the app starts: a profile signed in as demo, synced once (unless the
+    /// setup says not), then the setup's settings and network.
+    async fn prepare_device(&mut self) -> Result<(), String> {
+        let setup = &self.loaded.scenario.setup;
+        let mut store = Store::open(&self.profile).map_err(|e| e.to_string())?;
+        init_profile(&mut store, self.server.url(), "demo", Some("demo")).map_err(|e| e.to_string())?;
+        drop(store);
+        if setup.synced.unwrap_or(true) {
+            let client = Client::start(&self.profile, self.clock.clone(), |c| c.tick = Duration::from_secs(3600)).map_err(|e| e.to_string())?;
+            let mut events = client.engine().subscribe();
+            client.engine().send(Command::Trigger(Trigger::Manual));
+            let finished = tokio::time::timeout(WAIT_LIMIT, async {
+                loop {
+                    match events.recv().await {
+                        Ok(EngineEvent::Finished(last)) => return Some(last),
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                        _ => {}
+                    }
+                }
+            })
+            .await
+            .ok()
+            .flatten()
+            .ok_or("the device's first sync did not finish")?;
+            if let Some(e) = finished.error {
+                return Err(format!("the device's first sync failed: {e}"));
+            }
+            client.engine().send(Command::Shutdown);
+        }
+        let mut store = Store::open(&self.profile).map_err(|e| e.to_string())?;
+        let mut settings = store.settings().map_err(|e| e.to_string())?.ok_or("no settings")?;
+        if let Some(v) = setup.settings.auto_sync {
+            settings.auto_sync = v;
+        }
+        if let Some(v) = setup.settings.background_sync {
+            settings.background_sync = v;
+        }
+        if let Some(v) = setup.settings.save_password {
+            settings.save_password = v;
+            if !v {
+                store.set_password(None).map_err(|e| e.to_string())?;
+            }
+        }
+        store.set_settings(&settings).map_err(|e| e.to_string())?;
+        self.journal_seq = store.journal(0, usize::MAX >> 1).map_err(|e| e.to_string())?.last().map_or(0, |e| e.seq);
+        Ok(())
+    }
+
+    /// Starts (or restarts) the app: a new engine on the profile, and the App core, which
+    /// evaluates the on-start rule.
+    fn start_app(&mut self) -> Result<(), String> {
+        let client = Client::start(&self.profile, self.clock.clone(), |c| c.tick = Duration::from_secs(3600)).map_err(|e| e.to_string())?;
+        if self.loaded.scenario.setup.network == Some(false) && self.app.is_none() {
+            client.engine().send(Command::SetNetwork(Network::Disconnected));
+        }
+        let mut app = App::new(client, Some(self.control.clone()), self.clock.clone());
+        app.set_custom_step(Duration::from_millis(50));
+        self.events = app.take_engine_events();
+        self.app = Some(app);
+        self.syncs_since_start = 0;
+        Ok(())
+    }
+
+    /// Applies an action and runs its effects to the end.
+    async fn apply(&mut self, action: Action) {
+        let mut queue: VecDeque<Effect> = self.app().update(action).into();
+        while let Some(effect) = queue.pop_front() {
+            if effect == Effect::Quit {
+                continue;
+            }
+            let ctx = self.app().effect_context();
+            let done = run_effect(effect, &ctx).await;
+            queue.extend(self.app().update(done));
+        }
+    }
+
+    /// Lets the engine catch up with every command sent so far, then hands its events and
+    /// status to the App and its journal to the timeline.
+    async fn settle(&mut self) {
+        self.barrier += 1;
+        let n = self.barrier;
+        let engine = self.app().client().engine().clone();
+        engine.send(Command::Barrier(n));
+        let _ = tokio::time::timeout(WAIT_LIMIT, engine.wait_for(|s| s.barrier >= n)).await;
+        self.pump().await;
+    }
+
+    /// Feeds pending engine events and the latest status into the App; prints new journal lines.
+    async fn pump(&mut self) {
+        let mut events = Vec::new();
+        if let Some(rx) = self.events.as_mut() {
+            loop {
+                match rx.try_recv() {
+                    Ok(e) => events.push(e),
+                    Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                }
+            }
+        }
+        for event in events {
+            if let EngineEvent::Finished(_) = &event {
+                self.syncs_since_start += 1;
+            }
+            self.apply(Action::Engine(event)).await;
+        }
+        let status = self.app().client().engine().status();
+        self.apply(Action::Status(status)).await;
+        self.print_journal();
+    }
+
+    fn print_journal(&mut self) {
+        let entries = match Store::open(&self.profile).and_then(|s| s.journal(self.journal_seq, 10_000)) {
+            Ok(e) => e,
+            Err(_) => return,
+        };
+        for e in entries {
+            self.journal_seq = e.seq;
+            let actor = match e.kind {
+                JournalKind::Edit | JournalKind::Uploaded => continue,
+                JournalKind::Save | JournalKind::UiTransaction | JournalKind::App => "app",
+                _ => "sync",
+            };
+            let record = match (&e.entity, &e.record_id) {
+                (Some(entity), Some(id)) => format!("{entity} {id}: "),
+                _ => String::new(),
+            };
+            let field = match (&e.field, &e.old, &e.new) {
+                (Some(f), Some(old), new) => format!(" [{f}: {old} → {}]", new.as_deref().unwrap_or("(none)")),
+                _ => String::new(),
+            };
+            let entry = TimelineEntry { at: e.at, actor: actor.into(), event: format!("{record}{}{field}", e.detail) };
+            match e.kind {
+                JournalKind::Save if e.detail.contains("save refused") => self.summary.saves_refused += 1,
+                JournalKind::Save if e.detail.contains("waited") => {
+                    self.summary.saves_waited += 1;
+                    self.summary.waited_ms += waited_ms(&e.detail);
+                }
+                JournalKind::Sync if e.detail.starts_with("sync deferred") => self.summary.syncs_deferred += 1,
+                JournalKind::Conflict if e.actor == "sync" => self.summary.conflicts += 1,
+                _ => {}
+            }
+            (self.emit)(&entry);
+        }
+    }
+
+    async fn step(&mut self, step: &Step) -> Result<StepObservation, String> {
+        let before = self.journal_seq;
+        self.say(actor_of(&step.action), describe(&step.action));
+        match &step.action {
+            StepAction::Open { entity, id } => self.apply(Action::OpenRecord { entity: entity.clone(), id: id.clone() }).await,
+            StepAction::Edit { field, value } => {
+                if let Some((entity, id)) = self.app().open_record() {
+                    self.touched.push(format!("{entity}/{id}/{field}"));
+                }
+                self.apply(Action::EditField { field: field.clone(), value: value.clone() }).await
+            }
+            StepAction::Save => self.apply(Action::Save).await,
+            StepAction::Cancel => self.apply(Action::CancelForm).await,
+            StepAction::Close => self.apply(Action::Back).await,
+            StepAction::Discard => self.apply(Action::ConfirmDiscard).await,
+            StepAction::Sync => self.apply(Action::PressSync).await,
+            StepAction::DownArrow => self.apply(Action::PressDownArrow).await,
+            StepAction::Setting { auto_sync, background_sync, save_password } => {
+                let changes = [
+                    auto_sync.map(SettingChange::AutoSync),
+                    background_sync.map(SettingChange::BackgroundSync),
+                    save_password.map(SettingChange::SavePassword),
+                ];
+                for change in changes.into_iter().flatten() {
+                    self.apply(Action::ChangeSetting(change)).await;
+                }
+            }
+            StepAction::Password { value } => self.apply(Action::EnterPassword(value.clone())).await,
+            StepAction::SwitchMode => self.apply(Action::SwitchMode).await,
+            StepAction::Answer { choice } => self.apply(Action::AnswerDialog(*choice)).await,
+            StepAction::EnterUiTransaction => self.apply(Action::EnterUiTransaction).await,
+            StepAction::LeaveUiTransaction => self.apply(Action::LeaveUiTransaction).await,
+            StepAction::CustomCommand => {
+                self.apply(Action::RunCustomCommand).await;
+            }
+            StepAction::Resolve { entity, id, choice, merge } => {
+                let conflict = self
+                    .app()
+                    .client()
+                    .store()
+                    .unresolved_conflicts()
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .find(|c| &c.entity == entity && &c.record_id == id)
+                    .ok_or_else(|| format!("no unresolved sync error for {entity} {id}"))?;
+                let resolution = match choice {
+                    ResolveChoice::RetryWithMine => UserResolution::RetryWithMine,
+                    ResolveChoice::TakeServer => UserResolution::TakeServer,
+                    ResolveChoice::Ignore => UserResolution::Ignore,
+                    ResolveChoice::Merge => UserResolution::Merge(merge.clone()),
+                };
+                self.apply(Action::Resolve { conflict_id: conflict.id, resolution }).await
+            }
+            StepAction::Restart => {
+                self.settle().await;
+                if let Some(app) = self.app.take() {
+                    app.client().engine().send(Command::Shutdown);
+                }
+                self.start_app()?;
+            }
+            StepAction::Background => self.apply(Action::SendToBackground).await,
+            StepAction::Resume => self.apply(Action::Resume).await,
+            StepAction::Network { connected } => {
+                let now = self.app().network() == Network::Connected;
+                if now != *connected {
+                    self.apply(Action::ToggleNetwork).await;
+                }
+            }
+            StepAction::Publish { asset } => {
+                let published = self.control.publish_asset(asset).await.map_err(|e| e.to_string())?;
+                self.say("server", format!("published project version {}", published.version));
+            }
+            StepAction::ServerEdit { entity, id, fields, as_user } => {
+                for field in fields.keys() {
+                    self.touched.push(format!("{entity}/{id}/{field}"));
+                }
+                self.control.edit(entity, id, fields.clone(), as_user.as_deref()).await.map_err(|e| e.to_string())?;
+            }
+            StepAction::ServerDelete { entity, id } => self.control.delete(entity, id).await.map_err(|e| e.to_string())?,
+            StepAction::Delay { entity, ms } => self.control.set_delay(entity, *ms).await.map_err(|e| e.to_string())?,
+            StepAction::Fault { method, path, count, fault } => {
+                self.control.fault(method.as_deref(), path.as_deref(), *count, fault.clone()).await.map_err(|e| e.to_string())?
+            }
+            StepAction::Clock { advance_minutes } => self.apply(Action::AdvanceClock { minutes: *advance_minutes }).await,
+            StepAction::Wait { until } => self.wait(until).await?,
+            StepAction::Check => {}
+        }
+        self.settle().await;
+        let journal = Store::open(&self.profile).and_then(|s| s.journal(before, 100_000)).map_err(|e| e.to_string())?;
+        Ok(StepObservation { journal, syncs_since_start: self.syncs_since_start, profile: self.profile.clone() })
+    }
+
+    async fn wait(&mut self, until: &WaitFor) -> Result<(), String> {
+        let engine = self.app().client().engine().clone();
+        let target = until.clone();
+        let reached = tokio::time::timeout(WAIT_LIMIT, async {
+            loop {
+                let status = engine.status();
+                let done = match &target {
+                    WaitFor::Idle => status.activity == SyncActivity::Idle && status.deferred.is_none() && !status.follow_up_queued,
+                    WaitFor::UiTransactions => status.waiting.is_some(),
+                    WaitFor::Upload => {
+                        matches!(status.activity, SyncActivity::Running { phase: Phase::Upload, .. }) && status.phase(Phase::Upload).is_some_and(|p| p.total.is_some())
+                    }
+                    other => matches!(status.activity, SyncActivity::Running { phase, .. } if Some(phase) == phase_of(other)),
+                };
+                if done {
+                    return;
+                }
+                let mut rx = engine.watch_status();
+                let _ = tokio::time::timeout(Duration::from_millis(50), rx.changed()).await;
+            }
+        })
+        .await;
+        // Idle also means the App has seen the end: hand it the events.
+        self.pump().await;
+        reached.map_err(|_| format!("waited {} s for {until:?} in real time; the engine is {:?}", WAIT_LIMIT.as_secs(), self.app().client().engine().status().activity))
+    }
+
+    async fn finish(&mut self) {
+        self.settle().await;
+        let remote = self.server_remote();
+        let store = Store::open(&self.profile).ok();
+        let mut server_fields: BTreeMap<(String, String), crate::wire::Fields> = BTreeMap::new();
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort();
+        touched.dedup();
+        for key in &touched {
+            let parts: Vec<&str> = key.split('/').collect();
+            let (entity, id, field) = (parts[0], parts[1], parts[2]);
+            let server = match server_fields.get(&(entity.to_string(), id.to_string())) {
+                Some(f) => Some(f.clone()),
+                None => remote.record(entity, id).await.ok().flatten().map(|r| r.fields),
+            };
+            if let Some(f) = &server {
+                server_fields.insert((entity.to_string(), id.to_string()), f.clone());
+            }
+            let device = store.as_ref().and_then(|s| s.record(entity, id).ok().flatten()).and_then(|r| r.fields.get(field).cloned());
+            self.summary.final_values.insert(key.clone(), (device, server.and_then(|f| f.get(field).cloned())));
+        }
+        if let Some(store) = &store {
+            let lost = crate::auditor::audit(store, |e, i| server_fields.get(&(e.to_string(), i.to_string())).cloned()).unwrap_or_default();
+            self.summary.lost_edits = lost.len();
+            for l in lost {
+                self.say("auditor", format!("LOST {} {} {} = \"{}\" ({:?}): {}", l.entity, l.id, l.field, l.value, l.cause, l.detail));
+            }
+        }
+        if let Some(app) = self.app.take() {
+            app.client().engine().send(Command::Shutdown);
+        }
+    }
+}
+
+fn waited_ms(detail: &str) -> u64 {
+    detail.split("waited ").nth(1).and_then(|rest| rest.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+fn phase_of(w: &WaitFor) -> Option<Phase> {
+    Some(match w {
+        WaitFor::Connect => Phase::Connect,
+        WaitFor::Customization => Phase::Customization,
+        WaitFor::Upload => Phase::Upload,
+        WaitFor::Download => Phase::Download,
+        WaitFor::Attachments => Phase::Attachments,
+        WaitFor::CloudDocuments => Phase::CloudDocuments,
+        WaitFor::Emails => Phase::Emails,
+        WaitFor::Idle | WaitFor::UiTransactions => return None,
+    })
+}
+
+fn actor_of(action: &StepAction) -> &'static str {
+    match action {
+        StepAction::Publish { .. } | StepAction::ServerEdit { .. } | StepAction::ServerDelete { .. } | StepAction::Delay { .. } | StepAction::Fault { .. } => "server",
+        StepAction::Clock { .. } => "clock",
+        StepAction::Wait { .. } | StepAction::Check => "scenario",
+        _ => "user",
+    }
+}
+
+/// The step in words for the timeline.
+pub fn describe(action: &StepAction) -> String {
+    match action {
+        StepAction::Open { entity, id } => format!("opens {entity} {id}"),
+        StepAction::Edit { field, value } => format!("types {field} = \"{value}\""),
+        StepAction::Save => "presses Save".into(),
+        StepAction::Cancel => "cancels the form's edits".into(),
+        StepAction::Close => "closes the form".into(),
+        StepAction::Discard => "confirms: discard the edits".into(),
+        StepAction::Sync => "presses Sync".into(),
+        StepAction::DownArrow => "presses the down arrow".into(),
+        StepAction::Setting { auto_sync, background_sync, save_password } => {
+            let mut parts = Vec::new();
+            if let Some(v) = auto_sync {
+                parts.push(format!("Auto Sync = {v}"));
+            }
+            if let Some(v) = background_sync {
+                parts.push(format!("Background sync = {}", if *v { "On" } else { "Off" }));
+            }
+            if let Some(v) = save_password {
+                parts.push(format!("Save password = {}", if *v { "On" } else { "Off" }));
+            }
+            format!("sets {}", parts.join(", "))
+        }
+        StepAction::Password { .. } => "types the password".into(),
+        StepAction::SwitchMode => "asks to switch between online and offline".into(),
+        StepAction::Answer { choice } => format!("answers \"{choice}\""),
+        StepAction::EnterUiTransaction => "calls tryEnterUiTransaction".into(),
+        StepAction::LeaveUiTransaction => "calls leaveUiTransaction".into(),
+        StepAction::CustomCommand => "runs the form's custom command".into(),
+        StepAction::Resolve { entity, id, choice, .. } => format!("resolves the sync error of {entity} {id}: {choice:?}"),
+        StepAction::Restart => "restarts the app".into(),
+        StepAction::Background => "sends the app to the background".into(),
+        StepAction::Resume => "brings the app back from the background".into(),
+        StepAction::Network { connected } => format!("turns the network {}", if *connected { "on" } else { "off" }),
+        StepAction::Publish { asset } => format!("publishes project {asset}"),
+        StepAction::ServerEdit { entity, id, fields, as_user } => format!(
+            "{} edits {entity} {id}: {}",
+            as_user.as_deref().unwrap_or("backoffice"),
+            fields.iter().map(|(k, v)| format!("{k} = \"{v}\"")).collect::<Vec<_>>().join(", ")
+        ),
+        StepAction::ServerDelete { entity, id } => format!("backoffice deletes {entity} {id}"),
+        StepAction::Delay { entity, ms } => format!("business-logic delay on {entity}: {ms} ms"),
+        StepAction::Fault { count, fault, path, .. } => format!("fault {fault:?} on the next {count} request(s) to {}", path.as_deref().unwrap_or("any path")),
+        StepAction::Clock { advance_minutes } => format!("advances {advance_minutes:+} min"),
+        StepAction::Wait { until } => format!("waits until {until:?}"),
+        StepAction::Check => "checks".into(),
+    }
+}

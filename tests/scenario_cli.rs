@@ -1,0 +1,107 @@
+//! `autosync play` as a user runs it: exit codes, failure messages, malformed files, the matrix.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn play(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autosync")).arg("play").args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+const SMALL: &str = r#"name = "Save password off blocks the on-start sync"
+
+[setup]
+settings = { save_password = false }
+
+[[step]]
+do = "clock"
+advance_minutes = 20
+
+[[step]]
+do = "restart"
+expect = { sync = "skipped", reasons = ["password is not saved"] }
+"#;
+
+#[test]
+fn a_passing_scenario_exits_0_with_its_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "ok.toml", SMALL);
+    let out = play(&[file.to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("user      restarts the app"), "{stdout}");
+    assert!(stdout.contains("on-start sync skipped: password is not saved"), "{stdout}");
+    assert!(stdout.contains("PASS Save password off blocks the on-start sync"), "{stdout}");
+}
+
+#[test]
+fn a_wrong_expectation_exits_1_naming_scenario_step_expected_and_actual() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "wrong.toml", &SMALL.replace("sync = \"skipped\"", "sync = \"started\""));
+    let out = play(&[file.to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("FAIL Save password off blocks the on-start sync")
+            && stderr.contains("step 2 (line 10): sync: expected Started, got Skipped (on-start sync skipped: password is not saved)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn malformed_files_exit_2_with_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("syntax.toml", SMALL.replace("[[step]]\ndo = \"restart\"", "[[step]\ndo = \"restart\""), "syntax.toml:10:", ""),
+        ("unknown-step.toml", SMALL.replace("do = \"restart\"", "do = \"reboot\""), "unknown-step.toml:10:", "unknown variant `reboot`"),
+        ("unknown-key.toml", SMALL.replace("advance_minutes = 20", "advance_minutes = 20\nspeed = 2"), "unknown-key.toml:6:", "`speed`"),
+        ("bad-expect.toml", SMALL.replace("sync = \"skipped\"", "snyc = \"skipped\""), "bad-expect.toml:10:", "`snyc`"),
+        ("bad-clock.toml", SMALL.replace("[setup]", "[setup]\nclock = \"tomorrow\""), "bad-clock.toml:4:", "RFC 3339"),
+        ("no-do.toml", SMALL.replace("do = \"restart\"\n", ""), "no-do.toml:10:", "needs `do`"),
+    ];
+    for (name, body, location, words) in cases {
+        let file = write(dir.path(), name, &body);
+        let out = play(&[file.to_str().unwrap()]);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stdout}{stderr}");
+        assert!(stderr.contains(location) && stderr.contains(words), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let out = play(&[dir.path().join("missing.toml").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("cannot read the file"));
+}
+
+#[test]
+fn json_output_is_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "ok.toml", SMALL);
+    let out = play(&["--json", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let (stdout, _) = text(&out);
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.iter().any(|l| l["actor"] == "user" && l["event"] == "restarts the app"));
+    assert_eq!(lines.last().unwrap()["result"], "pass");
+}
+
+#[test]
+fn the_matrix_compares_every_behavior_for_the_race() {
+    let out = play(&["--matrix", "assets/scenarios/race-no-action.toml"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let row = |label: &str| stdout.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("no row {label} in\n{stdout}")).split_whitespace().rev().take(5).collect::<Vec<_>>();
+    // Columns from the right: lost, conflicts, deferred, waited ms, waited count … refused.
+    assert_eq!(row("No action")[0], "1", "No action loses the edit:\n{stdout}");
+    assert_eq!(row("Rebase")[0], "0", "{stdout}");
+    assert_eq!(row("Block save during sync ")[0], "0", "{stdout}");
+    assert!(stdout.contains("final values (device | server)"), "{stdout}");
+}
