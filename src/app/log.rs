@@ -52,6 +52,11 @@ fn ends_phase(line: &LogLine) -> bool {
 
 impl App {
     pub(super) fn refresh_journal(&mut self) {
+        if self.journal_seq == 0 && self.log.is_empty() {
+            // A long-lived profile's journal is long: the log starts with its newest lines.
+            let newest = last_seq(self.client.store());
+            self.journal_seq = (newest - MAX_LINES as i64).max(0);
+        }
         loop {
             let batch = match self.client.store().journal(self.journal_seq, 1000) {
                 Ok(b) => b,
@@ -167,4 +172,27 @@ impl App {
         out.flush().map_err(|e| e.to_string())?;
         Ok(count)
     }
+}
+
+/// The journal's newest sequence number, found in O(log n) primary-key lookups.
+fn last_seq(store: &crate::store::Store) -> i64 {
+    let exists_after = |seq: i64| store.journal(seq, 1).is_ok_and(|e| !e.is_empty());
+    if !exists_after(0) {
+        return 0;
+    }
+    // The smallest `after` with nothing after it is the newest seq.
+    let (mut low, mut high) = (0i64, 1i64);
+    while exists_after(high) {
+        low = high;
+        high = high.saturating_mul(2);
+    }
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if exists_after(mid) {
+            low = mid
+        } else {
+            high = mid
+        }
+    }
+    high
 }
