@@ -340,8 +340,10 @@ async fn the_custom_command_edits_the_contacts_one_by_one_under_a_ui_transaction
         2 + 9,
         "one line per contact of acc-0077: {log:?}"
     );
-    h.pump().await;
-    assert_eq!(h.app.status().pending_uploads, 9);
+    h.until("nine pending uploads", |app| {
+        app.status().pending_uploads == 9
+    })
+    .await;
     let journal: Vec<String> = h.app.log_lines().iter().map(|l| l.text.clone()).collect();
     assert!(
         journal
