@@ -26,6 +26,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub fresh: bool,
 
+    /// Write what this TUI session did (settings, actions, server controls, clock) as a
+    /// scenario file that `autosync play` replays
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -18,6 +18,10 @@ use crate::settings::{
 use crate::store::{JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution};
 use crate::wire::Fields;
 
+/// Meta key: the user has changed a setting on Setup (so the first project's published
+/// defaults do not replace the user's choice).
+pub const SETTINGS_CHOSEN: &str = "settings_chosen";
+
 /// A save that took longer than this to get the write lock is reported as having waited.
 const NOTICEABLE_WAIT: Duration = Duration::from_millis(5);
 
@@ -189,6 +193,7 @@ impl Client {
                     self.store.set_password(None)?;
                 }
                 self.store.set_settings(&next)?;
+                self.store.set_meta(SETTINGS_CHOSEN, &true)?;
                 let entry = JournalEntry::event(
                     self.now(),
                     JournalKind::App,
@@ -213,7 +218,9 @@ impl Client {
 
     /// Saves the password on the device (Save password on) or keeps it for this session only.
     pub fn enter_password(&mut self, password: &str) -> Result<(), StoreError> {
-        if self.effective()?.save_password {
+        let effective = self.effective()?;
+        // With Require Sync Login the password is typed at each sync and never kept.
+        if effective.save_password && !effective.require_sync_login {
             self.store.set_password(Some(password))?;
         } else {
             self.engine

@@ -35,6 +35,7 @@ fn tui(config: &Config, cli: &Cli) -> ExitCode {
         fresh: cli.fresh,
         user_name: config.user_name.clone(),
         log_level: config.log.level.clone(),
+        record: cli.record.clone(),
     };
     match autosync::tui::run(options) {
         Ok(()) => ExitCode::SUCCESS,
@@ -114,7 +115,10 @@ fn server(args: ServerArgs, config: &Config, data_dir: Option<&std::path::Path>)
 
 /// `autosync play`: 0 when every expectation held, 1 when one failed, 2 for a malformed file.
 fn play(args: &autosync::play_cmd::PlayArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("autosync: cannot start the async runtime: {e}");

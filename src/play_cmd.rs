@@ -38,18 +38,31 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_BAD_FILE: u8 = 2;
 
+/// Prints a line; a closed pipe (`autosync play … | head`) ends output quietly instead of
+/// panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Renders the App with the TUI's own renderer into plain text.
 pub fn render_text(app: &App, width: u16, height: u16) -> String {
     let backend = ratatui::backend::TestBackend::new(width, height);
     let Ok(mut terminal) = ratatui::Terminal::new(backend);
     let theme = crate::tui::theme::Theme::plain();
-    if terminal.draw(|frame| crate::tui::screens::draw(frame, app, &theme)).is_err() {
+    if terminal
+        .draw(|frame| crate::tui::screens::draw(frame, app, &theme))
+        .is_err()
+    {
         return String::new();
     }
     let buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..height {
-        let line: String = (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+        let line: String = (0..width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
         out.push_str(line.trim_end());
         out.push('\n');
     }
@@ -100,7 +113,13 @@ fn print_entry(scenario: &str, entry: &TimelineEntry, json: bool) {
         let line = serde_json::json!({"scenario": scenario, "at": entry.at, "actor": entry.actor, "event": entry.event});
         let _ = writeln!(out, "{line}");
     } else {
-        let _ = writeln!(out, "{}  {:<9} {}", entry.at.format("%H:%M:%S"), entry.actor, entry.event);
+        let _ = writeln!(
+            out,
+            "{}  {:<9} {}",
+            entry.at.format("%H:%M:%S"),
+            entry.actor,
+            entry.event
+        );
     }
 }
 
@@ -108,14 +127,18 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
     let name = loaded.scenario.name.clone();
     let started = Instant::now();
     if !args.json {
-        println!("== {} ({})", name, loaded.path.display());
+        out!("== {} ({})", name, loaded.path.display());
     }
-    let options = RunOptions { screens: args.screens, check: true, ..RunOptions::default() };
+    let options = RunOptions {
+        screens: args.screens,
+        check: true,
+        ..RunOptions::default()
+    };
     let json = args.json;
     let mut emit = |e: &TimelineEntry| print_entry(&name, e, json);
     let mut screen = |step: usize, app: &App| {
-        println!("-- screen after step {step} --");
-        print!("{}", render_text(app, 80, 24));
+        out!("-- screen after step {step} --");
+        let _ = write!(std::io::stdout().lock(), "{}", render_text(app, 80, 24));
     };
     match scenario::run(loaded, &options, &mut emit, &mut screen).await {
         Err(RunError::BadFile(e)) => {
@@ -128,9 +151,16 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
         }
         Ok(outcome) if outcome.failures.is_empty() => {
             if json {
-                println!("{}", serde_json::json!({"scenario": name, "result": "pass", "steps": loaded.scenario.steps.len()}));
+                out!(
+                    "{}",
+                    serde_json::json!({"scenario": name, "result": "pass", "steps": loaded.scenario.steps.len()})
+                );
             } else {
-                println!("PASS {name}: {} steps, every expectation held ({:.1} s)", loaded.scenario.steps.len(), started.elapsed().as_secs_f64());
+                out!(
+                    "PASS {name}: {} steps, every expectation held ({:.1} s)",
+                    loaded.scenario.steps.len(),
+                    started.elapsed().as_secs_f64()
+                );
             }
             EXIT_OK
         }
@@ -146,9 +176,12 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
                     f.actual
                 );
                 if json {
-                    println!("{}", serde_json::json!({"scenario": name, "result": "fail", "step": f.step, "line": f.line, "what": f.what, "expected": f.expected, "actual": f.actual}));
+                    out!(
+                        "{}",
+                        serde_json::json!({"scenario": name, "result": "fail", "step": f.step, "line": f.line, "what": f.what, "expected": f.expected, "actual": f.actual})
+                    );
                 } else {
-                    println!("{line}");
+                    out!("{line}");
                 }
                 eprintln!("{line}");
             }
@@ -162,11 +195,27 @@ async fn run_matrix(loaded: &LoadedScenario, kind: MatrixKind, args: &PlayArgs) 
     let variants: Vec<(String, RunOptions)> = match kind {
         MatrixKind::Behaviors => BackgroundBehavior::ALL
             .into_iter()
-            .map(|b| (format!("{b}"), RunOptions { behavior: Some(b), ..RunOptions::default() }))
+            .map(|b| {
+                (
+                    format!("{b}"),
+                    RunOptions {
+                        behavior: Some(b),
+                        ..RunOptions::default()
+                    },
+                )
+            })
             .collect(),
         MatrixKind::Conflicts => ConflictStrategy::ALL
             .into_iter()
-            .map(|s| (format!("{s}"), RunOptions { on_conflict: Some(s), ..RunOptions::default() }))
+            .map(|s| {
+                (
+                    format!("{s}"),
+                    RunOptions {
+                        on_conflict: Some(s),
+                        ..RunOptions::default()
+                    },
+                )
+            })
             .collect(),
     };
     let name = loaded.scenario.name.clone();
@@ -193,11 +242,18 @@ async fn run_matrix(loaded: &LoadedScenario, kind: MatrixKind, args: &PlayArgs) 
     }
     if args.json {
         for (label, s) in &rows {
-            println!("{}", serde_json::json!({"scenario": name, "variant": label, "summary": s}));
+            out!(
+                "{}",
+                serde_json::json!({"scenario": name, "variant": label, "summary": s})
+            );
         }
         return EXIT_OK;
     }
-    print!("{}", matrix_table(&name, kind, &rows));
+    let _ = write!(
+        std::io::stdout().lock(),
+        "{}",
+        matrix_table(&name, kind, &rows)
+    );
     EXIT_OK
 }
 
@@ -209,8 +265,17 @@ pub fn matrix_table(name: &str, kind: MatrixKind, rows: &[(String, Summary)]) ->
         MatrixKind::Conflicts => "On Conflict strategy",
     };
     out.push_str(&format!("{name}: one scenario under every {what}\n\n"));
-    let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(10).max(what.len()).min(64);
-    out.push_str(&format!("{:<width$}  {:>7}  {:>12}  {:>8}  {:>9}  {:>4}\n", what, "refused", "waited (ms)", "deferred", "conflicts", "lost"));
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.len())
+        .max()
+        .unwrap_or(10)
+        .max(what.len())
+        .min(64);
+    out.push_str(&format!(
+        "{:<width$}  {:>7}  {:>12}  {:>8}  {:>9}  {:>4}\n",
+        what, "refused", "waited (ms)", "deferred", "conflicts", "lost"
+    ));
     for (label, s) in rows {
         let label: String = label.chars().take(width).collect();
         out.push_str(&format!(
@@ -223,7 +288,10 @@ pub fn matrix_table(name: &str, kind: MatrixKind, rows: &[(String, Summary)]) ->
             s.lost_edits
         ));
     }
-    let fields: Vec<&String> = rows.first().map(|(_, s)| s.final_values.keys().collect()).unwrap_or_default();
+    let fields: Vec<&String> = rows
+        .first()
+        .map(|(_, s)| s.final_values.keys().collect())
+        .unwrap_or_default();
     if !fields.is_empty() {
         out.push_str("\nfinal values (device | server)\n");
         for field in fields {
@@ -231,7 +299,12 @@ pub fn matrix_table(name: &str, kind: MatrixKind, rows: &[(String, Summary)]) ->
             for (label, s) in rows {
                 let (device, server) = s.final_values.get(field).cloned().unwrap_or_default();
                 let label: String = label.chars().take(width).collect();
-                out.push_str(&format!("    {:<width$}  {} | {}\n", label, device.unwrap_or_else(|| "—".into()), server.unwrap_or_else(|| "—".into())));
+                out.push_str(&format!(
+                    "    {:<width$}  {} | {}\n",
+                    label,
+                    device.unwrap_or_else(|| "—".into()),
+                    server.unwrap_or_else(|| "—".into())
+                ));
             }
         }
     }

@@ -221,10 +221,9 @@ async fn quit_shuts_the_engine_down_and_asks_for_nothing_without_edits() {
         h.app.update(Action::OpenSetup).is_empty(),
         "nothing happens after quitting"
     );
-    let recorded: Vec<&Action> = h.app.recorded().iter().map(|(_, a)| a).collect();
-    assert_eq!(
-        recorded,
-        vec![&Action::Quit, &Action::OpenSetup],
-        "user actions are recorded, engine inputs are not"
+    assert!(
+        h.app.recorded().is_empty(),
+        "quitting and what follows it are no scenario steps: {:?}",
+        h.app.recorded()
     );
 }

@@ -53,6 +53,11 @@ struct Tui {
 
 impl Tui {
     fn start() -> Tui {
+        Self::start_with(&[])
+    }
+
+    /// Starts with extra arguments; relative paths are in the test's own directory.
+    fn start_with(extra: &[&str]) -> Tui {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
         std::fs::write(&config, "").unwrap();
@@ -69,6 +74,7 @@ impl Tui {
         cmd.arg(&config);
         cmd.arg("--data-dir");
         cmd.arg(dir.path().join("data"));
+        cmd.args(extra);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         cmd.cwd(dir.path());
@@ -304,5 +310,82 @@ fn sigterm_restores_the_terminal() {
     assert!(
         !tui.parser.screen().alternate_screen(),
         "the alternate screen was left on SIGTERM"
+    );
+}
+
+#[test]
+fn a_recorded_session_replays_with_play_to_the_same_outcome() {
+    let mut tui = Tui::start_with(&["--record", "session.toml"]);
+    tui.until("Home filled", |s| {
+        line_with(s, "Accounts").is_some_and(|l| l.contains("240")) && s.contains("succeeded")
+    });
+    tui.send(ENTER);
+    tui.until("the account list", |s| s.contains("Accounts (240)"));
+    tui.send(ENTER);
+    tui.until("the form", |s| {
+        s.contains("(account)") && s.contains("City")
+    });
+    for _ in 0..3 {
+        tui.send(DOWN);
+    }
+    tui.until("City selected", |s| {
+        line_with(s, "City").is_some_and(|l| l.contains('▸'))
+    });
+    tui.send(ENTER);
+    tui.until("typing", |s| s.contains("Enter done"));
+    tui.send(CTRL_U);
+    tui.send(b"Recorded City");
+    tui.send(ENTER);
+    tui.until("editing done", |s| s.contains("unsaved"));
+    tui.send(b"s");
+    tui.until("saved", |s| s.contains("Saved on the device"));
+    tui.send(ESC);
+    tui.until("the list", |s| s.contains("Accounts (240)"));
+    tui.send(ESC);
+    tui.until("uploaded", |s| s.contains("0 change(s) to upload"));
+    // 16 minutes later, back from the background: the on-start rule runs the sync again.
+    tui.send(b"6");
+    tui.until("the clock moved", |s| s.contains("Clock advanced"));
+    tui.send(b"b");
+    tui.until("in the background", |s| s.contains("background"));
+    tui.send(b"r");
+    tui.until("resumed and synced", |s| {
+        s.contains("return from background")
+    });
+    tui.send(b"q");
+    assert!(tui.wait_exit().success());
+
+    let file = tui._dir.path().join("session.toml");
+    let text = std::fs::read_to_string(&file).expect("--record wrote the session");
+    for step in [
+        "do = \"open\"",
+        "do = \"edit\"",
+        "value = \"Recorded City\"",
+        "do = \"save\"",
+        "advance_minutes = 16",
+        "do = \"resume\"",
+    ] {
+        assert!(text.contains(step), "missing {step} in\n{text}");
+    }
+    assert!(
+        !text.contains("password = \"demo\"") && !text.contains("value = \"demo\""),
+        "no password in\n{text}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_autosync"))
+        .arg("play")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("PASS Recorded session"), "{stdout}");
+    assert!(
+        text.contains("\"Recorded City\""),
+        "the final check expects the saved value:\n{text}"
     );
 }

@@ -131,6 +131,18 @@ pub enum Action {
     PublishV2,
     ServerEditOpenRecord,
     ServerDeleteOpenRecord,
+    /// Edit a given record on the server as backoffice (scenarios; what `--record` keeps of
+    /// `ServerEditOpenRecord`).
+    ServerEdit {
+        entity: String,
+        id: String,
+        fields: crate::wire::Fields,
+    },
+    /// Delete a given record on the server as backoffice.
+    ServerDelete {
+        entity: String,
+        id: String,
+    },
     SetServerDelay {
         entity: String,
         ms: u64,
@@ -179,6 +191,8 @@ impl Action {
                 | Action::PublishV2
                 | Action::ServerEditOpenRecord
                 | Action::ServerDeleteOpenRecord
+                | Action::ServerEdit { .. }
+                | Action::ServerDelete { .. }
                 | Action::SetServerDelay { .. }
                 | Action::InjectFault(_)
         )

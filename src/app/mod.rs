@@ -39,6 +39,15 @@ use crate::store::Conflict;
 /// The custom command's pace: "edits several related records, one per second".
 pub const CUSTOM_STEP: Duration = Duration::from_secs(1);
 
+/// One action as `--record` keeps it: what it meant, when (virtual time), and what the sync was
+/// doing as the user saw it then — so a replay can wait for the same moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub at: DateTime<Utc>,
+    pub action: Action,
+    pub seen: crate::rules::SyncActivity,
+}
+
 /// The whole app: the device (its `Client`), the demo controls, and what the screens show.
 pub struct App {
     client: Client,
@@ -81,7 +90,7 @@ pub struct App {
     delays: BTreeMap<String, u64>,
     quitting: bool,
 
-    recorded: Vec<(DateTime<Utc>, Action)>,
+    recorded: Vec<Recorded>,
 }
 
 impl App {
@@ -288,7 +297,7 @@ impl App {
 
     /// Every user and demo action applied, with the virtual time it was applied at (for
     /// `--record`). Engine status, engine events, effect results and ticks are not in it.
-    pub fn recorded(&self) -> &[(DateTime<Utc>, Action)] {
+    pub fn recorded(&self) -> &[Recorded] {
         &self.recorded
     }
 
@@ -375,9 +384,8 @@ impl App {
 
     /// Applies one action and returns the asynchronous work it needs.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        if !action.is_input() {
-            self.recorded.push((self.clock.now(), action.clone()));
-        }
+        let semantic = self.semantic(&action);
+        let at = self.clock.now();
         if self.quitting {
             return Vec::new();
         }
@@ -392,7 +400,93 @@ impl App {
             self.warn(refusal);
             return Vec::new();
         }
-        self.apply(action)
+        let effects = self.apply(action);
+        if let Some(semantic) = semantic {
+            // A server edit of "the open record" is kept as the concrete edit it made.
+            let concrete = effects.iter().find_map(|e| match e {
+                Effect::Control(ControlCall::Edit { entity, id, fields }) => {
+                    Some(Action::ServerEdit {
+                        entity: entity.clone(),
+                        id: id.clone(),
+                        fields: fields.clone(),
+                    })
+                }
+                Effect::Control(ControlCall::Delete { entity, id }) => Some(Action::ServerDelete {
+                    entity: entity.clone(),
+                    id: id.clone(),
+                }),
+                _ => None,
+            });
+            self.recorded.push(Recorded {
+                at,
+                action: concrete.unwrap_or(semantic),
+                seen: self.status.activity,
+            });
+        }
+        effects
+    }
+
+    /// What `--record` keeps of an action: what it means, not the keys that made it — a row
+    /// selected with Enter is the record it opened, typing is the value the field got. Pure
+    /// navigation is left out; passwords never are kept.
+    fn semantic(&self, action: &Action) -> Option<Action> {
+        if self.quitting || self.refusal(action).is_some() {
+            return None;
+        }
+        match action {
+            Action::Select => self.select_action().and_then(|a| self.semantic(&a)),
+            Action::EndEdit | Action::NextField | Action::PrevField => match self.stack.last() {
+                Some(Screen::Form(f)) => {
+                    let input = f.editing.as_ref()?;
+                    let field = f.fields.get(f.selected)?;
+                    (input.value() != field.value).then(|| Action::EditField {
+                        field: field.name.clone(),
+                        value: input.value().to_string(),
+                    })
+                }
+                Some(Screen::Setup(s)) if matches!(action, Action::EndEdit) => {
+                    let value = s.editing.as_ref()?.value().trim().to_string();
+                    Some(Action::ChangeSetting(
+                        match SetupRow::ALL[s.selected.min(SetupRow::ALL.len() - 1)] {
+                            SetupRow::ServerUrl => crate::settings::SettingChange::ServerUrl(value),
+                            _ => crate::settings::SettingChange::UserName(value),
+                        },
+                    ))
+                }
+                _ => None,
+            },
+            Action::Back => {
+                matches!(self.stack.last(), Some(Screen::Form(_))).then_some(Action::Back)
+            }
+            Action::OpenRecord { .. }
+            | Action::EditField { .. }
+            | Action::Save
+            | Action::CancelForm
+            | Action::RunCustomCommand
+            | Action::EnterUiTransaction
+            | Action::LeaveUiTransaction
+            | Action::PressSync
+            | Action::PressDownArrow
+            | Action::CancelSync
+            | Action::ChangeSetting(_)
+            | Action::SwitchMode
+            | Action::AnswerDialog(_)
+            | Action::ConfirmDiscard
+            | Action::KeepEditing
+            | Action::Resolve { .. }
+            | Action::ToggleNetwork
+            | Action::AdvanceClock { .. }
+            | Action::SendToBackground
+            | Action::Resume
+            | Action::PublishV2
+            | Action::ServerEditOpenRecord
+            | Action::ServerDeleteOpenRecord
+            | Action::ServerEdit { .. }
+            | Action::ServerDelete { .. }
+            | Action::SetServerDelay { .. }
+            | Action::InjectFault(_) => Some(action.clone()),
+            _ => None,
+        }
     }
 
     /// Why this action cannot be done now, if it cannot.
@@ -518,6 +612,16 @@ impl App {
             }
             Action::ServerEditOpenRecord => return self.server_edit_open_record(),
             Action::ServerDeleteOpenRecord => return self.server_delete_open_record(),
+            Action::ServerEdit { entity, id, fields } => {
+                return self.control_effect(
+                    ControlCall::Edit { entity, id, fields },
+                    "Edit on the server",
+                );
+            }
+            Action::ServerDelete { entity, id } => {
+                return self
+                    .control_effect(ControlCall::Delete { entity, id }, "Delete on the server");
+            }
             Action::SetServerDelay { entity, ms } => return self.set_server_delay(entity, ms),
             Action::InjectFault(rule) => {
                 return self.control_effect(ControlCall::Fault(rule), "Inject a fault");

@@ -14,6 +14,14 @@ use crate::rules::{SwitchChoice, SwitchOutcome, SyncActivity, SyncMode, Trigger}
 impl App {
     /// Whether the engine can sign in without asking (a saved password, or one typed this session).
     fn has_password(&self) -> bool {
+        // "Require Sync Login": the user logs in at each sync, saved password or not.
+        if self
+            .effective
+            .as_ref()
+            .is_some_and(|e| e.require_sync_login)
+        {
+            return false;
+        }
         let saved = self.effective.as_ref().is_some_and(|e| e.save_password) && self.password_saved;
         saved || self.session_password
     }

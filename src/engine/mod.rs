@@ -141,7 +141,10 @@ pub fn start(config: EngineConfig) -> Result<(EngineHandle, JoinHandle<()>), Sto
         cancel: None,
         done_tx,
         done_rx,
+        awaiting_first_project: false,
     };
+    let mut engine = engine;
+    engine.awaiting_first_project = engine.store.project().ok().flatten().is_none();
     let task = tokio::spawn(engine.run(rx));
     Ok((handle, task))
 }
@@ -164,6 +167,8 @@ struct Engine {
     cancel: Option<watch::Sender<bool>>,
     done_tx: mpsc::UnboundedSender<LastSync>,
     done_rx: mpsc::UnboundedReceiver<LastSync>,
+    /// The device has no project yet: the first one's defaults become its settings.
+    awaiting_first_project: bool,
 }
 
 /// Reloads the persisted parts of the status from the store.
@@ -420,6 +425,14 @@ impl Engine {
             },
             error: Some(error.to_string()),
         };
+        if let Ok(mut state) = self.store.sync_state() {
+            state.last = Some(last.clone());
+            let _ = self.store.set_sync_state(&state);
+        }
+        self.status.send_modify(|s| {
+            s.last = Some(last.clone());
+            s.last_error = last.error.clone();
+        });
         let _ = self.events.send(EngineEvent::Finished(last));
     }
 
@@ -448,12 +461,16 @@ impl Engine {
                 return;
             }
         }
-        let password = if effective.save_password {
+        // "Require Sync Login": only a password typed for this sync will do.
+        let saved = if effective.save_password && !effective.require_sync_login {
             self.store.password().ok().flatten()
         } else {
             None
+        };
+        let password = saved.or_else(|| self.session_password.clone());
+        if effective.require_sync_login {
+            self.session_password = None;
         }
-        .or_else(|| self.session_password.clone());
         let Some(settings) = self.store.settings().ok().flatten() else {
             return;
         };
@@ -488,9 +505,15 @@ impl Engine {
             page_limit: self.config.page_limit,
         };
         self.follow_up = false;
+        // The sync counts as running from now: a caller that sees Idle after this may trust it.
         self.status.send_modify(|s| {
             s.follow_up_queued = false;
             s.deferred = None;
+            s.activity = SyncActivity::Running {
+                mode,
+                phase: rules::Phase::Connect,
+            };
+            s.trigger = Some(trigger);
         });
         self.deferred = None;
         self.cancel = Some(cancel_tx);
@@ -502,7 +525,42 @@ impl Engine {
         });
     }
 
+    /// "A new device starts from the project's published defaults": the first project a sync
+    /// brings sets Auto Sync, Background sync and Save password (the profile was made before
+    /// the device knew the project) — unless the user has changed them on Setup already.
+    fn adopt_first_project_defaults(&mut self) {
+        if !self.awaiting_first_project {
+            return;
+        }
+        let Ok(Some(project)) = self.store.project() else {
+            return;
+        };
+        self.awaiting_first_project = false;
+        // What the user already chose on Setup stays chosen.
+        if self
+            .store
+            .meta::<bool>(crate::client::SETTINGS_CHOSEN)
+            .ok()
+            .flatten()
+            == Some(true)
+        {
+            return;
+        }
+        if let Ok(Some(mut settings)) = self.store.settings() {
+            let config = &project.configuration;
+            settings.auto_sync = config.trigger_auto_sync;
+            settings.background_sync = config.background_sync;
+            settings.save_password = config.save_password;
+            if !config.save_password {
+                let _ = self.store.set_password(None);
+            }
+            let _ = self.store.set_settings(&settings);
+            self.journal(JournalKind::App, format!("settings from project version {}: Auto Sync {}, Background sync {}, Save password {}", project.version, settings.auto_sync, if settings.background_sync { "On" } else { "Off" }, if settings.save_password { "On" } else { "Off" }));
+        }
+    }
+
     fn finished(&mut self, last: Option<LastSync>) {
+        self.adopt_first_project_defaults();
         let mut status = self.status.borrow().clone();
         refresh(&self.store, &mut status);
         status.activity = SyncActivity::Idle;
@@ -516,8 +574,9 @@ impl Engine {
             let _ = self.events.send(EngineEvent::Finished(last));
         }
         if self.follow_up {
+            // start_if_idle clears the flag and marks the sync running in one update, so no
+            // watcher sees "idle, nothing queued" between the two syncs.
             self.follow_up = false;
-            self.status.send_modify(|s| s.follow_up_queued = false);
             if let Some(effective) = self.effective() {
                 self.decided(
                     "the follow-up sync for changes saved during the last sync starts".into(),

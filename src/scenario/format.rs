@@ -41,21 +41,28 @@ struct RawScenario {
 #[serde(deny_unknown_fields, default)]
 pub struct Setup {
     /// `v1`, `v2`, or a project file's path relative to the scenario.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// Overrides of the project's `[configuration]` keys (same names and values as project files).
+    #[serde(skip_serializing_if = "toml::Table::is_empty")]
     pub configuration: toml::Table,
     /// On Conflict strategy per entity, overriding the project's.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub on_conflict: BTreeMap<String, ConflictStrategy>,
     /// The device's Setup screen before the app starts.
     pub settings: SettingsSetup,
     /// Business-logic delay per entity, in ms.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub delays: BTreeMap<String, u64>,
     /// `false`: the device has no network when the app starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network: Option<bool>,
     /// The virtual clock's start (RFC 3339); default 2026-11-26T09:00:00Z.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub clock: Option<String>,
     /// The device synchronized once before the scenario starts (at the clock's start), so it has
     /// data and a "last sync" — default true.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub synced: Option<bool>,
 }
 
@@ -88,37 +95,85 @@ pub struct Step {
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StepAction {
     // The user.
-    Open { entity: String, id: String },
-    Edit { field: String, value: String },
+    Open {
+        entity: String,
+        id: String,
+    },
+    Edit {
+        field: String,
+        value: String,
+    },
     Save,
     Cancel,
     Close,
     /// Answers "discard changes?" with yes.
     Discard,
+    /// Answers "discard changes?" with no.
+    KeepEditing,
     Sync,
+    /// Cancels the running sync.
+    CancelSync,
     DownArrow,
-    Setting { auto_sync: Option<AutoSync>, background_sync: Option<bool>, save_password: Option<bool> },
-    Password { value: String },
+    Setting {
+        auto_sync: Option<AutoSync>,
+        background_sync: Option<bool>,
+        save_password: Option<bool>,
+    },
+    Password {
+        value: String,
+    },
     SwitchMode,
-    Answer { choice: SwitchChoice },
+    Answer {
+        choice: SwitchChoice,
+    },
     EnterUiTransaction,
     LeaveUiTransaction,
     CustomCommand,
-    Resolve { entity: String, id: String, choice: ResolveChoice, #[serde(default)] merge: BTreeMap<String, String> },
+    Resolve {
+        entity: String,
+        id: String,
+        choice: ResolveChoice,
+        #[serde(default)]
+        merge: BTreeMap<String, String>,
+    },
     // The app's life.
     Restart,
     Background,
     Resume,
-    Network { connected: bool },
+    Network {
+        connected: bool,
+    },
     // The server.
-    Publish { asset: String },
-    ServerEdit { entity: String, id: String, fields: BTreeMap<String, String>, as_user: Option<String> },
-    ServerDelete { entity: String, id: String },
-    Delay { entity: String, ms: u64 },
-    Fault { method: Option<String>, path: Option<String>, count: u32, fault: Fault },
+    Publish {
+        asset: String,
+    },
+    ServerEdit {
+        entity: String,
+        id: String,
+        fields: BTreeMap<String, String>,
+        as_user: Option<String>,
+    },
+    ServerDelete {
+        entity: String,
+        id: String,
+    },
+    Delay {
+        entity: String,
+        ms: u64,
+    },
+    Fault {
+        method: Option<String>,
+        path: Option<String>,
+        count: u32,
+        fault: Fault,
+    },
     // Time.
-    Clock { advance_minutes: i64 },
-    Wait { until: WaitFor },
+    Clock {
+        advance_minutes: i64,
+    },
+    Wait {
+        until: WaitFor,
+    },
     /// Only expectations.
     Check,
 }
@@ -155,39 +210,56 @@ pub enum WaitFor {
 #[serde(deny_unknown_fields, default)]
 pub struct Expect {
     /// The latest automatic-sync decision: `started`, `skipped`, `deferred`, `none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sync: Option<SyncExpect>,
     /// Words that must appear in the latest decision's explanation (e.g. "15 min").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
     /// `idle` or a phase name (`Upload`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     /// The last save: `allowed`, `concurrent`, `rebased`, `refused`, `waited`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub save: Option<SaveExpect>,
     /// Home's sync button: `sync` or `down_arrow`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub home: Option<HomeButton>,
     /// Unresolved sync errors (conflicts).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conflicts: Option<usize>,
     /// Field values on the device: `"account/acc-0001/city" = "Paris"`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub client: BTreeMap<String, String>,
     /// Field values on the server.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub server: BTreeMap<String, String>,
     /// Records with changes waiting for upload.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<usize>,
     /// Lost edits found by the auditor.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lost: Option<usize>,
     /// The last sync's result: `ok`, `failed`, `data_errors`, `customization_ready`,
     /// `customization_downloaded`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub last_result: Vec<String>,
     /// The last sync ran in this mode: `background` or `foreground`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_mode: Option<String>,
     /// `online` or `offline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// The last UI transaction call: `entered` or `refused`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ui_transaction: Option<String>,
     /// The last setting change: `changed` or `locked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub setting: Option<String>,
     /// Syncs ended since the app (re)started.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub syncs: Option<usize>,
     /// The applied project version.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub project_version: Option<u32>,
 }
 
@@ -236,38 +308,84 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
         && chrono::DateTime::parse_from_rfc3339(clock).is_err()
     {
         let offset = text.find("clock").unwrap_or(0);
-        return Err(FileError::at(path, text, offset, Some("clock".into()), format!("`{clock}` is not an RFC 3339 time such as 2026-11-26T09:00:00Z")));
+        return Err(FileError::at(
+            path,
+            text,
+            offset,
+            Some("clock".into()),
+            format!("`{clock}` is not an RFC 3339 time such as 2026-11-26T09:00:00Z"),
+        ));
     }
     let mut steps = Vec::with_capacity(raw.steps.len());
     for spanned in raw.steps {
         let offset = spanned.span().start;
-        let at = |field: Option<String>, message: String| FileError::at(path, text, offset, field, message);
+        let at = |field: Option<String>, message: String| {
+            FileError::at(path, text, offset, field, message)
+        };
         let mut table = spanned.into_inner();
         let expect = match table.remove("expect") {
-            Some(value) => Some(value.try_into::<Expect>().map_err(|e| at(Some(field_in(e.message()).unwrap_or_else(|| "expect".into())), format!("in `expect`: {}", e.message().trim())))?),
+            Some(value) => Some(value.try_into::<Expect>().map_err(|e| {
+                at(
+                    Some(field_in(e.message()).unwrap_or_else(|| "expect".into())),
+                    format!("in `expect`: {}", e.message().trim()),
+                )
+            })?),
             None => None,
         };
         let screen = match table.remove("screen") {
             Some(toml::Value::Boolean(b)) => b,
-            Some(other) => return Err(at(Some("screen".into()), format!("must be true or false, not {other}"))),
+            Some(other) => {
+                return Err(at(
+                    Some("screen".into()),
+                    format!("must be true or false, not {other}"),
+                ));
+            }
             None => false,
         };
         if !table.contains_key("do") {
-            return Err(at(Some("do".into()), "every [[step]] needs `do`, e.g. do = \"save\"".into()));
+            return Err(at(
+                Some("do".into()),
+                "every [[step]] needs `do`, e.g. do = \"save\"".into(),
+            ));
         }
-        let action: StepAction = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| at(Some(field_in(e.message()).unwrap_or_else(|| "do".into())), e.message().trim().to_string()))?;
-        for key in expect.iter().flat_map(|e| e.client.keys().chain(e.server.keys())) {
+        let action: StepAction =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    at(
+                        Some(field_in(e.message()).unwrap_or_else(|| "do".into())),
+                        e.message().trim().to_string(),
+                    )
+                })?;
+        for key in expect
+            .iter()
+            .flat_map(|e| e.client.keys().chain(e.server.keys()))
+        {
             if key.split('/').count() != 3 {
-                return Err(at(Some("expect".into()), format!("`{key}` must be entity/id/field, e.g. account/acc-0001/city")));
+                return Err(at(
+                    Some("expect".into()),
+                    format!("`{key}` must be entity/id/field, e.g. account/acc-0001/city"),
+                ));
             }
         }
         let line = crate::file_error::line_col(text, offset).0;
-        steps.push(Step { line, action, expect, screen });
+        steps.push(Step {
+            line,
+            action,
+            expect,
+            screen,
+        });
     }
-    let scenario = Scenario { name: raw.name, description: raw.description, setup: raw.setup, steps };
-    Ok(LoadedScenario { path: path.to_path_buf(), scenario })
+    let scenario = Scenario {
+        name: raw.name,
+        description: raw.description,
+        setup: raw.setup,
+        steps,
+    };
+    Ok(LoadedScenario {
+        path: path.to_path_buf(),
+        scenario,
+    })
 }
 
 /// The field serde names in back-ticks ("unknown field `x`", "missing field `x`", "unknown variant `x`").
@@ -279,6 +397,11 @@ fn field_in(message: &str) -> Option<String> {
 
 /// Background sync behavior named in a scenario's configuration overrides, if any.
 pub fn behavior_override(setup: &Setup) -> Option<BackgroundBehavior> {
-    let value = setup.configuration.get("background_sync_behavior")?.as_str()?;
-    BackgroundBehavior::ALL.into_iter().find(|b| format!("{b:?}") == value)
+    let value = setup
+        .configuration
+        .get("background_sync_behavior")?
+        .as_str()?;
+    BackgroundBehavior::ALL
+        .into_iter()
+        .find(|b| format!("{b:?}") == value)
 }

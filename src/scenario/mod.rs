@@ -3,6 +3,7 @@
 
 pub mod expect;
 pub mod format;
+pub mod record;
 pub mod runner;
 
 pub use expect::Failure;

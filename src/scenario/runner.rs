@@ -103,18 +103,37 @@ pub async fn run(
     emit: &mut dyn FnMut(&TimelineEntry),
     screen: &mut dyn FnMut(usize, &App),
 ) -> Result<Outcome, RunError> {
-    let setup_err = |message: String| RunError::Setup { path: loaded.path.clone(), message };
+    let setup_err = |message: String| RunError::Setup {
+        path: loaded.path.clone(),
+        message,
+    };
     let setup = &loaded.scenario.setup;
-    let start = setup.clock.clone().unwrap_or_else(|| DEFAULT_CLOCK.to_string());
-    let clock = Clock::frozen(DateTime::parse_from_rfc3339(&start).map_err(|e| setup_err(e.to_string()))?.to_utc());
-    let dir = tempfile::tempdir().map_err(|e| setup_err(format!("cannot make a temporary directory: {e}")))?;
-    let server = start_embedded(&dir.path().join("server"), clock.clone(), None).await.map_err(|e| setup_err(e.to_string()))?;
+    let start = setup
+        .clock
+        .clone()
+        .unwrap_or_else(|| DEFAULT_CLOCK.to_string());
+    let clock = Clock::frozen(
+        DateTime::parse_from_rfc3339(&start)
+            .map_err(|e| setup_err(e.to_string()))?
+            .to_utc(),
+    );
+    let dir = tempfile::tempdir()
+        .map_err(|e| setup_err(format!("cannot make a temporary directory: {e}")))?;
+    let server = start_embedded(&dir.path().join("server"), clock.clone(), None)
+        .await
+        .map_err(|e| setup_err(e.to_string()))?;
     let control = Control::new(server.url(), server.admin_token());
     if let Some(toml) = project_toml(&loaded.path, setup, options)? {
-        control.publish_toml(&toml).await.map_err(|e| setup_err(e.to_string()))?;
+        control
+            .publish_toml(&toml)
+            .await
+            .map_err(|e| setup_err(e.to_string()))?;
     }
     for (entity, ms) in &setup.delays {
-        control.set_delay(entity, *ms).await.map_err(|e| setup_err(e.to_string()))?;
+        control
+            .set_delay(entity, *ms)
+            .await
+            .map_err(|e| setup_err(e.to_string()))?;
     }
     let profile = dir.path().join("client.db");
     let mut runner = Runner {
@@ -135,7 +154,12 @@ pub async fn run(
         screens: screen,
     };
     runner.prepare_device().await.map_err(setup_err)?;
-    runner.start_app().map_err(setup_err)?;
+    let network = if setup.network == Some(false) {
+        Network::Disconnected
+    } else {
+        Network::Connected
+    };
+    runner.start_app(network).await.map_err(setup_err)?;
     runner.settle().await;
     let mut failures = Vec::new();
     for (index, step) in loaded.scenario.steps.iter().enumerate() {
@@ -143,7 +167,13 @@ pub async fn run(
         let observation = match observation {
             Ok(o) => o,
             Err(message) => {
-                failures.push(Failure { step: index + 1, line: step.line, what: "step".into(), expected: "the step to run".into(), actual: message });
+                failures.push(Failure {
+                    step: index + 1,
+                    line: step.line,
+                    what: "step".into(),
+                    expected: "the step to run".into(),
+                    actual: message,
+                });
                 break;
             }
         };
@@ -155,7 +185,13 @@ pub async fn run(
             for mut failure in found {
                 failure.step = index + 1;
                 failure.line = step.line;
-                runner.say("check", format!("FAILED: {}: expected {}, got {}", failure.what, failure.expected, failure.actual));
+                runner.say(
+                    "check",
+                    format!(
+                        "FAILED: {}: expected {}, got {}",
+                        failure.what, failure.expected, failure.actual
+                    ),
+                );
                 failures.push(failure);
             }
         }
@@ -164,47 +200,81 @@ pub async fn run(
         }
     }
     runner.finish().await;
-    Ok(Outcome { failures, summary: runner.summary })
+    Ok(Outcome {
+        failures,
+        summary: runner.summary,
+    })
 }
 
 /// The project the server publishes before the device's first sync: the named one with the
 /// scenario's overrides, or none when the seeded v1 is meant as it is.
-fn project_toml(scenario_path: &Path, setup: &Setup, options: &RunOptions) -> Result<Option<String>, RunError> {
+fn project_toml(
+    scenario_path: &Path,
+    setup: &Setup,
+    options: &RunOptions,
+) -> Result<Option<String>, RunError> {
     let name = setup.project.clone().unwrap_or_else(|| "v1".into());
     let (path, text) = match name.as_str() {
-        "v1" => (PathBuf::from(crate::assets::PROJECT_V1.0), crate::assets::PROJECT_V1.1.to_string()),
-        "v2" => (PathBuf::from(crate::assets::PROJECT_V2.0), crate::assets::PROJECT_V2.1.to_string()),
+        "v1" => (
+            PathBuf::from(crate::assets::PROJECT_V1.0),
+            crate::assets::PROJECT_V1.1.to_string(),
+        ),
+        "v2" => (
+            PathBuf::from(crate::assets::PROJECT_V2.0),
+            crate::assets::PROJECT_V2.1.to_string(),
+        ),
         file => {
             let path = scenario_path.parent().unwrap_or(Path::new(".")).join(file);
-            let text = std::fs::read_to_string(&path).map_err(|e| crate::file_error::FileError::unreadable(&path, &e))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| crate::file_error::FileError::unreadable(&path, &e))?;
             (path, text)
         }
     };
-    let overrides = !setup.configuration.is_empty() || !setup.on_conflict.is_empty() || options.behavior.is_some() || options.on_conflict.is_some();
+    let overrides = !setup.configuration.is_empty()
+        || !setup.on_conflict.is_empty()
+        || options.behavior.is_some()
+        || options.on_conflict.is_some();
     Project::parse(&path, &text)?;
     if name == "v1" && !overrides {
         return Ok(None);
     }
-    let mut table: toml::Table = toml::from_str(&text).map_err(|e| RunError::Setup { path: path.clone(), message: e.to_string() })?;
-    let config = table.entry("configuration").or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| RunError::Setup {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let config = table
+        .entry("configuration")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     if let toml::Value::Table(config) = config {
         for (k, v) in &setup.configuration {
             config.insert(k.clone(), v.clone());
         }
         if let Some(b) = options.behavior {
-            config.insert("background_sync_behavior".into(), toml::Value::String(format!("{b:?}")));
+            config.insert(
+                "background_sync_behavior".into(),
+                toml::Value::String(format!("{b:?}")),
+            );
         }
     }
     if let Some(toml::Value::Array(entities)) = table.get_mut("entity") {
         for entity in entities.iter_mut().filter_map(toml::Value::as_table_mut) {
-            let name = entity.get("name").and_then(toml::Value::as_str).unwrap_or_default().to_string();
-            let strategy = options.on_conflict.or_else(|| setup.on_conflict.get(&name).copied());
+            let name = entity
+                .get("name")
+                .and_then(toml::Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let strategy = options
+                .on_conflict
+                .or_else(|| setup.on_conflict.get(&name).copied());
             if let Some(s) = strategy {
                 entity.insert("on_conflict".into(), toml::Value::String(format!("{s:?}")));
             }
         }
     }
-    let merged = toml::to_string(&table).map_err(|e| RunError::Setup { path: path.clone(), message: e.to_string() })?;
+    let merged = toml::to_string(&table).map_err(|e| RunError::Setup {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     // The overrides must make a valid project; say where they are wrong.
     Project::parse(&scenario_path.join("[setup]"), &merged).map_err(|mut e| {
         e.path = scenario_path.to_path_buf();
@@ -221,7 +291,11 @@ impl Runner<'_> {
     }
 
     fn say(&mut self, actor: &str, event: impl Into<String>) {
-        let entry = TimelineEntry { at: self.clock.now(), actor: actor.to_string(), event: event.into() };
+        let entry = TimelineEntry {
+            at: self.clock.now(),
+            actor: actor.to_string(),
+            event: event.into(),
+        };
         (self.emit)(&entry);
     }
 
@@ -234,10 +308,14 @@ impl Runner<'_> {
     async fn prepare_device(&mut self) -> Result<(), String> {
         let setup = &self.loaded.scenario.setup;
         let mut store = Store::open(&self.profile).map_err(|e| e.to_string())?;
-        init_profile(&mut store, self.server.url(), "demo", Some("demo")).map_err(|e| e.to_string())?;
+        init_profile(&mut store, self.server.url(), "demo", Some("demo"))
+            .map_err(|e| e.to_string())?;
         drop(store);
         if setup.synced.unwrap_or(true) {
-            let client = Client::start(&self.profile, self.clock.clone(), |c| c.tick = Duration::from_secs(3600)).map_err(|e| e.to_string())?;
+            let client = Client::start(&self.profile, self.clock.clone(), |c| {
+                c.tick = Duration::from_secs(3600)
+            })
+            .map_err(|e| e.to_string())?;
             let mut events = client.engine().subscribe();
             client.engine().send(Command::Trigger(Trigger::Manual));
             let finished = tokio::time::timeout(WAIT_LIMIT, async {
@@ -259,7 +337,10 @@ impl Runner<'_> {
             client.engine().send(Command::Shutdown);
         }
         let mut store = Store::open(&self.profile).map_err(|e| e.to_string())?;
-        let mut settings = store.settings().map_err(|e| e.to_string())?.ok_or("no settings")?;
+        let mut settings = store
+            .settings()
+            .map_err(|e| e.to_string())?
+            .ok_or("no settings")?;
         if let Some(v) = setup.settings.auto_sync {
             settings.auto_sync = v;
         }
@@ -273,16 +354,33 @@ impl Runner<'_> {
             }
         }
         store.set_settings(&settings).map_err(|e| e.to_string())?;
-        self.journal_seq = store.journal(0, usize::MAX >> 1).map_err(|e| e.to_string())?.last().map_or(0, |e| e.seq);
+        self.journal_seq = store
+            .journal(0, usize::MAX >> 1)
+            .map_err(|e| e.to_string())?
+            .last()
+            .map_or(0, |e| e.seq);
         Ok(())
     }
 
     /// Starts (or restarts) the app: a new engine on the profile, and the App core, which
     /// evaluates the on-start rule.
-    fn start_app(&mut self) -> Result<(), String> {
-        let client = Client::start(&self.profile, self.clock.clone(), |c| c.tick = Duration::from_secs(3600)).map_err(|e| e.to_string())?;
-        if self.loaded.scenario.setup.network == Some(false) && self.app.is_none() {
-            client.engine().send(Command::SetNetwork(Network::Disconnected));
+    async fn start_app(&mut self, network: Network) -> Result<(), String> {
+        let client = Client::start(&self.profile, self.clock.clone(), |c| {
+            c.tick = Duration::from_secs(3600)
+        })
+        .map_err(|e| e.to_string())?;
+        if network == Network::Disconnected {
+            // Before the App starts, so its on-start decision and its screens both see it.
+            client
+                .engine()
+                .send(Command::SetNetwork(Network::Disconnected));
+            let _ = tokio::time::timeout(
+                WAIT_LIMIT,
+                client
+                    .engine()
+                    .wait_for(|s| s.network == Network::Disconnected),
+            )
+            .await;
         }
         let mut app = App::new(client, Some(self.control.clone()), self.clock.clone());
         app.set_custom_step(Duration::from_millis(50));
@@ -340,10 +438,11 @@ impl Runner<'_> {
     }
 
     fn print_journal(&mut self) {
-        let entries = match Store::open(&self.profile).and_then(|s| s.journal(self.journal_seq, 10_000)) {
-            Ok(e) => e,
-            Err(_) => return,
-        };
+        let entries =
+            match Store::open(&self.profile).and_then(|s| s.journal(self.journal_seq, 10_000)) {
+                Ok(e) => e,
+                Err(_) => return,
+            };
         for e in entries {
             self.journal_seq = e.seq;
             let actor = match e.kind {
@@ -356,18 +455,33 @@ impl Runner<'_> {
                 _ => String::new(),
             };
             let field = match (&e.field, &e.old, &e.new) {
-                (Some(f), Some(old), new) => format!(" [{f}: {old} → {}]", new.as_deref().unwrap_or("(none)")),
+                (Some(f), Some(old), new) => {
+                    format!(" [{f}: {old} → {}]", new.as_deref().unwrap_or("(none)"))
+                }
                 _ => String::new(),
             };
-            let entry = TimelineEntry { at: e.at, actor: actor.into(), event: format!("{record}{}{field}", e.detail) };
+            let entry = TimelineEntry {
+                at: e.at,
+                actor: actor.into(),
+                event: format!("{record}{}{field}", e.detail),
+            };
             match e.kind {
-                JournalKind::Save if e.detail.contains("save refused") => self.summary.saves_refused += 1,
+                JournalKind::Save if e.detail.contains("save refused") => {
+                    self.summary.saves_refused += 1
+                }
                 JournalKind::Save if e.detail.contains("waited") => {
                     self.summary.saves_waited += 1;
                     self.summary.waited_ms += waited_ms(&e.detail);
                 }
-                JournalKind::Sync if e.detail.starts_with("sync deferred") => self.summary.syncs_deferred += 1,
-                JournalKind::Conflict if e.actor == "sync" => self.summary.conflicts += 1,
+                JournalKind::Sync if e.detail.starts_with("sync deferred") => {
+                    self.summary.syncs_deferred += 1
+                }
+                // One line per conflict: the strategy's decision (keeping it for the user adds another).
+                JournalKind::Conflict
+                    if e.actor == "sync" && !e.detail.contains("kept under Sync Errors") =>
+                {
+                    self.summary.conflicts += 1
+                }
                 _ => {}
             }
             (self.emit)(&entry);
@@ -378,20 +492,36 @@ impl Runner<'_> {
         let before = self.journal_seq;
         self.say(actor_of(&step.action), describe(&step.action));
         match &step.action {
-            StepAction::Open { entity, id } => self.apply(Action::OpenRecord { entity: entity.clone(), id: id.clone() }).await,
+            StepAction::Open { entity, id } => {
+                self.apply(Action::OpenRecord {
+                    entity: entity.clone(),
+                    id: id.clone(),
+                })
+                .await
+            }
             StepAction::Edit { field, value } => {
                 if let Some((entity, id)) = self.app().open_record() {
                     self.touched.push(format!("{entity}/{id}/{field}"));
                 }
-                self.apply(Action::EditField { field: field.clone(), value: value.clone() }).await
+                self.apply(Action::EditField {
+                    field: field.clone(),
+                    value: value.clone(),
+                })
+                .await
             }
             StepAction::Save => self.apply(Action::Save).await,
             StepAction::Cancel => self.apply(Action::CancelForm).await,
             StepAction::Close => self.apply(Action::Back).await,
             StepAction::Discard => self.apply(Action::ConfirmDiscard).await,
+            StepAction::KeepEditing => self.apply(Action::KeepEditing).await,
+            StepAction::CancelSync => self.apply(Action::CancelSync).await,
             StepAction::Sync => self.apply(Action::PressSync).await,
             StepAction::DownArrow => self.apply(Action::PressDownArrow).await,
-            StepAction::Setting { auto_sync, background_sync, save_password } => {
+            StepAction::Setting {
+                auto_sync,
+                background_sync,
+                save_password,
+            } => {
                 let changes = [
                     auto_sync.map(SettingChange::AutoSync),
                     background_sync.map(SettingChange::BackgroundSync),
@@ -401,7 +531,9 @@ impl Runner<'_> {
                     self.apply(Action::ChangeSetting(change)).await;
                 }
             }
-            StepAction::Password { value } => self.apply(Action::EnterPassword(value.clone())).await,
+            StepAction::Password { value } => {
+                self.apply(Action::EnterPassword(value.clone())).await
+            }
             StepAction::SwitchMode => self.apply(Action::SwitchMode).await,
             StepAction::Answer { choice } => self.apply(Action::AnswerDialog(*choice)).await,
             StepAction::EnterUiTransaction => self.apply(Action::EnterUiTransaction).await,
@@ -409,7 +541,12 @@ impl Runner<'_> {
             StepAction::CustomCommand => {
                 self.apply(Action::RunCustomCommand).await;
             }
-            StepAction::Resolve { entity, id, choice, merge } => {
+            StepAction::Resolve {
+                entity,
+                id,
+                choice,
+                merge,
+            } => {
                 let conflict = self
                     .app()
                     .client()
@@ -425,14 +562,20 @@ impl Runner<'_> {
                     ResolveChoice::Ignore => UserResolution::Ignore,
                     ResolveChoice::Merge => UserResolution::Merge(merge.clone()),
                 };
-                self.apply(Action::Resolve { conflict_id: conflict.id, resolution }).await
+                self.apply(Action::Resolve {
+                    conflict_id: conflict.id,
+                    resolution,
+                })
+                .await
             }
             StepAction::Restart => {
                 self.settle().await;
+                let network = self.app().network();
                 if let Some(app) = self.app.take() {
                     app.client().engine().send(Command::Shutdown);
                 }
-                self.start_app()?;
+                // The network is the world's, not the app's: a restart does not reconnect it.
+                self.start_app(network).await?;
             }
             StepAction::Background => self.apply(Action::SendToBackground).await,
             StepAction::Resume => self.apply(Action::Resume).await,
@@ -443,37 +586,80 @@ impl Runner<'_> {
                 }
             }
             StepAction::Publish { asset } => {
-                let published = self.control.publish_asset(asset).await.map_err(|e| e.to_string())?;
-                self.say("server", format!("published project version {}", published.version));
+                let published = self
+                    .control
+                    .publish_asset(asset)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.say(
+                    "server",
+                    format!("published project version {}", published.version),
+                );
             }
-            StepAction::ServerEdit { entity, id, fields, as_user } => {
+            StepAction::ServerEdit {
+                entity,
+                id,
+                fields,
+                as_user,
+            } => {
                 for field in fields.keys() {
                     self.touched.push(format!("{entity}/{id}/{field}"));
                 }
-                self.control.edit(entity, id, fields.clone(), as_user.as_deref()).await.map_err(|e| e.to_string())?;
+                self.control
+                    .edit(entity, id, fields.clone(), as_user.as_deref())
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
-            StepAction::ServerDelete { entity, id } => self.control.delete(entity, id).await.map_err(|e| e.to_string())?,
-            StepAction::Delay { entity, ms } => self.control.set_delay(entity, *ms).await.map_err(|e| e.to_string())?,
-            StepAction::Fault { method, path, count, fault } => {
-                self.control.fault(method.as_deref(), path.as_deref(), *count, fault.clone()).await.map_err(|e| e.to_string())?
+            StepAction::ServerDelete { entity, id } => self
+                .control
+                .delete(entity, id)
+                .await
+                .map_err(|e| e.to_string())?,
+            StepAction::Delay { entity, ms } => self
+                .control
+                .set_delay(entity, *ms)
+                .await
+                .map_err(|e| e.to_string())?,
+            StepAction::Fault {
+                method,
+                path,
+                count,
+                fault,
+            } => self
+                .control
+                .fault(method.as_deref(), path.as_deref(), *count, fault.clone())
+                .await
+                .map_err(|e| e.to_string())?,
+            StepAction::Clock { advance_minutes } => {
+                self.apply(Action::AdvanceClock {
+                    minutes: *advance_minutes,
+                })
+                .await
             }
-            StepAction::Clock { advance_minutes } => self.apply(Action::AdvanceClock { minutes: *advance_minutes }).await,
             StepAction::Wait { until } => self.wait(until).await?,
             StepAction::Check => {}
         }
         self.settle().await;
-        let journal = Store::open(&self.profile).and_then(|s| s.journal(before, 100_000)).map_err(|e| e.to_string())?;
-        Ok(StepObservation { journal, syncs_since_start: self.syncs_since_start, profile: self.profile.clone() })
+        let journal = Store::open(&self.profile)
+            .and_then(|s| s.journal(before, 100_000))
+            .map_err(|e| e.to_string())?;
+        Ok(StepObservation {
+            journal,
+            syncs_since_start: self.syncs_since_start,
+            profile: self.profile.clone(),
+        })
     }
 
     async fn wait(&mut self, until: &WaitFor) -> Result<(), String> {
         let engine = self.app().client().engine().clone();
         let target = until.clone();
+        let mut rx = engine.watch_status();
         let reached = tokio::time::timeout(WAIT_LIMIT, async {
             loop {
-                let status = engine.status();
+                let status = rx.borrow_and_update().clone();
                 let done = match &target {
-                    WaitFor::Idle => status.activity == SyncActivity::Idle && status.deferred.is_none() && !status.follow_up_queued,
+                    // A sync deferred until the last form closes leaves the engine idle.
+                    WaitFor::Idle => status.activity == SyncActivity::Idle && !status.follow_up_queued,
                     WaitFor::UiTransactions => status.waiting.is_some(),
                     WaitFor::Upload => {
                         matches!(status.activity, SyncActivity::Running { phase: Phase::Upload, .. }) && status.phase(Phase::Upload).is_some_and(|p| p.total.is_some())
@@ -483,14 +669,21 @@ impl Runner<'_> {
                 if done {
                     return;
                 }
-                let mut rx = engine.watch_status();
-                let _ = tokio::time::timeout(Duration::from_millis(50), rx.changed()).await;
+                if rx.changed().await.is_err() {
+                    return;
+                }
             }
         })
         .await;
         // Idle also means the App has seen the end: hand it the events.
         self.pump().await;
-        reached.map_err(|_| format!("waited {} s for {until:?} in real time; the engine is {:?}", WAIT_LIMIT.as_secs(), self.app().client().engine().status().activity))
+        reached.map_err(|_| {
+            format!(
+                "waited {} s for {until:?} in real time; the engine is {:?}",
+                WAIT_LIMIT.as_secs(),
+                self.app().client().engine().status().activity
+            )
+        })
     }
 
     async fn finish(&mut self) {
@@ -506,19 +699,39 @@ impl Runner<'_> {
             let (entity, id, field) = (parts[0], parts[1], parts[2]);
             let server = match server_fields.get(&(entity.to_string(), id.to_string())) {
                 Some(f) => Some(f.clone()),
-                None => remote.record(entity, id).await.ok().flatten().map(|r| r.fields),
+                None => remote
+                    .record(entity, id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|r| r.fields),
             };
             if let Some(f) = &server {
                 server_fields.insert((entity.to_string(), id.to_string()), f.clone());
             }
-            let device = store.as_ref().and_then(|s| s.record(entity, id).ok().flatten()).and_then(|r| r.fields.get(field).cloned());
-            self.summary.final_values.insert(key.clone(), (device, server.and_then(|f| f.get(field).cloned())));
+            let device = store
+                .as_ref()
+                .and_then(|s| s.record(entity, id).ok().flatten())
+                .and_then(|r| r.fields.get(field).cloned());
+            self.summary.final_values.insert(
+                key.clone(),
+                (device, server.and_then(|f| f.get(field).cloned())),
+            );
         }
         if let Some(store) = &store {
-            let lost = crate::auditor::audit(store, |e, i| server_fields.get(&(e.to_string(), i.to_string())).cloned()).unwrap_or_default();
+            let lost = crate::auditor::audit(store, |e, i| {
+                server_fields.get(&(e.to_string(), i.to_string())).cloned()
+            })
+            .unwrap_or_default();
             self.summary.lost_edits = lost.len();
             for l in lost {
-                self.say("auditor", format!("LOST {} {} {} = \"{}\" ({:?}): {}", l.entity, l.id, l.field, l.value, l.cause, l.detail));
+                self.say(
+                    "auditor",
+                    format!(
+                        "LOST {} {} {} = \"{}\" ({:?}): {}",
+                        l.entity, l.id, l.field, l.value, l.cause, l.detail
+                    ),
+                );
             }
         }
         if let Some(app) = self.app.take() {
@@ -528,7 +741,12 @@ impl Runner<'_> {
 }
 
 fn waited_ms(detail: &str) -> u64 {
-    detail.split("waited ").nth(1).and_then(|rest| rest.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+    detail
+        .split("waited ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 fn phase_of(w: &WaitFor) -> Option<Phase> {
@@ -546,7 +764,11 @@ fn phase_of(w: &WaitFor) -> Option<Phase> {
 
 fn actor_of(action: &StepAction) -> &'static str {
     match action {
-        StepAction::Publish { .. } | StepAction::ServerEdit { .. } | StepAction::ServerDelete { .. } | StepAction::Delay { .. } | StepAction::Fault { .. } => "server",
+        StepAction::Publish { .. }
+        | StepAction::ServerEdit { .. }
+        | StepAction::ServerDelete { .. }
+        | StepAction::Delay { .. }
+        | StepAction::Fault { .. } => "server",
         StepAction::Clock { .. } => "clock",
         StepAction::Wait { .. } | StepAction::Check => "scenario",
         _ => "user",
@@ -562,15 +784,24 @@ pub fn describe(action: &StepAction) -> String {
         StepAction::Cancel => "cancels the form's edits".into(),
         StepAction::Close => "closes the form".into(),
         StepAction::Discard => "confirms: discard the edits".into(),
+        StepAction::KeepEditing => "answers: keep editing".into(),
+        StepAction::CancelSync => "cancels the sync".into(),
         StepAction::Sync => "presses Sync".into(),
         StepAction::DownArrow => "presses the down arrow".into(),
-        StepAction::Setting { auto_sync, background_sync, save_password } => {
+        StepAction::Setting {
+            auto_sync,
+            background_sync,
+            save_password,
+        } => {
             let mut parts = Vec::new();
             if let Some(v) = auto_sync {
                 parts.push(format!("Auto Sync = {v}"));
             }
             if let Some(v) = background_sync {
-                parts.push(format!("Background sync = {}", if *v { "On" } else { "Off" }));
+                parts.push(format!(
+                    "Background sync = {}",
+                    if *v { "On" } else { "Off" }
+                ));
             }
             if let Some(v) = save_password {
                 parts.push(format!("Save password = {}", if *v { "On" } else { "Off" }));
@@ -583,20 +814,39 @@ pub fn describe(action: &StepAction) -> String {
         StepAction::EnterUiTransaction => "calls tryEnterUiTransaction".into(),
         StepAction::LeaveUiTransaction => "calls leaveUiTransaction".into(),
         StepAction::CustomCommand => "runs the form's custom command".into(),
-        StepAction::Resolve { entity, id, choice, .. } => format!("resolves the sync error of {entity} {id}: {choice:?}"),
+        StepAction::Resolve {
+            entity, id, choice, ..
+        } => format!("resolves the sync error of {entity} {id}: {choice:?}"),
         StepAction::Restart => "restarts the app".into(),
         StepAction::Background => "sends the app to the background".into(),
         StepAction::Resume => "brings the app back from the background".into(),
-        StepAction::Network { connected } => format!("turns the network {}", if *connected { "on" } else { "off" }),
+        StepAction::Network { connected } => format!(
+            "turns the network {}",
+            if *connected { "on" } else { "off" }
+        ),
         StepAction::Publish { asset } => format!("publishes project {asset}"),
-        StepAction::ServerEdit { entity, id, fields, as_user } => format!(
+        StepAction::ServerEdit {
+            entity,
+            id,
+            fields,
+            as_user,
+        } => format!(
             "{} edits {entity} {id}: {}",
             as_user.as_deref().unwrap_or("backoffice"),
-            fields.iter().map(|(k, v)| format!("{k} = \"{v}\"")).collect::<Vec<_>>().join(", ")
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k} = \"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         StepAction::ServerDelete { entity, id } => format!("backoffice deletes {entity} {id}"),
         StepAction::Delay { entity, ms } => format!("business-logic delay on {entity}: {ms} ms"),
-        StepAction::Fault { count, fault, path, .. } => format!("fault {fault:?} on the next {count} request(s) to {}", path.as_deref().unwrap_or("any path")),
+        StepAction::Fault {
+            count, fault, path, ..
+        } => format!(
+            "fault {fault:?} on the next {count} request(s) to {}",
+            path.as_deref().unwrap_or("any path")
+        ),
         StepAction::Clock { advance_minutes } => format!("advances {advance_minutes:+} min"),
         StepAction::Wait { until } => format!("waits until {until:?}"),
         StepAction::Check => "checks".into(),

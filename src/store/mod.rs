@@ -187,6 +187,11 @@ impl Store {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let path = self.path.clone();
             self.write(|tx| {
+                // Another connection may have migrated since we looked: check under the lock.
+                let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                if now > i as i64 {
+                    return Ok(());
+                }
                 tx.execute_batch(sql)?;
                 tx.pragma_update(None, "user_version", (i + 1) as i64)?;
                 Ok(())

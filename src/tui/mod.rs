@@ -45,6 +45,8 @@ pub struct Options {
     pub user_name: Option<String>,
     /// A tracing filter for the log file.
     pub log_level: String,
+    /// `--record FILE`: the session is written there as a scenario when it ends.
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +98,7 @@ fn init_logging(data_dir: &Path, level: &str) -> Result<(), TuiError> {
 struct World {
     app: App,
     server: Option<EmbeddedServer>,
+    initial: crate::scenario::record::Initial,
 }
 
 /// Opens the profile (fresh if asked), starts the embedded server unless `--server` names one,
@@ -136,6 +139,10 @@ async fn start(options: &Options) -> Result<World, TuiError> {
                 .map_err(|e| setup(e.to_string()))?;
         }
     }
+    let initial = {
+        let store = Store::open(&path).map_err(|e| setup(e.to_string()))?;
+        crate::scenario::record::Initial::capture(&store, clock.now())
+    };
     let client = Client::start(&path, clock.clone(), |_| {}).map_err(|e| setup(e.to_string()))?;
     let control = server
         .as_ref()
@@ -144,6 +151,7 @@ async fn start(options: &Options) -> Result<World, TuiError> {
     Ok(World {
         app: App::new(client, control, clock),
         server,
+        initial,
     })
 }
 
@@ -157,7 +165,11 @@ impl Drop for Restore {
 }
 
 async fn run_async(options: Options) -> Result<(), TuiError> {
-    let World { mut app, server } = start(&options).await?;
+    let World {
+        mut app,
+        server,
+        initial,
+    } = start(&options).await?;
     let mut terminal = ratatui::try_init()?;
     let restore = Restore;
     let theme = Theme::from_env();
@@ -167,8 +179,11 @@ async fn run_async(options: Options) -> Result<(), TuiError> {
     if let Some(server) = server {
         let _ = tokio::time::timeout(Duration::from_secs(2), server.shutdown()).await;
     }
-    // --record: once `crate::scenario::record::save(path, &app)` exists, the `--record FILE`
-    // option is wired here (the App keeps `app.recorded()` for it).
+    if let Some(path) = &options.record {
+        // Let the engine's last events reach the App, so the final check is what the user saw.
+        app.update(Action::Status(app.client().engine().status()));
+        crate::scenario::record::save(path, &initial, &app).map_err(TuiError::Setup)?;
+    }
     result
 }
 
