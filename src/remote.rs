@@ -12,7 +12,8 @@ use crate::wire::{
     BatchOperation, BatchRequest, BatchResponse, EntityPage, FileKind, FileList, Problem, Record,
 };
 
-/// How long one request may take before it counts as a stalled connection.
+/// How long one request may take before it counts as a stalled connection (the default of
+/// [`crate::engine::EngineConfig::request_timeout`]).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a request failed, sorted by what to do about it.
@@ -22,8 +23,9 @@ pub enum RemoteError {
     Offline,
     #[error("cannot reach the sync server at {url}: {detail}")]
     Unreachable { url: String, detail: String },
-    #[error("the sync server did not answer within {} s", REQUEST_TIMEOUT.as_secs())]
-    Timeout,
+    /// No complete answer within the request timeout (it is carried for the message).
+    #[error("the sync server did not answer within {} s", seconds(*.0))]
+    Timeout(Duration),
     #[error("the server rejected the user name or password; enter the password and sync again")]
     Unauthorized,
     /// 429 and 5xx, and connections cut mid-answer: back off and try again.
@@ -51,7 +53,7 @@ impl RemoteError {
             self,
             RemoteError::Transient { .. }
                 | RemoteError::Broken(_)
-                | RemoteError::Timeout
+                | RemoteError::Timeout(_)
                 | RemoteError::Unreachable { .. }
         )
     }
@@ -76,6 +78,7 @@ pub struct Remote {
     base: String,
     user: String,
     password: String,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Remote {
@@ -89,8 +92,19 @@ impl std::fmt::Debug for Remote {
 
 impl Remote {
     pub fn new(base_url: &str, user: &str, password: &str) -> Result<Remote> {
+        Self::with_timeout(base_url, user, password, REQUEST_TIMEOUT)
+    }
+
+    /// [`Remote::new`] whose requests count as stalled after `timeout` instead of
+    /// [`REQUEST_TIMEOUT`] (tests of the stall fault use a short one).
+    pub fn with_timeout(
+        base_url: &str,
+        user: &str,
+        password: &str,
+        timeout: Duration,
+    ) -> Result<Remote> {
         let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(timeout)
             .connect_timeout(Duration::from_secs(3))
             .build()
             .map_err(|e| RemoteError::Unreachable {
@@ -102,6 +116,7 @@ impl Remote {
             base: base_url.trim_end_matches('/').to_string(),
             user: user.to_string(),
             password: password.to_string(),
+            timeout,
         })
     }
 
@@ -163,7 +178,7 @@ impl Remote {
 
     fn classify_send(&self, e: &reqwest::Error) -> RemoteError {
         if e.is_timeout() {
-            RemoteError::Timeout
+            RemoteError::Timeout(self.timeout)
         } else if e.is_connect() {
             RemoteError::Unreachable {
                 url: self.base.clone(),
@@ -174,10 +189,10 @@ impl Remote {
         }
     }
 
-    async fn json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T> {
+    async fn json<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T> {
         let bytes = response.bytes().await.map_err(|e| {
             if e.is_timeout() {
-                RemoteError::Timeout
+                RemoteError::Timeout(self.timeout)
             } else {
                 RemoteError::Broken(e.without_url().to_string())
             }
@@ -188,7 +203,8 @@ impl Remote {
 
     /// Connect: authenticate and learn the published project version.
     pub async fn session(&self) -> Result<crate::wire::Session> {
-        Self::json(self.send(Method::GET, "/api/v1/session", |r| r).await?).await
+        self.json(self.send(Method::GET, "/api/v1/session", |r| r).await?)
+            .await
     }
 
     /// Customization check: `If-None-Match` with the ETag of the project we have.
@@ -207,7 +223,7 @@ impl Remote {
             .get(header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let project: Project = Self::json(response).await?;
+        let project: Project = self.json(response).await?;
         Ok(ProjectFetch::Changed {
             project: Box::new(project),
             etag,
@@ -233,7 +249,7 @@ impl Remote {
                 p
             }
         };
-        Self::json(self.send(Method::GET, &path, |r| r).await?).await
+        self.json(self.send(Method::GET, &path, |r| r).await?).await
     }
 
     pub async fn record(&self, entity: &str, id: &str) -> Result<Option<Record>> {
@@ -245,7 +261,7 @@ impl Remote {
             )
             .await
         {
-            Ok(resp) => Self::json(resp).await.map(Some),
+            Ok(resp) => self.json(resp).await.map(Some),
             Err(RemoteError::Rejected { problem }) if problem.status == 404 => Ok(None),
             Err(e) => Err(e),
         }
@@ -263,7 +279,7 @@ impl Remote {
             fields: fields.clone(),
         };
         let path = format!("/api/v1/entities/{entity}/{}", urlencode(id));
-        Self::json(
+        self.json(
             self.send(Method::PATCH, &path, |r| {
                 r.header(header::IF_MATCH, etag).json(&body)
             })
@@ -275,7 +291,7 @@ impl Remote {
     /// Up to 100 creates and updates in one request.
     pub async fn batch(&self, operations: Vec<BatchOperation>) -> Result<BatchResponse> {
         let body = BatchRequest { operations };
-        Self::json(
+        self.json(
             self.send(Method::POST, "/api/v1/batch", |r| r.json(&body))
                 .await?,
         )
@@ -288,7 +304,7 @@ impl Remote {
             path.push_str("?since=");
             path.push_str(&urlencode(token));
         }
-        Self::json(self.send(Method::GET, &path, |r| r).await?).await
+        self.json(self.send(Method::GET, &path, |r| r).await?).await
     }
 
     pub async fn file(&self, kind: FileKind, id: &str) -> Result<Vec<u8>> {
@@ -299,11 +315,22 @@ impl Remote {
                 |r| r,
             )
             .await?;
-        response
-            .bytes()
-            .await
-            .map(|b| b.to_vec())
-            .map_err(|e| RemoteError::Broken(e.without_url().to_string()))
+        response.bytes().await.map(|b| b.to_vec()).map_err(|e| {
+            if e.is_timeout() {
+                RemoteError::Timeout(self.timeout)
+            } else {
+                RemoteError::Broken(e.without_url().to_string())
+            }
+        })
+    }
+}
+
+/// `10` for whole seconds, `0.5` otherwise.
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        d.as_secs().to_string()
+    } else {
+        format!("{:.1}", d.as_secs_f64())
     }
 }
 

@@ -274,6 +274,8 @@ pub enum Fault {
     DropAfterCommit,
     /// Run the request, send the first half of the body, then fail the stream.
     CloseMidBody,
+    /// Abort the connection without running the request, as a reset connection does.
+    Reset,
 }
 
 /// `GET /admin/faults`.

@@ -61,6 +61,7 @@ pub fn describe_fault(rule: &FaultRule) -> String {
         Fault::Latency { ms } => format!("{ms} ms latency"),
         Fault::DropAfterCommit => "the answer dropped after the write commits".to_string(),
         Fault::CloseMidBody => "the answer cut mid-body".to_string(),
+        Fault::Reset => "the connection reset before the request runs".to_string(),
     };
     let method = rule
         .method

@@ -53,6 +53,10 @@ pub struct EngineConfig {
     pub page_limit: u32,
     /// How often the engine checks the interval on its own.
     pub tick: Duration,
+    /// How long one request may take before it counts as stalled and is retried
+    /// ([`crate::remote::REQUEST_TIMEOUT`]; tests of the stall fault shorten it so a stall costs
+    /// them a second, not ten).
+    pub request_timeout: Duration,
 }
 
 impl EngineConfig {
@@ -62,6 +66,7 @@ impl EngineConfig {
             clock,
             page_limit: 1000,
             tick: Duration::from_secs(1),
+            request_timeout: crate::remote::REQUEST_TIMEOUT,
         }
     }
 }
@@ -503,6 +508,7 @@ impl Engine {
             network: self.network.subscribe(),
             cancel: cancel_rx,
             page_limit: self.config.page_limit,
+            request_timeout: self.config.request_timeout,
         };
         self.follow_up = false;
         // The sync counts as running from now: a caller that sees Idle after this may trust it.

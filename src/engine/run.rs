@@ -55,6 +55,7 @@ pub(super) struct Context {
     pub network: watch::Receiver<Network>,
     pub cancel: watch::Receiver<bool>,
     pub page_limit: u32,
+    pub request_timeout: Duration,
 }
 
 /// Why the sync stopped early.
@@ -115,9 +116,14 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
     let setup = Store::open(&ctx.store_path)
         .map_err(|e| e.to_string())
         .and_then(|store| {
-            Remote::new(&job.server_url, &job.user, &job.password)
-                .map(|remote| (store, remote))
-                .map_err(|e| e.to_string())
+            Remote::with_timeout(
+                &job.server_url,
+                &job.user,
+                &job.password,
+                ctx.request_timeout,
+            )
+            .map(|remote| (store, remote))
+            .map_err(|e| e.to_string())
         });
     let (store, remote) = match setup {
         Ok(v) => v,

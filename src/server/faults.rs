@@ -1,6 +1,6 @@
 //! Injected faults: the control API arms a rule, and the next N matching `/api/` requests get
-//! it: an error status, added latency, a response lost after its write committed, or a body cut
-//! off half-way. This is how a support engineer reproduces a flaky network on demand.
+//! it: an error status, added latency, a response lost after its write committed, a body cut
+//! off half-way, or a connection reset before the request runs. This is how a support engineer reproduces a flaky network on demand.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -107,6 +107,10 @@ pub async fn middleware(State(state): State<Arc<AppState>>, req: Request, next: 
             let response = next.run(req).await;
             ("drop_after_commit", broken(response, Bytes::new()))
         }
+        Fault::Reset => (
+            "reset",
+            broken(StatusCode::OK.into_response(), Bytes::new()),
+        ),
         Fault::CloseMidBody => {
             let (parts, body) = next.run(req).await.into_parts();
             let bytes = axum::body::to_bytes(body, usize::MAX)
