@@ -45,6 +45,9 @@ pub enum Command {
     /// Replay scenario files headless on the virtual clock and check their expectations
     /// (exit 0: all held, 1: one failed, 2: a malformed file)
     Play(crate::play_cmd::PlayArgs),
+    /// Run N headless clients making random edits against one embedded server with random
+    /// faults, then check that nothing was lost (exit 0: every invariant held, 1: one failed)
+    Soak(crate::soak_cmd::SoakArgs),
 }
 
 fn parse_url(s: &str) -> Result<String, String> {

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod scenario;
 pub mod server;
 pub mod settings;
+pub mod soak_cmd;
 pub mod store;
 pub mod sync_cmd;
 pub mod tui;

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Some(Command::Server(args)) => server(args, &config, cli.data_dir.as_deref()),
         Some(Command::Sync(ref args)) => sync(args.clone(), &config, &cli),
         Some(Command::Play(ref args)) => play(args),
+        Some(Command::Soak(ref args)) => soak(args),
     }
 }
 
@@ -126,4 +127,19 @@ fn play(args: &autosync::play_cmd::PlayArgs) -> ExitCode {
         }
     };
     ExitCode::from(runtime.block_on(autosync::play_cmd::run(args)))
+}
+
+/// `autosync soak`: 0 when every invariant held, 1 when one failed.
+fn soak(args: &autosync::soak_cmd::SoakArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("autosync: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    ExitCode::from(runtime.block_on(autosync::soak_cmd::run(args)))
 }
