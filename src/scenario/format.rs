@@ -349,13 +349,32 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
             ));
         }
         let action: StepAction =
-            toml::Value::Table(table)
+            toml::Value::Table(table.clone())
                 .try_into()
                 .map_err(|e: toml::de::Error| {
-                    at(
-                        Some(field_in(e.message()).unwrap_or_else(|| "do".into())),
-                        e.message().trim().to_string(),
-                    )
+                    let message = e.message().trim().to_string();
+                    // serde names the key of an unknown or missing field, but not the key holding a
+                    // value of the wrong type: that is the key whose value the message quotes.
+                    let wrong_type = field_in(&message)
+                        .filter(|f| table.contains_key(f))
+                        .is_none()
+                        .then(|| {
+                            table
+                                .iter()
+                                .find(|(k, v)| *k != "do" && message.contains(&v.to_string()))
+                                .map(|(k, _)| k.clone())
+                        })
+                        .flatten();
+                    match wrong_type {
+                        Some(key) => {
+                            let key_at = key_offset(text, offset, &key).unwrap_or(offset);
+                            FileError::at(path, text, key_at, Some(key), message)
+                        }
+                        None => at(
+                            Some(field_in(&message).unwrap_or_else(|| "do".into())),
+                            message,
+                        ),
+                    }
                 })?;
         for key in expect
             .iter()
@@ -386,6 +405,24 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
         path: path.to_path_buf(),
         scenario,
     })
+}
+
+/// Where `key = ...` starts among the lines of the step that starts at `step`.
+fn key_offset(text: &str, step: usize, key: &str) -> Option<usize> {
+    let mut at = step;
+    for (i, line) in text[step..].split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        if i > 0 && trimmed.starts_with('[') {
+            return None;
+        }
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some(at + (line.len() - trimmed.len()));
+        }
+        at += line.len();
+    }
+    None
 }
 
 /// The field serde names in back-ticks ("unknown field `x`", "missing field `x`", "unknown variant `x`").
