@@ -4,11 +4,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn play(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_autosync")).arg("play").args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_autosync"))
+        .arg("play")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
 }
 
 fn text(out: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
@@ -39,14 +47,24 @@ fn a_passing_scenario_exits_0_with_its_timeline() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("user      restarts the app"), "{stdout}");
-    assert!(stdout.contains("on-start sync skipped: password is not saved"), "{stdout}");
-    assert!(stdout.contains("PASS Save password off blocks the on-start sync"), "{stdout}");
+    assert!(
+        stdout.contains("on-start sync skipped: password is not saved"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("PASS Save password off blocks the on-start sync"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn a_wrong_expectation_exits_1_naming_scenario_step_expected_and_actual() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "wrong.toml", &SMALL.replace("sync = \"skipped\"", "sync = \"started\""));
+    let file = write(
+        dir.path(),
+        "wrong.toml",
+        &SMALL.replace("sync = \"skipped\"", "sync = \"started\""),
+    );
     let out = play(&[file.to_str().unwrap()]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
@@ -61,19 +79,52 @@ fn a_wrong_expectation_exits_1_naming_scenario_step_expected_and_actual() {
 fn malformed_files_exit_2_with_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("syntax.toml", SMALL.replace("[[step]]\ndo = \"restart\"", "[[step]\ndo = \"restart\""), "syntax.toml:10:", ""),
-        ("unknown-step.toml", SMALL.replace("do = \"restart\"", "do = \"reboot\""), "unknown-step.toml:10:", "unknown variant `reboot`"),
-        ("unknown-key.toml", SMALL.replace("advance_minutes = 20", "advance_minutes = 20\nspeed = 2"), "unknown-key.toml:6:", "`speed`"),
-        ("bad-expect.toml", SMALL.replace("sync = \"skipped\"", "snyc = \"skipped\""), "bad-expect.toml:10:", "`snyc`"),
-        ("bad-clock.toml", SMALL.replace("[setup]", "[setup]\nclock = \"tomorrow\""), "bad-clock.toml:4:", "RFC 3339"),
-        ("no-do.toml", SMALL.replace("do = \"restart\"\n", ""), "no-do.toml:10:", "needs `do`"),
+        (
+            "syntax.toml",
+            SMALL.replace("[[step]]\ndo = \"restart\"", "[[step]\ndo = \"restart\""),
+            "syntax.toml:10:",
+            "",
+        ),
+        (
+            "unknown-step.toml",
+            SMALL.replace("do = \"restart\"", "do = \"reboot\""),
+            "unknown-step.toml:10:",
+            "unknown variant `reboot`",
+        ),
+        (
+            "unknown-key.toml",
+            SMALL.replace("advance_minutes = 20", "advance_minutes = 20\nspeed = 2"),
+            "unknown-key.toml:6:",
+            "`speed`",
+        ),
+        (
+            "bad-expect.toml",
+            SMALL.replace("sync = \"skipped\"", "snyc = \"skipped\""),
+            "bad-expect.toml:10:",
+            "`snyc`",
+        ),
+        (
+            "bad-clock.toml",
+            SMALL.replace("[setup]", "[setup]\nclock = \"tomorrow\""),
+            "bad-clock.toml:4:",
+            "RFC 3339",
+        ),
+        (
+            "no-do.toml",
+            SMALL.replace("do = \"restart\"\n", ""),
+            "no-do.toml:10:",
+            "needs `do`",
+        ),
     ];
     for (name, body, location, words) in cases {
         let file = write(dir.path(), name, &body);
         let out = play(&[file.to_str().unwrap()]);
         let (stdout, stderr) = text(&out);
         assert_eq!(out.status.code(), Some(2), "{name}: {stdout}{stderr}");
-        assert!(stderr.contains(location) && stderr.contains(words), "{name}: {stderr}");
+        assert!(
+            stderr.contains(location) && stderr.contains(words),
+            "{name}: {stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
     let out = play(&[dir.path().join("missing.toml").to_str().unwrap()]);
@@ -88,8 +139,15 @@ fn json_output_is_one_object_per_line() {
     let out = play(&["--json", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let (stdout, _) = text(&out);
-    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert!(lines.iter().any(|l| l["actor"] == "user" && l["event"] == "restarts the app"));
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["actor"] == "user" && l["event"] == "restarts the app")
+    );
     assert_eq!(lines.last().unwrap()["result"], "pass");
 }
 
@@ -98,10 +156,26 @@ fn the_matrix_compares_every_behavior_for_the_race() {
     let out = play(&["--matrix", "assets/scenarios/race-no-action.toml"]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    let row = |label: &str| stdout.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("no row {label} in\n{stdout}")).split_whitespace().rev().take(5).collect::<Vec<_>>();
+    let row = |label: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no row {label} in\n{stdout}"))
+            .split_whitespace()
+            .rev()
+            .take(5)
+            .collect::<Vec<_>>()
+    };
     // Columns from the right: lost, conflicts, deferred, waited ms, waited count … refused.
-    assert_eq!(row("No action")[0], "1", "No action loses the edit:\n{stdout}");
+    assert_eq!(
+        row("No action")[0],
+        "1",
+        "No action loses the edit:\n{stdout}"
+    );
     assert_eq!(row("Rebase")[0], "0", "{stdout}");
     assert_eq!(row("Block save during sync ")[0], "0", "{stdout}");
-    assert!(stdout.contains("final values (device | server)"), "{stdout}");
+    assert!(
+        stdout.contains("final values (device | server)"),
+        "{stdout}"
+    );
 }
