@@ -81,6 +81,8 @@ pub struct App {
 
     // Flows in progress.
     session_password: bool,
+    /// The server rejected the password of the last sync: Sync asks for it again.
+    password_rejected: bool,
     switch_pending: bool,
     custom: Option<CustomRun>,
     custom_log: Vec<String>,
@@ -125,6 +127,7 @@ impl App {
             background: false,
             message: None,
             session_password: false,
+            password_rejected: false,
             switch_pending: false,
             custom: None,
             custom_log: Vec::new(),

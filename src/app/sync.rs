@@ -23,7 +23,7 @@ impl App {
             return false;
         }
         let saved = self.effective.as_ref().is_some_and(|e| e.save_password) && self.password_saved;
-        saved || self.session_password
+        (saved || self.session_password) && !self.password_rejected
     }
 
     pub(super) fn press_sync(&mut self, trigger: Trigger) {
@@ -36,7 +36,11 @@ impl App {
                 trigger,
                 password: Input::default(),
             });
-            self.info("The password is not saved: enter it to synchronize");
+            self.info(if self.password_rejected {
+                "The server rejected the password: enter it to synchronize"
+            } else {
+                "The password is not saved: enter it to synchronize"
+            });
             return;
         }
         self.client.engine().send(Command::Trigger(trigger));
@@ -78,6 +82,7 @@ impl App {
             return;
         }
         self.session_password = true;
+        self.password_rejected = false;
         self.refresh_settings();
         self.refresh_checklist();
         let trigger = match self.sync_screen.take() {
@@ -197,6 +202,12 @@ impl App {
         match event {
             EngineEvent::Journal(_) => self.refresh_journal(),
             EngineEvent::Finished(last) => {
+                // A rejected password (saved or typed) is asked for again at the next Sync,
+                // instead of being sent again and again.
+                let rejected = crate::remote::RemoteError::Unauthorized.to_string();
+                if last.error.as_deref().is_some_and(|e| e.contains(&rejected)) {
+                    self.password_rejected = true;
+                }
                 if last.trigger == Trigger::ModeSwitch {
                     self.switch_pending = false;
                     match self
