@@ -223,3 +223,51 @@ async fn online_save_goes_straight_to_the_server_and_a_stale_one_is_a_conflict_a
         "nothing written"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_asked_during_a_running_sync_gets_its_own_sync_after_it() {
+    let world = World::with_project(Some(&online_toml(SyncBeforeSwitch::ForceSync))).await;
+    let mut device = device(&world).await;
+    world
+        .control
+        .fault(
+            None,
+            Some("/api/v1/entities/account"),
+            1,
+            Fault::Latency { ms: 400 },
+        )
+        .await
+        .unwrap();
+    let mut events = device.engine().subscribe();
+    device
+        .engine()
+        .send(autosync::engine::Command::Trigger(Trigger::Manual));
+    until(&device, "the download", |s| {
+        matches!(
+            s.activity,
+            autosync::rules::SyncActivity::Running {
+                phase: autosync::rules::Phase::Download,
+                ..
+            }
+        )
+    })
+    .await;
+    assert_eq!(
+        device.request_mode_switch().unwrap(),
+        SwitchRequest::Syncing(ModeSwitch::GoOnline)
+    );
+    let first = within("the running sync", async {
+        loop {
+            if let Ok(EngineEvent::Finished(last)) = events.recv().await {
+                return last;
+            }
+        }
+    })
+    .await;
+    assert_eq!(first.trigger, Trigger::Manual);
+    assert_eq!(
+        finish_switch(&mut device, &mut events).await,
+        SwitchOutcome::Switch
+    );
+    assert_eq!(device.mode(), AppMode::Online);
+}

@@ -147,6 +147,7 @@ pub fn start(config: EngineConfig) -> Result<(EngineHandle, JoinHandle<()>), Sto
         done_tx,
         done_rx,
         awaiting_first_project: false,
+        mode_switch_queued: false,
     };
     let mut engine = engine;
     engine.awaiting_first_project = engine.store.project().ok().flatten().is_none();
@@ -174,6 +175,8 @@ struct Engine {
     done_rx: mpsc::UnboundedReceiver<LastSync>,
     /// The device has no project yet: the first one's defaults become its settings.
     awaiting_first_project: bool,
+    /// A mode switch asked for its sync while another ran.
+    mode_switch_queued: bool,
 }
 
 /// Reloads the persisted parts of the status from the store.
@@ -443,6 +446,14 @@ impl Engine {
 
     fn start_if_idle(&mut self, mode: SyncMode, trigger: Trigger, effective: &EffectiveSettings) {
         if self.running.is_some() {
+            if trigger == Trigger::ModeSwitch {
+                // The switch waits for its own sync: it runs as soon as this one ends.
+                self.mode_switch_queued = true;
+                self.decided(
+                    "the sync before switching modes runs when the running sync ends".into(),
+                );
+                return;
+            }
             if trigger.is_automatic() {
                 self.follow_up = true;
                 self.status.send_modify(|s| s.follow_up_queued = true);
@@ -578,6 +589,19 @@ impl Engine {
         self.status.send_replace(status);
         if let Some(last) = last {
             let _ = self.events.send(EngineEvent::Finished(last));
+        }
+        if self.mode_switch_queued {
+            // It uploads whatever the follow-up would have.
+            self.mode_switch_queued = false;
+            self.follow_up = false;
+            if let Some(effective) = self.effective() {
+                self.start_if_idle(
+                    rules::sync_mode(Trigger::ModeSwitch, effective.background_sync),
+                    Trigger::ModeSwitch,
+                    &effective,
+                );
+            }
+            return;
         }
         if self.follow_up {
             // start_if_idle clears the flag and marks the sync running in one update, so no
