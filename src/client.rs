@@ -442,76 +442,10 @@ impl Client {
         id: &str,
         values: &Fields,
     ) -> Result<OnlineSave, ClientError> {
-        let Some(local) = self.store.record(entity, id)? else {
-            return Ok(OnlineSave::Failed(format!(
-                "{entity} {id} is not on this device"
-            )));
-        };
-        let remote = match self.remote() {
-            Ok(r) => r,
-            Err(e) => return Ok(OnlineSave::Failed(e)),
-        };
-        let etag = local.etag.clone().unwrap_or_default();
-        let actor = self.actor();
-        let outcome = match remote.update(entity, id, &etag, values).await {
-            Ok(record) => {
-                self.store.take_server_version(entity, &record)?;
-                OnlineSave::Saved(record)
-            }
-            Err(crate::remote::RemoteError::Rejected { problem }) if problem.status == 412 => {
-                OnlineSave::Conflict {
-                    current: problem.current.clone(),
-                }
-            }
-            Err(e) => OnlineSave::Failed(e.to_string()),
-        };
-        let detail = match &outcome {
-            OnlineSave::Saved(r) => format!("online save: stored on the server as {}", r.etag),
-            OnlineSave::Conflict { .. } => {
-                "online save: conflict (412): the record changed on the server; nothing was written"
-                    .to_string()
-            }
-            OnlineSave::Failed(e) => format!("online save failed: {e}"),
-        };
-        let mut entry = JournalEntry::event(self.now(), JournalKind::Save, &actor, detail);
-        entry.entity = Some(entity.into());
-        entry.record_id = Some(id.into());
-        self.journal(entry);
-        if let OnlineSave::Saved(record) = &outcome {
-            let changed: Vec<JournalEntry> = values
-                .iter()
-                .filter(|(f, v)| local.fields.get(*f) != Some(*v))
-                .flat_map(|(f, v)| {
-                    let old = local.fields.get(f).map(String::as_str);
-                    [
-                        JournalEntry::field(
-                            self.now(),
-                            JournalKind::Edit,
-                            &actor,
-                            entity,
-                            id,
-                            f,
-                            old,
-                            Some(v),
-                            "saved online",
-                        ),
-                        JournalEntry::field(
-                            self.now(),
-                            JournalKind::Uploaded,
-                            "online",
-                            entity,
-                            id,
-                            f,
-                            None,
-                            Some(v),
-                            format!("acknowledged as {}", record.etag),
-                        ),
-                    ]
-                })
-                .collect();
-            self.store.append_journal(&changed)?;
-        }
-        Ok(outcome)
+        let now = self.now();
+        save_online_in(&mut self.store, now, entity, id, values)
+            .await
+            .map_err(ClientError::Store)
     }
 
     pub fn ui_transactions_held(&self) -> u32 {
@@ -615,4 +549,90 @@ impl Client {
         self.engine.send(Command::Refresh);
         Ok(())
     }
+}
+
+/// Online mode's save on a given connection to the profile (the TUI runs it in a task of its
+/// own while the `Client` keeps answering keys). Everything it did is journaled.
+pub async fn save_online_in(
+    store: &mut Store,
+    now: DateTime<Utc>,
+    entity: &str,
+    id: &str,
+    values: &Fields,
+) -> Result<OnlineSave, StoreError> {
+    let Some(local) = store.record(entity, id)? else {
+        return Ok(OnlineSave::Failed(format!(
+            "{entity} {id} is not on this device"
+        )));
+    };
+    let Some(settings) = store.settings()? else {
+        return Ok(OnlineSave::Failed("this profile has no settings".into()));
+    };
+    let Some(password) = store.password()? else {
+        return Ok(OnlineSave::Failed("password is not saved".into()));
+    };
+    let remote =
+        match crate::remote::Remote::new(&settings.server_url, &settings.user_name, &password) {
+            Ok(r) => r,
+            Err(e) => return Ok(OnlineSave::Failed(e.to_string())),
+        };
+    let etag = local.etag.clone().unwrap_or_default();
+    let outcome = match remote.update(entity, id, &etag, values).await {
+        Ok(record) => {
+            store.take_server_version(entity, &record)?;
+            OnlineSave::Saved(record)
+        }
+        Err(crate::remote::RemoteError::Rejected { problem }) if problem.status == 412 => {
+            OnlineSave::Conflict {
+                current: problem.current.clone(),
+            }
+        }
+        Err(e) => OnlineSave::Failed(e.to_string()),
+    };
+    let actor = settings.user_name.as_str();
+    let detail = match &outcome {
+        OnlineSave::Saved(r) => format!("online save: stored on the server as {}", r.etag),
+        OnlineSave::Conflict { .. } => {
+            "online save: conflict (412): the record changed on the server; nothing was written"
+                .to_string()
+        }
+        OnlineSave::Failed(e) => format!("online save failed: {e}"),
+    };
+    let mut entries = vec![JournalEntry {
+        entity: Some(entity.into()),
+        record_id: Some(id.into()),
+        ..JournalEntry::event(now, JournalKind::Save, actor, detail)
+    }];
+    if let OnlineSave::Saved(record) = &outcome {
+        for (field, value) in values
+            .iter()
+            .filter(|(f, v)| local.fields.get(*f) != Some(*v))
+        {
+            let old = local.fields.get(field).map(String::as_str);
+            entries.push(JournalEntry::field(
+                now,
+                JournalKind::Edit,
+                actor,
+                entity,
+                id,
+                field,
+                old,
+                Some(value),
+                "saved online",
+            ));
+            entries.push(JournalEntry::field(
+                now,
+                JournalKind::Uploaded,
+                "online",
+                entity,
+                id,
+                field,
+                None,
+                Some(value),
+                format!("acknowledged as {}", record.etag),
+            ));
+        }
+    }
+    store.append_journal(&entries)?;
+    Ok(outcome)
 }

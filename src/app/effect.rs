@@ -9,8 +9,7 @@ use std::time::Duration;
 use crate::client::OnlineSave;
 use crate::clock::Clock;
 use crate::control::Control;
-use crate::remote::{Remote, RemoteError};
-use crate::store::{JournalEntry, JournalKind, Store};
+use crate::store::Store;
 use crate::wire::{FaultRule, Fields};
 
 use super::action::Action;
@@ -179,78 +178,7 @@ async fn save_online_inner(
     values: &Fields,
 ) -> Result<OnlineSave, String> {
     let mut store = Store::open(profile).map_err(|e| e.to_string())?;
-    let Some(local) = store.record(entity, id).map_err(|e| e.to_string())? else {
-        return Ok(OnlineSave::Failed(format!(
-            "{entity} {id} is not on this device"
-        )));
-    };
-    let settings = store
-        .settings()
-        .map_err(|e| e.to_string())?
-        .ok_or("this profile has no settings")?;
-    let Some(password) = store.password().map_err(|e| e.to_string())? else {
-        return Ok(OnlineSave::Failed("password is not saved".into()));
-    };
-    let remote = Remote::new(&settings.server_url, &settings.user_name, &password)
-        .map_err(|e| e.to_string())?;
-    let etag = local.etag.clone().unwrap_or_default();
-    let outcome = match remote.update(entity, id, &etag, values).await {
-        Ok(record) => {
-            store
-                .take_server_version(entity, &record)
-                .map_err(|e| e.to_string())?;
-            OnlineSave::Saved(record)
-        }
-        Err(RemoteError::Rejected { problem }) if problem.status == 412 => OnlineSave::Conflict {
-            current: problem.current,
-        },
-        Err(e) => OnlineSave::Failed(e.to_string()),
-    };
-    let now = clock.now();
-    let actor = settings.user_name.as_str();
-    let detail = match &outcome {
-        OnlineSave::Saved(r) => format!("online save: stored on the server as {}", r.etag),
-        OnlineSave::Conflict { .. } => {
-            "online save: conflict (412): the record changed on the server; nothing was written"
-                .to_string()
-        }
-        OnlineSave::Failed(e) => format!("online save failed: {e}"),
-    };
-    let mut entries = vec![JournalEntry {
-        entity: Some(entity.into()),
-        record_id: Some(id.into()),
-        ..JournalEntry::event(now, JournalKind::Save, actor, detail)
-    }];
-    if let OnlineSave::Saved(record) = &outcome {
-        for (field, value) in values
-            .iter()
-            .filter(|(f, v)| local.fields.get(*f) != Some(*v))
-        {
-            let old = local.fields.get(field).map(String::as_str);
-            entries.push(JournalEntry::field(
-                now,
-                JournalKind::Edit,
-                actor,
-                entity,
-                id,
-                field,
-                old,
-                Some(value),
-                "saved online",
-            ));
-            entries.push(JournalEntry::field(
-                now,
-                JournalKind::Uploaded,
-                "online",
-                entity,
-                id,
-                field,
-                None,
-                Some(value),
-                format!("acknowledged as {}", record.etag),
-            ));
-        }
-    }
-    store.append_journal(&entries).map_err(|e| e.to_string())?;
-    Ok(outcome)
+    crate::client::save_online_in(&mut store, clock.now(), entity, id, values)
+        .await
+        .map_err(|e| e.to_string())
 }
