@@ -22,7 +22,7 @@ use crate::auditor::{self, LossCause};
 use crate::client::{Client, SaveOutcome, init_profile};
 use crate::clock::Clock;
 use crate::control::Control;
-use crate::engine::{Command, EngineEvent};
+use crate::engine::{Command, EngineEvent, EngineHandle};
 use crate::remote::{Remote, RemoteError};
 use crate::rules::{SyncActivity, Trigger};
 use crate::settings::BackgroundBehavior;
@@ -208,23 +208,41 @@ pub fn differences(
 /// data is harmless (the changes are downloaded again) and passes. Records the device may not
 /// overwrite yet (pending, refused, in conflict) are left out. Files: every file the server
 /// has is on the device or listed after the device's file token.
-pub async fn check_positions(store: &Store, remote: &Remote) -> Result<(), String> {
-    let unsettled = unsettled_ids(store).map_err(|e| e.to_string())?;
-    let project = store
-        .project()
-        .map_err(|e| e.to_string())?
-        .ok_or("the device has no project yet")?;
+///
+/// Takes the profile's path: the database is read before and after the server is asked, never
+/// held across a request (a connection is not `Sync`).
+pub async fn check_positions(profile: &Path, remote: &Remote) -> Result<(), String> {
+    type View = BTreeMap<String, Option<String>>;
+    let local = |e: StoreError| e.to_string();
+    let (unsettled, entities, file_tokens) = {
+        let store = Store::open(profile).map_err(local)?;
+        let project = store
+            .project()
+            .map_err(local)?
+            .ok_or("the device has no project yet")?;
+        let mut entities: Vec<(String, crate::store::DeltaPosition, View)> = Vec::new();
+        for entity in project.entities.iter().map(|e| e.name.clone()) {
+            let position = store.delta_position(&entity).map_err(local)?;
+            let view: View = device_records(&store, &entity)
+                .map_err(local)?
+                .into_iter()
+                .map(|(id, r)| (id, r.etag))
+                .collect();
+            entities.push((entity, position, view));
+        }
+        let mut file_tokens = Vec::new();
+        for kind in [FileKind::Attachments, FileKind::Documents, FileKind::Emails] {
+            if let Some(token) = store.file_token(kind.as_str()).map_err(local)? {
+                file_tokens.push((kind, token));
+            }
+        }
+        (unsettled_ids(&store).map_err(local)?, entities, file_tokens)
+    };
     let mut problems = Vec::new();
-    for entity in project.entities.iter().map(|e| e.name.as_str()) {
-        let position = store.delta_position(entity).map_err(|e| e.to_string())?;
+    for (entity, position, mut view) in entities {
         if position.token.is_none() && position.cursor.is_none() {
             continue;
         }
-        let mut view: BTreeMap<String, Option<String>> = device_records(store, entity)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|(id, r)| (id, r.etag))
-            .collect();
         let mut overlay = |page: crate::wire::EntityPage| {
             for r in page.records {
                 view.insert(r.id, Some(r.etag));
@@ -234,13 +252,13 @@ pub async fn check_positions(store: &Store, remote: &Remote) -> Result<(), Strin
             }
             (page.next, page.delta_token)
         };
+        let fail = |e: RemoteError| format!("{entity}: {e}");
         let mut since = position.token.clone();
         let mut cursor = position.cursor.clone();
-        let fail = |e: RemoteError| format!("{entity}: {e}");
         // The rest of a download in progress, then everything after the token it ends with.
         while let Some(c) = cursor.take() {
             let page = remote
-                .page(entity, None, Some(&c), 5000)
+                .page(&entity, None, Some(&c), 5000)
                 .await
                 .map_err(fail)?;
             let (next, token) = overlay(page);
@@ -252,7 +270,7 @@ pub async fn check_positions(store: &Store, remote: &Remote) -> Result<(), Strin
         let mut next_cursor: Option<String> = None;
         loop {
             let page = remote
-                .page(entity, since.as_deref(), next_cursor.as_deref(), 5000)
+                .page(&entity, since.as_deref(), next_cursor.as_deref(), 5000)
                 .await
                 .map_err(fail)?;
             let (next, _) = overlay(page);
@@ -261,8 +279,8 @@ pub async fn check_positions(store: &Store, remote: &Remote) -> Result<(), Strin
                 None => break,
             }
         }
-        let server = server_records(remote, entity).await.map_err(fail)?;
-        let skip = |id: &str| unsettled.contains(&(entity.to_string(), id.to_string()));
+        let server = server_records(remote, &entity).await.map_err(fail)?;
+        let skip = |id: &str| unsettled.contains(&(entity.clone(), id.to_string()));
         for (id, record) in &server {
             if skip(id) {
                 continue;
@@ -284,10 +302,8 @@ pub async fn check_positions(store: &Store, remote: &Remote) -> Result<(), Strin
             ));
         }
     }
-    for kind in [FileKind::Attachments, FileKind::Documents, FileKind::Emails] {
-        let Some(token) = store.file_token(kind.as_str()).map_err(|e| e.to_string())? else {
-            continue;
-        };
+    let mut listed = Vec::new();
+    for (kind, token) in file_tokens {
         let after: BTreeSet<String> = remote
             .files(kind, Some(&token))
             .await
@@ -296,15 +312,15 @@ pub async fn check_positions(store: &Store, remote: &Remote) -> Result<(), Strin
             .into_iter()
             .map(|f| f.id)
             .collect();
-        for file in remote
-            .files(kind, None)
-            .await
-            .map_err(|e| e.to_string())?
-            .files
-        {
+        let all = remote.files(kind, None).await.map_err(|e| e.to_string())?;
+        listed.push((kind, after, all.files));
+    }
+    let store = Store::open(profile).map_err(local)?;
+    for (kind, after, files) in listed {
+        for file in files {
             let here = store
                 .has_file(kind.as_str(), &file.id, &file.etag)
-                .map_err(|e| e.to_string())?;
+                .map_err(local)?;
             if !here && !after.contains(&file.id) {
                 problems.push(format!(
                     "{} {}: the file token is ahead of the files on the device",
@@ -322,8 +338,7 @@ pub async fn check_positions(store: &Store, remote: &Remote) -> Result<(), Strin
 }
 
 /// Sends a manual sync once the engine is idle and returns how it ended.
-pub async fn sync_once(client: &Client) -> crate::store::LastSync {
-    let engine = client.engine();
+pub async fn sync_once(engine: &EngineHandle) -> crate::store::LastSync {
     engine.wait_for(|s| s.activity == SyncActivity::Idle).await;
     let mut events = engine.subscribe();
     engine.send(Command::Trigger(Trigger::Manual));
@@ -335,9 +350,10 @@ pub async fn sync_once(client: &Client) -> crate::store::LastSync {
             }
             Ok(_) | Err(RecvError::Lagged(_)) => {}
             Err(RecvError::Closed) => {
+                let now = chrono::Utc::now();
                 return crate::store::LastSync {
-                    started: client.now(),
-                    ended: client.now(),
+                    started: now,
+                    ended: now,
                     mode: crate::rules::SyncMode::Foreground,
                     trigger: Trigger::Manual,
                     flags: Default::default(),
@@ -433,7 +449,7 @@ async fn soak_in(args: &SoakArgs, dir: &Path) -> Result<SoakReport, String> {
             c.page_limit = 200;
         })
         .map_err(|e| e.to_string())?;
-        let last = sync_once(&client).await;
+        let last = sync_once(client.engine()).await;
         if let Some(e) = last.error {
             return Err(format!("client {n}: the first sync failed: {e}"));
         }
@@ -521,7 +537,7 @@ async fn soak_in(args: &SoakArgs, dir: &Path) -> Result<SoakReport, String> {
     while rounds < FINAL_ROUNDS && !converged {
         rounds += 1;
         for client in &clients {
-            sync_once(client).await;
+            sync_once(client.engine()).await;
         }
         converged = true;
         for client in &clients {
@@ -533,7 +549,7 @@ async fn soak_in(args: &SoakArgs, dir: &Path) -> Result<SoakReport, String> {
         if converged {
             // One more round so every device has what the others uploaded last.
             for client in &clients {
-                sync_once(client).await;
+                sync_once(client.engine()).await;
             }
         }
     }
