@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use autosync::auditor::{self, LossCause, LostEdit};
 use autosync::client::{Client, SaveOutcome};
-use autosync::engine::Command;
+use autosync::engine::{Command, EngineEvent};
 use autosync::rules::{Phase, SaveDecision, SyncActivity, SyncMode, Trigger};
 use autosync::settings::{
     AutoSync, BackgroundBehavior, ConflictStrategy, SettingChange, SettingError, SettingKey,
@@ -342,6 +342,10 @@ async fn race(behavior: BackgroundBehavior) -> (SaveOutcome, World, Client) {
             )
             .unwrap()
     ));
+    // Subscribed before the trigger, so the wait below is for this sync's own Finished event:
+    // the status turns Idle just before it is sent, and a caller's next `sync()` must not take
+    // this one's late Finished for its own.
+    let mut events = device.engine().subscribe();
     device.engine().send(Command::Trigger(Trigger::Manual));
     until(&device, "the upload in flight", |s| {
         matches!(
@@ -361,8 +365,16 @@ async fn race(behavior: BackgroundBehavior) -> (SaveOutcome, World, Client) {
             "Save button",
         )
         .unwrap();
-    until(&device, "the sync to end", |s| {
-        s.activity == SyncActivity::Idle && s.last.is_some()
+    within("the sync to end", async {
+        loop {
+            if let Ok(EngineEvent::Finished(_)) = events.recv().await {
+                return;
+            }
+        }
+    })
+    .await;
+    until(&device, "the engine to be idle", |s| {
+        s.activity == SyncActivity::Idle
     })
     .await;
     (outcome, world, device)
