@@ -162,6 +162,30 @@ async fn a_typed_password_appears_in_no_file_log_journal_recording_or_message() 
     assert!(std::fs::metadata(&export).unwrap().len() > 0);
     let recording = h.dir.path().join("session.toml");
     autosync::scenario::record::save(&recording, &initial, &h.app).unwrap();
+    // The recording replayed: its timeline (text and JSON) and whatever it reports.
+    for extra in [None, Some("--json")] {
+        let out = tokio::task::spawn_blocking({
+            let recording = recording.clone();
+            move || {
+                let mut cmd = Command::new(env!("CARGO_BIN_EXE_autosync"));
+                cmd.arg("play").arg(&recording);
+                if let Some(flag) = extra {
+                    cmd.arg(flag);
+                }
+                cmd.output().unwrap()
+            }
+        })
+        .await
+        .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("replay exit {:?}: {} bytes", out.status.code(), text.len());
+        assert!(!text.is_empty());
+        assert_not_in(&text, "the replayed timeline");
+    }
     let requests = h.control.requests(1000).await.unwrap();
     assert_not_in(
         &serde_json::to_string(&requests).unwrap(),
