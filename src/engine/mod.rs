@@ -586,10 +586,12 @@ impl Engine {
         if let Some(last) = &last {
             status.last_error = last.error.clone();
         }
-        self.status.send_replace(status);
+        // Announce the end before showing idle: whoever waits for idle and then starts a new
+        // sync must not take this sync's announcement for the new one's.
         if let Some(last) = last {
             let _ = self.events.send(EngineEvent::Finished(last));
         }
+        self.status.send_replace(status);
         if self.mode_switch_queued {
             // It uploads whatever the follow-up would have.
             self.mode_switch_queued = false;
