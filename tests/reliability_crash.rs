@@ -348,7 +348,7 @@ impl Lane {
                 .unwrap();
             self.created.push((id, name));
             self.stats.acked_saves += 4;
-            if at == KillAt::Phase(Phase::Download) || run % 3 == 0 {
+            if at == KillAt::Phase(Phase::Download) || run.is_multiple_of(3) {
                 // Download everything again, in pages of 20: the kill lands among page writes.
                 store.reset_delta("account").unwrap();
                 store.reset_delta("contact").unwrap();
