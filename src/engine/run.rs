@@ -24,11 +24,18 @@ use crate::store::{
     ConflictKind, JournalEntry, JournalKind, LastSync, PageEnd, PendingKind, PendingOp, Store,
     SyncFlags,
 };
-use crate::wire::{BatchOperation, BatchResult, FileKind, MAX_BATCH_OPERATIONS, Record};
+use crate::wire::{
+    BatchOperation, BatchResponse, BatchResult, EntityPage, FileKind, MAX_BATCH_OPERATIONS, Record,
+};
 
 /// Records applied per write transaction: small enough that a user's save waits only
 /// milliseconds for the download's write lock.
 const APPLY_CHUNK: usize = 250;
+/// The longest the sync waits between two of its transactions for a waiting save to take the
+/// lock; a save sleeps at most 100 ms between its tries (SQLite's busy handler).
+const STEP_ASIDE: Duration = Duration::from_millis(100);
+/// How often an upload recounts the pending records and conflicts for the status.
+const RECOUNT_EVERY: Duration = Duration::from_millis(100);
 /// Tries of one request before the sync gives up on it.
 const MAX_ATTEMPTS: u32 = 4;
 /// Rounds of upload in one sync: Device Wins re-uploads against the server's current version.
@@ -228,7 +235,22 @@ impl Sync {
 
     /// Calls the server, backing off exponentially with jitter on transient failures and
     /// honoring `Retry-After`; stops at once on cancel or loss of network.
-    async fn call<T, F, Fut>(&mut self, what: &str, mut f: F) -> Result<T, Stop>
+    async fn call<T, F, Fut>(&mut self, what: &str, f: F) -> Result<T, Stop>
+    where
+        F: FnMut(Remote) -> Fut,
+        Fut: Future<Output = Result<T, RemoteError>>,
+    {
+        self.call_from(what, None, f).await
+    }
+
+    /// [`Sync::call`] whose first attempt may already have been made ahead of time (`first`):
+    /// its outcome counts as that attempt's, after the same cancel and network check.
+    async fn call_from<T, F, Fut>(
+        &mut self,
+        what: &str,
+        mut first: Option<Result<T, RemoteError>>,
+        mut f: F,
+    ) -> Result<T, Stop>
     where
         F: FnMut(Remote) -> Fut,
         Fut: Future<Output = Result<T, RemoteError>>,
@@ -236,7 +258,11 @@ impl Sync {
         let mut attempt = 0;
         loop {
             self.check()?;
-            let error = match f(self.remote.clone()).await {
+            let outcome = match first.take() {
+                Some(outcome) => outcome,
+                None => f(self.remote.clone()).await,
+            };
+            let error = match outcome {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
@@ -259,6 +285,18 @@ impl Sync {
                 _ = tokio::time::sleep(wait) => {}
                 _ = cancel.wait_for(|c| *c) => return Err(Stop::Cancelled),
             }
+        }
+    }
+
+    /// Between two of the sync's write transactions: lets the runtime run other tasks, and while
+    /// a user's save waits for the write lock, waits (up to [`STEP_ASIDE`]) until it has it.
+    /// SQLite does not queue writers, and the next page or batch is usually here already, so
+    /// without this a save could keep finding the lock taken for as long as the phase lasts.
+    async fn step_aside(&mut self) {
+        tokio::task::yield_now().await;
+        let until = tokio::time::Instant::now() + STEP_ASIDE;
+        while self.store.save_waiting() && tokio::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
 
@@ -409,6 +447,14 @@ impl Sync {
             .store
             .project()?
             .ok_or_else(|| Stop::Local("no project on this device".into()))?;
+        let checkpointer = self.store.start_checkpointer().ok();
+        let result = self.upload_rounds(&project, snapshot).await;
+        let ended = self.store.end_checkpointer(checkpointer);
+        result?;
+        Ok(ended?)
+    }
+
+    async fn upload_rounds(&mut self, project: &Project, snapshot: i64) -> Result<(), Stop> {
         let mut done = 0u64;
         for _round in 0..MAX_UPLOAD_ROUNDS {
             let ops = self.store.pending_ops(snapshot)?;
@@ -419,14 +465,34 @@ impl Sync {
             // The snapshot is taken: edits saved from now on are "during this sync".
             self.progress(Phase::Upload, done, Some(total));
             let mut retargeted = false;
-            for chunk in ops.chunks(MAX_BATCH_OPERATIONS) {
-                let operations: Vec<BatchOperation> = chunk.iter().map(to_operation).collect();
+            let batches: Vec<Vec<BatchOperation>> = ops
+                .chunks(MAX_BATCH_OPERATIONS)
+                .map(|chunk| chunk.iter().map(to_operation).collect())
+                .collect();
+            let mut ahead: Option<Ahead<BatchResponse>> = None;
+            let mut counted = tokio::time::Instant::now();
+            for (i, chunk) in ops.chunks(MAX_BATCH_OPERATIONS).enumerate() {
+                let first = match ahead.take() {
+                    Some(ahead) => ahead.outcome().await,
+                    None => None,
+                };
+                let operations = &batches[i];
                 let response = self
-                    .call("upload", |r| {
+                    .call_from("upload", first, |r| {
                         let operations = operations.clone();
                         async move { r.batch(operations).await }
                     })
                     .await?;
+                // Send the next batch now: the server runs it while this one is settled here.
+                // Each record is in one operation of the round, so no batch depends on how an
+                // earlier one is settled; a batch sent but never settled (the sync stopped) is
+                // recognized as our own write when the next sync sends it again.
+                if let Some(next) = batches.get(i + 1)
+                    && self.check().is_ok()
+                {
+                    let (remote, next) = (self.remote.clone(), next.clone());
+                    ahead = Some(Ahead::spawn(async move { remote.batch(next).await }));
+                }
                 if response.results.len() != chunk.len() {
                     return Err(Stop::Remote(RemoteError::Broken(format!(
                         "{} results for {} operations",
@@ -434,16 +500,32 @@ impl Sync {
                         chunk.len()
                     ))));
                 }
+                // Acknowledged operations are settled together, one transaction for a run of
+                // them; anything else is settled on its own, in order, after the run before it.
+                let mut acknowledged: Vec<(&PendingOp, Record)> = Vec::new();
                 for (op, result) in chunk.iter().zip(response.results) {
-                    let strategy = project
-                        .entity(&op.entity)
-                        .map(|e| e.on_conflict)
-                        .unwrap_or_default();
-                    retargeted |= self.settle(op, result, strategy, snapshot)?;
+                    match self.acknowledged(op, result) {
+                        Answer::Took(record) => acknowledged.push((op, record)),
+                        Answer::Other(result) => {
+                            self.complete(std::mem::take(&mut acknowledged), snapshot)?;
+                            let strategy = project
+                                .entity(&op.entity)
+                                .map(|e| e.on_conflict)
+                                .unwrap_or_default();
+                            retargeted |= self.settle(op, *result, strategy, snapshot)?;
+                        }
+                    }
                 }
+                self.complete(acknowledged, snapshot)?;
                 done += chunk.len() as u64;
                 self.progress(Phase::Upload, done, Some(total));
-                self.refresh_counts();
+                // Counting what is pending scans the outbox: a few times a second is enough
+                // for the status, and once more when the round is done.
+                if counted.elapsed() >= RECOUNT_EVERY || i + 1 == batches.len() {
+                    self.refresh_counts();
+                    counted = tokio::time::Instant::now();
+                }
+                self.step_aside().await;
             }
             if !retargeted {
                 break;
@@ -452,7 +534,43 @@ impl Sync {
         Ok(())
     }
 
-    /// Settles one operation's result; true when it must be uploaded again (Device Wins).
+    /// The server's version of an operation it took: its answer to a `200`/`201`, or the
+    /// current version in a `412` when that is our own earlier write whose answer was lost.
+    /// Any other result comes back to be settled by [`Sync::settle`].
+    fn acknowledged(&self, op: &PendingOp, result: BatchResult) -> Answer {
+        match result {
+            BatchResult {
+                status: 200 | 201,
+                record: Some(record),
+                ..
+            } => Answer::Took(record),
+            BatchResult {
+                status: 412,
+                problem: Some(ref problem),
+                ..
+            } if problem
+                .current
+                .as_ref()
+                .is_some_and(|c| self.is_own_write(op, c)) =>
+            {
+                Answer::Took(problem.current.clone().expect("checked"))
+            }
+            other => Answer::Other(Box::new(other)),
+        }
+    }
+
+    /// Settles acknowledged operations in one transaction and announces the edits it overwrote.
+    fn complete(&mut self, done: Vec<(&PendingOp, Record)>, snapshot: i64) -> Result<(), Stop> {
+        let policy = rules::concurrent_edit(self.job.behavior);
+        let lost = self
+            .store
+            .complete_ops(&done, snapshot, policy, self.now())?;
+        self.announce(lost);
+        Ok(())
+    }
+
+    /// Settles the result of an operation the server did not take (see [`Sync::acknowledged`]);
+    /// true when it must be uploaded again (Device Wins).
     fn settle(
         &mut self,
         op: &PendingOp,
@@ -464,18 +582,6 @@ impl Sync {
         let policy = rules::concurrent_edit(self.job.behavior);
         let current = result.problem.as_ref().and_then(|p| p.current.clone());
         match (result.status, result.record) {
-            (200 | 201, Some(record)) => {
-                let lost = self.store.complete_op(op, &record, snapshot, policy, now)?;
-                self.announce(lost);
-                Ok(false)
-            }
-            (412, _) if current.as_ref().is_some_and(|c| self.is_own_write(op, c)) => {
-                // Our earlier attempt committed but its answer was lost: it is acknowledged.
-                let record = current.expect("checked");
-                let lost = self.store.complete_op(op, &record, snapshot, policy, now)?;
-                self.announce(lost);
-                Ok(false)
-            }
             (412, _) | (404, _) if matches!(op.kind, PendingKind::Update) => {
                 let server = if result.status == 412 { current } else { None };
                 let device = self
@@ -560,15 +666,37 @@ impl Sync {
             .store
             .project()?
             .ok_or_else(|| Stop::Local("no project on this device".into()))?;
+        // The WAL is checkpointed beside the download (see `Store::start_checkpointer`); with
+        // no thread to be had, the download checkpoints on its own as before.
+        let checkpointer = self.store.start_checkpointer().ok();
+        let result = self.download_entities(&project, snapshot, policy).await;
+        let ended = self.store.end_checkpointer(checkpointer);
+        result?;
+        ended?;
+        self.refresh_counts();
+        Ok(())
+    }
+
+    async fn download_entities(
+        &mut self,
+        project: &Project,
+        snapshot: i64,
+        policy: rules::ConcurrentEdit,
+    ) -> Result<(), Stop> {
         let mut done = 0u64;
         for entity in project.entities.iter().map(|e| e.name.clone()) {
             let mut restarted = false;
             let position = self.store.delta_position(&entity)?;
             let (mut since, mut cursor) = (position.token, position.cursor);
+            let mut ahead: Option<Ahead<EntityPage>> = None;
             loop {
                 let limit = self.ctx.page_limit;
+                let first = match ahead.take() {
+                    Some(ahead) => ahead.outcome().await,
+                    None => None,
+                };
                 let page = self
-                    .call("download", |r| {
+                    .call_from("download", first, |r| {
                         let (entity, since, cursor) =
                             (entity.clone(), since.clone(), cursor.clone());
                         async move {
@@ -596,6 +724,17 @@ impl Sync {
                         )));
                     }
                 };
+                // Ask for the next page now: the server reads it, and the answer is parsed,
+                // while this one is written to the database.
+                if let Some(next) = &page.next
+                    && self.check().is_ok()
+                {
+                    let (remote, entity, next) =
+                        (self.remote.clone(), entity.clone(), next.clone());
+                    ahead = Some(Ahead::spawn(async move {
+                        remote.page(&entity, None, Some(&next), limit).await
+                    }));
+                }
                 let chunks: Vec<&[Record]> = if page.records.is_empty() {
                     vec![&[]]
                 } else {
@@ -621,7 +760,7 @@ impl Sync {
                     done += chunk.len() as u64;
                     self.progress(Phase::Download, done, None);
                     // Let a waiting save take the write lock between chunks.
-                    tokio::task::yield_now().await;
+                    self.step_aside().await;
                 }
                 match page.next {
                     Some(next) => cursor = Some(next),
@@ -629,7 +768,6 @@ impl Sync {
                 }
             }
         }
-        self.refresh_counts();
         Ok(())
     }
 
@@ -726,6 +864,38 @@ impl Sync {
         self.journal(text);
         self.refresh_counts();
         last
+    }
+}
+
+/// What the server did with an uploaded operation (see [`Sync::acknowledged`]).
+enum Answer {
+    /// Took it: its version of the record.
+    Took(Record),
+    /// Anything else, to be settled by [`Sync::settle`].
+    Other(Box<BatchResult>),
+}
+
+/// The next request of a download or an upload, made while the answer to the current one is
+/// written to the database. Its outcome is the first attempt of [`Sync::call_from`]. Dropped
+/// unused (the sync stopped), the request is abandoned.
+struct Ahead<T>(Option<tokio::task::JoinHandle<Result<T, RemoteError>>>);
+
+impl<T: Send + 'static> Ahead<T> {
+    fn spawn(request: impl Future<Output = Result<T, RemoteError>> + Send + 'static) -> Self {
+        Ahead(Some(tokio::spawn(request)))
+    }
+
+    /// The request's outcome; `None` if the task itself failed (then the request is made again).
+    async fn outcome(mut self) -> Option<Result<T, RemoteError>> {
+        self.0.take()?.await.ok()
+    }
+}
+
+impl<T> Drop for Ahead<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
     }
 }
 

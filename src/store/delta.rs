@@ -2,15 +2,21 @@
 //! (the `next` cursor, or on the last page the delta token) so the position never runs ahead
 //! of the data it stands for — nor behind it.
 
+use std::sync::mpsc;
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::journal::JournalEntry;
 use super::outbox;
 use super::records::{self, write_server_version};
-use super::{Result, Store};
+use super::{Result, Store, StoreError, to_json};
 use crate::rules::ConcurrentEdit;
 use crate::wire::Record;
+
+/// SQLite's `wal_autocheckpoint` unless a connection changes it: pages of WAL.
+const DEFAULT_AUTOCHECKPOINT: i64 = 1000;
 
 /// Where the download of one entity stands.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,7 +47,71 @@ pub struct ApplyReport {
     pub overwritten: Vec<JournalEntry>,
 }
 
+/// How often the download's checkpointer copies the WAL into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(20);
+
+/// Checkpoints the WAL from a thread and a connection of its own while a download writes chunk
+/// after chunk (or an upload settles batch after batch). Left to SQLite, the connection that
+/// commits when the WAL passes 1,000 pages copies it into the database and waits for the disk
+/// (`fsync`) before it writes on: on a first sync that is about a third of the time spent
+/// applying. Here the sync's connection never checkpoints, and the copying and the waiting happen
+/// beside it. Nothing else changes: every chunk is committed as before, checkpoints are as
+/// durable as before (`synchronous = NORMAL`), and other connections checkpoint as they always
+/// do. Dropping it stops the thread.
+pub struct Checkpointer {
+    stop: Option<mpsc::Sender<()>>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the thread, which ends after its current checkpoint.
+        self.stop.take();
+    }
+}
+
 impl Store {
+    /// Starts checkpointing beside this connection until [`Store::end_checkpointer`]; this
+    /// connection stops checkpointing on its own meanwhile.
+    pub fn start_checkpointer(&mut self) -> Result<Checkpointer> {
+        let conn = Connection::open(&self.path).map_err(|e| self.err(e))?;
+        conn.busy_timeout(CHECKPOINT_EVERY)
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(|e| self.err(e))?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name("autosync-checkpoint".into())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_EVERY)
+                {
+                    // PASSIVE: copies what no reader still needs, never waits for a writer. A
+                    // failure leaves the work to the next checkpoint, as SQLite's own would.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            });
+        if let Err(e) = spawned {
+            self.end_checkpointer(Some(Checkpointer { stop: None }))?;
+            return Err(StoreError::Invalid(format!(
+                "cannot start the checkpoint thread: {e}"
+            )));
+        }
+        Ok(Checkpointer { stop: Some(stop) })
+    }
+
+    /// Stops the checkpointer (if there is one); this connection checkpoints on its own again
+    /// (SQLite's default).
+    pub fn end_checkpointer(&mut self, checkpointer: Option<Checkpointer>) -> Result<()> {
+        let Some(checkpointer) = checkpointer else {
+            return Ok(());
+        };
+        drop(checkpointer);
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", DEFAULT_AUTOCHECKPOINT)
+            .map_err(|e| self.err(e))
+    }
+
     pub fn delta_position(&self, entity: &str) -> Result<DeltaPosition> {
         self.conn()
             .query_row(
@@ -84,12 +154,18 @@ impl Store {
     ) -> Result<ApplyReport> {
         self.write(|tx| {
             let mut report = ApplyReport::default();
+            // A first sync (and most others) meets no pending edit of this entity at all: then
+            // one query answers for the whole chunk instead of one per record.
+            let any_pending = tx
+                .prepare_cached("SELECT 1 FROM outbox WHERE entity = ?1 LIMIT 1")?
+                .exists([entity])?;
             let mut has_pending = tx.prepare_cached("SELECT 1 FROM outbox WHERE entity = ?1 AND record_id = ?2 LIMIT 1")?;
+            let mut upsert = tx.prepare_cached(records::UPSERT)?;
             for record in records {
-                if has_pending.exists(params![entity, record.id])? {
+                if any_pending && has_pending.exists(params![entity, record.id])? {
                     report.overwritten.extend(write_server_version(tx, entity, record, snapshot, policy, now)?);
                 } else {
-                    records::upsert(tx, entity, &record.id, Some(&record.etag), &record.fields)?;
+                    upsert.execute(params![entity, record.id, record.etag, to_json(&record.fields)])?;
                 }
                 report.upserted += 1;
             }

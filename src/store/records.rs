@@ -2,6 +2,7 @@
 //! its journal rows in one transaction, so a saved edit is never without its pending upload.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,7 +10,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::journal::{self, JournalEntry, JournalKind};
-use super::outbox::{self, OutboxRow};
+use super::outbox::{self, OutboxRow, PendingOp};
 use super::{Result, Store, StoreError, from_json, to_json};
 use crate::rules::ConcurrentEdit;
 use crate::wire::{Fields, Record};
@@ -51,6 +52,12 @@ pub(crate) fn read(
         .optional()
 }
 
+/// Inserts a record or replaces its ETag and fields: `?1` entity, `?2` id, `?3` ETag,
+/// `?4` fields as JSON.
+pub(crate) const UPSERT: &str =
+    "INSERT INTO records (entity, id, etag, fields) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (entity, id) DO UPDATE SET etag = excluded.etag, fields = excluded.fields";
+
 pub(crate) fn upsert(
     tx: &Transaction,
     entity: &str,
@@ -58,11 +65,8 @@ pub(crate) fn upsert(
     etag: Option<&str>,
     fields: &Fields,
 ) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO records (entity, id, etag, fields) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (entity, id) DO UPDATE SET etag = excluded.etag, fields = excluded.fields",
-    )?
-    .execute(params![entity, id, etag, to_json(fields)])?;
+    tx.prepare_cached(UPSERT)?
+        .execute(params![entity, id, etag, to_json(fields)])?;
     Ok(())
 }
 
@@ -124,7 +128,89 @@ pub(crate) fn write_server_version(
     Ok(lost)
 }
 
+/// Saves of this process waiting for the write lock. SQLite does not queue writers: a save that
+/// finds the lock taken sleeps and tries again (1, 2, 5, 10… ms), and a sync that commits chunk
+/// after chunk could take the lock again before each try. So the sync looks here between its
+/// transactions and steps aside while a save waits ([`Store::save_waiting`]).
+static WAITING_SAVES: AtomicUsize = AtomicUsize::new(0);
+
+/// A save counted in [`WAITING_SAVES`] until dropped (when it has the lock, or gave up).
+struct WaitingSave;
+
+impl WaitingSave {
+    fn enter() -> WaitingSave {
+        WAITING_SAVES.fetch_add(1, Ordering::SeqCst);
+        WaitingSave
+    }
+}
+
+impl Drop for WaitingSave {
+    fn drop(&mut self) {
+        WAITING_SAVES.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// An uploaded operation the server acknowledged with `server`, settled inside the caller's
+/// transaction exactly as [`Store::complete_op`] settles one in its own: the op's outbox rows
+/// are done, each uploaded value is journaled, the server's version is written (concurrent
+/// edits per `policy`). Returns the overwritten edits.
+pub(crate) fn complete_in(
+    tx: &Transaction,
+    op: &PendingOp,
+    server: &Record,
+    snapshot: i64,
+    policy: ConcurrentEdit,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<JournalEntry>> {
+    outbox::delete_rows(tx, &op.seqs)?;
+    for (field, value) in &op.fields {
+        journal::insert(
+            tx,
+            &JournalEntry::field(
+                now,
+                JournalKind::Uploaded,
+                "sync",
+                &op.entity,
+                &op.id,
+                field,
+                None,
+                Some(value),
+                format!("acknowledged as {}", server.etag),
+            ),
+        )?;
+    }
+    write_server_version(tx, &op.entity, server, snapshot, policy, now)
+}
+
 impl Store {
+    /// [`Store::complete_op`] for the acknowledged operations of one upload batch, in order, in
+    /// one transaction: one commit per batch instead of one per record. The writer lock is held
+    /// for about as long as a download chunk holds it. Returns the overwritten edits, in order.
+    pub fn complete_ops(
+        &mut self,
+        done: &[(&PendingOp, Record)],
+        snapshot: i64,
+        policy: ConcurrentEdit,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<JournalEntry>> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| {
+            let mut lost = Vec::new();
+            for (op, server) in done {
+                lost.extend(complete_in(tx, op, server, snapshot, policy, now)?);
+            }
+            Ok(lost)
+        })
+    }
+
+    /// A user's save (or create) in this process is waiting for the write lock: a sync writing
+    /// batch after batch lets it go first.
+    pub fn save_waiting(&self) -> bool {
+        WAITING_SAVES.load(Ordering::SeqCst) > 0
+    }
+
     pub fn record(&self, entity: &str, id: &str) -> Result<Option<LocalRecord>> {
         read(self.conn(), entity, id).map_err(|e| self.err(e))
     }
@@ -190,8 +276,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SaveReport> {
         let (entity_s, id_s) = (entity.to_string(), id.to_string());
+        let waiting = WaitingSave::enter();
         let ((seq, changed), waited) = self
             .write_timed(|tx| {
+                drop(waiting);
                 let Some(current) = read(tx, entity, id)? else {
                     return Err(rusqlite::Error::QueryReturnedNoRows);
                 };
@@ -263,7 +351,9 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<SaveReport> {
+        let waiting = WaitingSave::enter();
         let ((seq, changed), waited) = self.write_timed(|tx| {
+            drop(waiting);
             if read(tx, entity, id)?.is_some() {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "{entity} {id} exists already"
