@@ -342,7 +342,10 @@ fn a_recorded_session_replays_with_play_to_the_same_outcome() {
     tui.send(ESC);
     tui.until("the list", |s| s.contains("Accounts (240)"));
     tui.send(ESC);
-    tui.until("uploaded", |s| s.contains("0 change(s) to upload"));
+    // The on-change sync has ended (not only uploaded): its end starts the 15-minute window.
+    tui.until("the on-change sync ended", |s| {
+        s.contains("0 change(s) to upload") && s.contains("on change, background")
+    });
     // 16 minutes later, back from the background: the on-start rule runs the sync again.
     tui.send(b"6");
     tui.until("the clock moved", |s| s.contains("Clock advanced"));

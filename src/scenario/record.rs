@@ -12,7 +12,7 @@ use super::format::{
     Expect, ResolveChoice, Scenario, SettingsSetup, Setup, Step, StepAction, WaitFor,
 };
 use crate::app::{Action, App, Recorded};
-use crate::rules::{Network, Phase, SyncActivity};
+use crate::rules::{Network, SyncActivity};
 use crate::settings::SettingChange;
 use crate::store::{Store, UserResolution};
 
@@ -35,21 +35,6 @@ impl Initial {
                 .is_some_and(|s| s.last_successful.is_some()),
             started: now,
         }
-    }
-}
-
-fn wait_for(activity: SyncActivity) -> WaitFor {
-    match activity {
-        SyncActivity::Idle => WaitFor::Idle,
-        SyncActivity::Running { phase, .. } => match phase {
-            Phase::Connect => WaitFor::Connect,
-            Phase::Customization => WaitFor::Customization,
-            Phase::Upload => WaitFor::Upload,
-            Phase::Download => WaitFor::Download,
-            Phase::Attachments => WaitFor::Attachments,
-            Phase::CloudDocuments => WaitFor::CloudDocuments,
-            Phase::Emails => WaitFor::Emails,
-        },
     }
 }
 
@@ -96,10 +81,14 @@ pub fn to_scenario(initial: &Initial, recorded: &[Recorded], app: &App, store: &
             Action::AdvanceClock { minutes } => entry.at + chrono::Duration::minutes(*minutes),
             _ => entry.at,
         };
-        // Wait for what the user saw the sync doing when they acted.
-        steps.push(step(StepAction::Wait {
-            until: wait_for(entry.seen),
-        }));
+        // The user acted with no sync running: the replay waits for that too. Acting during a
+        // sync is replayed as soon as possible — a phase seen on screen may already be over in a
+        // replay (its timing comes from the server's delays and faults, which are steps too).
+        if entry.seen == SyncActivity::Idle {
+            steps.push(step(StepAction::Wait {
+                until: WaitFor::Idle,
+            }));
+        }
         let action = match &entry.action {
             Action::OpenRecord { entity, id } => {
                 open = Some((entity.clone(), id.clone()));
