@@ -2,6 +2,7 @@
 //! (the `next` cursor, or on the last page the delta token) so the position never runs ahead
 //! of the data it stands for — nor behind it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -16,7 +17,15 @@ use crate::rules::ConcurrentEdit;
 use crate::wire::Record;
 
 /// SQLite's `wal_autocheckpoint` unless a connection changes it: pages of WAL.
-const DEFAULT_AUTOCHECKPOINT: i64 = 1000;
+pub(super) const DEFAULT_AUTOCHECKPOINT: i64 = 1000;
+
+/// Checkpointers running in this process.
+static CHECKPOINTERS: AtomicUsize = AtomicUsize::new(0);
+
+/// A sync's checkpointer is copying the WAL: a save can leave the checkpoint to it.
+pub(super) fn checkpointer_running() -> bool {
+    CHECKPOINTERS.load(Ordering::SeqCst) > 0
+}
 
 /// Where the download of one entity stands.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,7 +74,9 @@ pub struct Checkpointer {
 impl Drop for Checkpointer {
     fn drop(&mut self) {
         // Dropping the sender wakes the thread, which ends after its current checkpoint.
-        self.stop.take();
+        if self.stop.take().is_some() {
+            CHECKPOINTERS.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -97,6 +108,7 @@ impl Store {
                 "cannot start the checkpoint thread: {e}"
             )));
         }
+        CHECKPOINTERS.fetch_add(1, Ordering::SeqCst);
         Ok(Checkpointer { stop: Some(stop) })
     }
 

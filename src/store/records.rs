@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
+use super::delta;
 use super::journal::{self, JournalEntry, JournalKind};
 use super::outbox::{self, OutboxRow, PendingOp};
 use super::{Result, Store, StoreError, from_json, to_json};
@@ -205,6 +206,28 @@ impl Store {
         })
     }
 
+    /// While a sync's checkpointer copies the WAL (see `Store::start_checkpointer`), a save
+    /// leaves checkpointing to it: otherwise the save's commit, finding a WAL longer than 1,000
+    /// pages, would copy the last pages itself and wait for the disk (up to 200 ms measured).
+    /// True when this connection's automatic checkpoint was turned off for the save.
+    fn defer_checkpoint(&mut self) -> bool {
+        delta::checkpointer_running()
+            && self
+                .conn
+                .pragma_update(None, "wal_autocheckpoint", 0)
+                .is_ok()
+    }
+
+    /// Turns this connection's automatic checkpoint back on after [`Store::defer_checkpoint`].
+    /// Should that fail, other connections checkpoint as always.
+    fn resume_checkpoint(&mut self, deferred: bool) {
+        if deferred {
+            let _ =
+                self.conn
+                    .pragma_update(None, "wal_autocheckpoint", delta::DEFAULT_AUTOCHECKPOINT);
+        }
+    }
+
     /// A user's save (or create) in this process is waiting for the write lock: a sync writing
     /// batch after batch lets it go first.
     pub fn save_waiting(&self) -> bool {
@@ -276,8 +299,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SaveReport> {
         let (entity_s, id_s) = (entity.to_string(), id.to_string());
+        let deferred = self.defer_checkpoint();
         let waiting = WaitingSave::enter();
-        let ((seq, changed), waited) = self
+        let saved = self
             .write_timed(|tx| {
                 drop(waiting);
                 let Some(current) = read(tx, entity, id)? else {
@@ -329,7 +353,9 @@ impl Store {
                     ..
                 } => StoreError::Invalid(format!("{entity_s} {id_s} is not on this device")),
                 other => other,
-            })?;
+            });
+        self.resume_checkpoint(deferred);
+        let ((seq, changed), waited) = saved?;
         Ok(SaveReport {
             outbox_seq: seq,
             changed,
@@ -351,8 +377,9 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<SaveReport> {
+        let deferred = self.defer_checkpoint();
         let waiting = WaitingSave::enter();
-        let ((seq, changed), waited) = self.write_timed(|tx| {
+        let saved = self.write_timed(|tx| {
             drop(waiting);
             if read(tx, entity, id)?.is_some() {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
@@ -382,7 +409,9 @@ impl Store {
             upsert(tx, entity, id, None, fields)?;
             let seq = outbox::insert(tx, entity, id, "create", &changes, None, now)?;
             Ok((Some(seq), changes.into_keys().collect()))
-        })?;
+        });
+        self.resume_checkpoint(deferred);
+        let ((seq, changed), waited) = saved?;
         Ok(SaveReport {
             outbox_seq: seq,
             changed,
