@@ -37,6 +37,8 @@ pub struct FirstSync {
     pub rss_before_mb: f64,
     /// `VmHWM` after the sync: the process's peak resident memory.
     pub rss_peak_mb: f64,
+    /// The size of the profile's WAL file after the sync (SQLite reuses it; it does not shrink).
+    pub wal_mb: f64,
 }
 
 /// Runs the child's role when this process is one; `Some(exit code)` then.
@@ -75,6 +77,8 @@ fn first_sync(server_dir: &Path, profile: &Path) -> FirstSync {
         let (rss_before_mb, _) = world::memory_mb();
         let sync = world::timed_sync(&client).await;
         let (_, rss_peak_mb) = world::memory_mb();
+        let wal = std::path::PathBuf::from(format!("{}-wal", profile.display()));
+        let wal_mb = std::fs::metadata(wal).map_or(0.0, |m| m.len() as f64 / 1_048_576.0);
         let log = autosync::control::Control::new(server.url(), server.admin_token())
             .requests(1000)
             .await
@@ -97,6 +101,7 @@ fn first_sync(server_dir: &Path, profile: &Path) -> FirstSync {
             pages: pages.len(),
             rss_before_mb,
             rss_peak_mb,
+            wal_mb,
         }
     })
 }

@@ -122,14 +122,15 @@ fn run(plan: &Plan, dir: &Path) -> Report {
     let synced = dir.join(format!("first-{}.db", plan.first_syncs - 1));
     for f in &firsts {
         println!(
-            "  first sync: {} rows in {:.0} ms (download {:.0} ms; {} pages, {:.0} ms of them in the server), RSS {:.1} MB before, {:.1} MB peak",
+            "  first sync: {} rows in {:.0} ms (download {:.0} ms; {} pages, {:.0} ms of them in the server), RSS {:.1} MB before, {:.1} MB peak; WAL {:.1} MB",
             f.rows,
             f.total_ms,
             f.download_ms,
             f.pages,
             f.server_pages_ms,
             f.rss_before_mb,
-            f.rss_peak_mb
+            f.rss_peak_mb,
+            f.wal_mb
         );
     }
     let rows = firsts[0].rows;
@@ -265,8 +266,9 @@ fn run(plan: &Plan, dir: &Path) -> Report {
         let download = median_ms(at_n.iter().map(|f| f.download_ms));
         let total = median_ms(at_n.iter().map(|f| f.total_ms));
         let peak = at_n.iter().map(|f| f.rss_peak_mb).fold(0.0, f64::max);
+        let wal = at_n.iter().map(|f| f.wal_mb).fold(0.0, f64::max);
         println!(
-            "  {} rows: download {download:.0} ms, first sync {total:.0} ms, RSS peak {peak:.1} MB",
+            "  {} rows: download {download:.0} ms, first sync {total:.0} ms, RSS peak {peak:.1} MB, WAL {wal:.1} MB",
             at_n[0].rows
         );
         points.push((

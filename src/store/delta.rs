@@ -19,7 +19,7 @@ use crate::wire::Record;
 /// SQLite's `wal_autocheckpoint` unless a connection changes it: pages of WAL.
 pub(super) const DEFAULT_AUTOCHECKPOINT: i64 = 1000;
 
-/// Checkpointers running in this process.
+/// Checkpointer threads running in this process.
 static CHECKPOINTERS: AtomicUsize = AtomicUsize::new(0);
 
 /// A sync's checkpointer is copying the WAL: a save can leave the checkpoint to it.
@@ -56,28 +56,39 @@ pub struct ApplyReport {
     pub overwritten: Vec<JournalEntry>,
 }
 
-/// How often the download's checkpointer copies the WAL into the database.
+/// How often the sync's checkpointer copies the WAL into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(20);
+/// WAL pages (4 KB each) beyond which the checkpointer also restarts the WAL from its start.
+const RESTART_AT: i64 = 4000;
+/// How long a restarting checkpoint may wait for a transaction in progress to end.
+const RESTART_WAIT: Duration = Duration::from_millis(100);
 
 /// Checkpoints the WAL from a thread and a connection of its own while a download writes chunk
 /// after chunk (or an upload settles batch after batch). Left to SQLite, the connection that
 /// commits when the WAL passes 1,000 pages copies it into the database and waits for the disk
 /// (`fsync`) before it writes on: on a first sync that is about a third of the time spent
-/// applying. Here the sync's connection never checkpoints, and the copying and the waiting happen
-/// beside it. Nothing else changes: every chunk is committed as before, checkpoints are as
-/// durable as before (`synchronous = NORMAL`), and other connections checkpoint as they always
-/// do. Dropping it stops the thread.
+/// applying. Here the sync's connection does not checkpoint; the thread copies the WAL every
+/// 20 ms without waiting for anyone (`PASSIVE`), and when the WAL has grown past 16 MB it
+/// restarts it (`RESTART`: the sync waits for that one, milliseconds), as it does once more when
+/// it stops, so the WAL stays short. Every chunk is committed as before, checkpoints are as
+/// durable as before (`synchronous = NORMAL`), and other connections checkpoint as always, except
+/// saves, which leave it to the thread while it runs. Dropping it stops the thread.
 pub struct Checkpointer {
     stop: Option<mpsc::Sender<()>>,
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        // Dropping the sender wakes the thread, which ends after its current checkpoint.
-        if self.stop.take().is_some() {
-            CHECKPOINTERS.fetch_sub(1, Ordering::SeqCst);
-        }
+        // Dropping the sender wakes the thread, which restarts the WAL and ends.
+        self.stop.take();
     }
+}
+
+/// Runs a checkpoint; the number of pages in the WAL, if it ran. A failure (or `SQLITE_BUSY`)
+/// leaves the work to the next one, as SQLite's own checkpoints do.
+fn checkpoint(conn: &Connection, mode: &str) -> Option<i64> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get(1))
+        .ok()
 }
 
 impl Store {
@@ -85,30 +96,33 @@ impl Store {
     /// connection stops checkpointing on its own meanwhile.
     pub fn start_checkpointer(&mut self) -> Result<Checkpointer> {
         let conn = Connection::open(&self.path).map_err(|e| self.err(e))?;
-        conn.busy_timeout(CHECKPOINT_EVERY)
-            .map_err(|e| self.err(e))?;
+        conn.busy_timeout(RESTART_WAIT).map_err(|e| self.err(e))?;
         self.conn
             .pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(|e| self.err(e))?;
         let (stop, stopped) = mpsc::channel::<()>();
+        CHECKPOINTERS.fetch_add(1, Ordering::SeqCst);
         let spawned = std::thread::Builder::new()
             .name("autosync-checkpoint".into())
             .spawn(move || {
                 while let Err(mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(CHECKPOINT_EVERY)
                 {
-                    // PASSIVE: copies what no reader still needs, never waits for a writer. A
-                    // failure leaves the work to the next checkpoint, as SQLite's own would.
-                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    if checkpoint(&conn, "PASSIVE").is_some_and(|pages| pages >= RESTART_AT) {
+                        checkpoint(&conn, "RESTART");
+                    }
                 }
+                // Leave a short WAL behind, so the next commit elsewhere has little to copy.
+                checkpoint(&conn, "RESTART");
+                CHECKPOINTERS.fetch_sub(1, Ordering::SeqCst);
             });
         if let Err(e) = spawned {
+            CHECKPOINTERS.fetch_sub(1, Ordering::SeqCst);
             self.end_checkpointer(Some(Checkpointer { stop: None }))?;
             return Err(StoreError::Invalid(format!(
                 "cannot start the checkpoint thread: {e}"
             )));
         }
-        CHECKPOINTERS.fetch_add(1, Ordering::SeqCst);
         Ok(Checkpointer { stop: Some(stop) })
     }
 
