@@ -13,8 +13,13 @@ use crate::world::{self, ENTITY, USER};
 pub struct Incremental {
     /// Each no-op sync, trigger to `Finished`.
     pub noop: Vec<Duration>,
+    /// The phases of the median no-op sync, with their time.
+    pub noop_phases: Vec<(String, Duration)>,
     /// Each `GET /api/v1/session` round trip (the cheapest request a sync makes).
     pub round_trip: Vec<Duration>,
+    /// What every sync sets up before its first request: its own database connection
+    /// (`Store::open`) and HTTP client (`Remote::new`), medians.
+    pub setup: (Duration, Duration),
     pub edits: usize,
     /// Saving the edits on the device (`Store::save_edit`, one transaction each).
     pub local_saves: Duration,
@@ -34,12 +39,26 @@ pub fn measure(server_dir: &Path, profile: &Path, noop_runs: usize, edits: usize
         let mut client = world::start_client(profile);
         // The first one after a restart warms the connection pool and the page cache.
         world::timed_sync(&client).await;
-        let mut noop = Vec::with_capacity(noop_runs);
+        let mut syncs = Vec::with_capacity(noop_runs);
         for _ in 0..noop_runs {
             let sync = world::timed_sync(&client).await;
             assert_eq!(client.store().pending_count().expect("pending"), 0);
-            noop.push(sync.total);
+            syncs.push(sync);
         }
+        syncs.sort_by_key(|s| s.total);
+        let noop: Vec<Duration> = syncs.iter().map(|s| s.total).collect();
+        let noop_phases = syncs[syncs.len() / 2].phases.clone();
+        let mut opens = Vec::with_capacity(noop_runs);
+        let mut clients = Vec::with_capacity(noop_runs);
+        for _ in 0..noop_runs {
+            let started = Instant::now();
+            drop(autosync::store::Store::open(profile).expect("open"));
+            opens.push(started.elapsed());
+            let started = Instant::now();
+            drop(Remote::new(server.url(), USER, USER).expect("remote"));
+            clients.push(started.elapsed());
+        }
+        let setup = (world::median(&opens), world::median(&clients));
         let remote = Remote::new(server.url(), USER, USER).expect("remote");
         let mut round_trip = Vec::with_capacity(noop_runs);
         for _ in 0..noop_runs {
@@ -91,7 +110,9 @@ pub fn measure(server_dir: &Path, profile: &Path, noop_runs: usize, edits: usize
         server.shutdown().await.expect("server shutdown");
         Incremental {
             noop,
+            noop_phases,
             round_trip,
+            setup,
             edits,
             local_saves,
             upload: sync.phase("Upload"),

@@ -221,6 +221,17 @@ fn run(plan: &Plan, dir: &Path) -> Report {
         ms(*inc.noop.iter().max().expect("runs")),
         ms(median(&inc.round_trip))
     );
+    let phases: Vec<String> = inc
+        .noop_phases
+        .iter()
+        .map(|(p, d)| format!("{p} {:.1}", ms(*d)))
+        .collect();
+    println!(
+        "  no-op sync phases (ms): {}; a sync's own connection opens in {:.1} ms, its HTTP client builds in {:.1} ms",
+        phases.join(", "),
+        ms(inc.setup.0),
+        ms(inc.setup.1)
+    );
     println!(
         "  upload: {} edits saved locally in {:.0} ms, uploaded in {:.0} ms with {} batch requests ({:.0} ms of them in the server)",
         inc.edits,

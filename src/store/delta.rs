@@ -70,7 +70,7 @@ const RESTART_WAIT: Duration = Duration::from_millis(100);
 /// applying. Here the sync's connection does not checkpoint; the thread copies the WAL every
 /// 20 ms without waiting for anyone (`PASSIVE`), and when the WAL has grown past 16 MB it
 /// restarts it (`RESTART`: the sync waits for that one, milliseconds), as it does once more when
-/// it stops, so the WAL stays short. Every chunk is committed as before, checkpoints are as
+/// it stops if the WAL is past SQLite's 1,000 pages, so the WAL stays short. Every chunk is committed as before, checkpoints are as
 /// durable as before (`synchronous = NORMAL`), and other connections checkpoint as always, except
 /// saves, which leave it to the thread while it runs. Dropping it stops the thread.
 pub struct Checkpointer {
@@ -112,8 +112,11 @@ impl Store {
                         checkpoint(&conn, "RESTART");
                     }
                 }
-                // Leave a short WAL behind, so the next commit elsewhere has little to copy.
-                checkpoint(&conn, "RESTART");
+                // Leave a short WAL behind, so the next commit elsewhere has little to copy; a
+                // WAL shorter than that makes nobody checkpoint, so nobody waits for this one.
+                if checkpoint(&conn, "PASSIVE").is_some_and(|p| p >= DEFAULT_AUTOCHECKPOINT) {
+                    checkpoint(&conn, "RESTART");
+                }
                 CHECKPOINTERS.fetch_sub(1, Ordering::SeqCst);
             });
         if let Err(e) = spawned {
