@@ -288,11 +288,13 @@ impl Sync {
         }
     }
 
-    /// Between two of the sync's write transactions: lets the runtime run other tasks, and while
-    /// a user's save waits for the write lock, waits (up to [`STEP_ASIDE`]) until it has it.
-    /// SQLite does not queue writers, and the next page or batch is usually here already, so
-    /// without this a save could keep finding the lock taken for as long as the phase lasts.
+    /// Between two of the sync's write transactions: lets a long WAL start over
+    /// ([`Store::keep_wal_short`]), lets the runtime run other tasks, and while a user's save
+    /// waits for the write lock, waits (up to [`STEP_ASIDE`]) until it has it. SQLite does not
+    /// queue writers, and the next page or batch is usually here already, so without this a save
+    /// could keep finding the lock taken for as long as the phase lasts.
     async fn step_aside(&mut self) {
+        self.store.keep_wal_short();
         tokio::task::yield_now().await;
         let until = tokio::time::Instant::now() + STEP_ASIDE;
         while self.store.save_waiting() && tokio::time::Instant::now() < until {

@@ -2,7 +2,7 @@
 //! (the `next` cursor, or on the last page the delta token) so the position never runs ahead
 //! of the data it stands for — nor behind it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -58,36 +58,39 @@ pub struct ApplyReport {
 
 /// How often the sync's checkpointer copies the WAL into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(20);
-/// WAL pages (4 KB each) beyond which the checkpointer also restarts the WAL from its start.
+/// WAL pages (4 KB each) beyond which the sync lets the WAL start over (see
+/// [`Store::keep_wal_short`]).
 const RESTART_AT: i64 = 4000;
-/// How long a restarting checkpoint may wait for a transaction in progress to end.
-const RESTART_WAIT: Duration = Duration::from_millis(100);
+
+/// The WAL's length in pages when a checkpointer last copied it. One value for the process: two
+/// syncs of two databases at once (tests) at worst make one checkpoint too many or too few.
+static WAL_PAGES: AtomicI64 = AtomicI64::new(0);
 
 /// Checkpoints the WAL from a thread and a connection of its own while a download writes chunk
 /// after chunk (or an upload settles batch after batch). Left to SQLite, the connection that
 /// commits when the WAL passes 1,000 pages copies it into the database and waits for the disk
 /// (`fsync`) before it writes on: on a first sync that is about a third of the time spent
 /// applying. Here the sync's connection does not checkpoint; the thread copies the WAL every
-/// 20 ms without waiting for anyone (`PASSIVE`), and when the WAL has grown past 16 MB it
-/// restarts it (`RESTART`: the sync waits for that one, milliseconds), as it does once more when
-/// it stops if the WAL is past SQLite's 1,000 pages, so the WAL stays short. Every chunk is committed as before, checkpoints are as
-/// durable as before (`synchronous = NORMAL`), and other connections checkpoint as always, except
-/// saves, which leave it to the thread while it runs. Dropping it stops the thread.
+/// 20 ms (`PASSIVE`: it never waits for, nor blocks, a reader or a writer). Every chunk is
+/// committed as before, checkpoints are as durable as before (`synchronous = NORMAL`), and other
+/// connections checkpoint as always, except saves, which leave it to the thread while it runs.
 pub struct Checkpointer {
     stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        // Dropping the sender wakes the thread, which restarts the WAL and ends.
+        // Dropping the sender wakes the thread, which ends after its current checkpoint.
         self.stop.take();
     }
 }
 
-/// Runs a checkpoint; the number of pages in the WAL, if it ran. A failure (or `SQLITE_BUSY`)
-/// leaves the work to the next one, as SQLite's own checkpoints do.
-fn checkpoint(conn: &Connection, mode: &str) -> Option<i64> {
-    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get(1))
+/// Runs a `PASSIVE` checkpoint; the number of pages in the WAL, if it ran. A failure (or
+/// `SQLITE_BUSY`: another checkpoint is running) leaves the work to the next one, as SQLite's
+/// own checkpoints do.
+fn checkpoint(conn: &Connection) -> Option<i64> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
         .ok()
 }
 
@@ -96,7 +99,6 @@ impl Store {
     /// connection stops checkpointing on its own meanwhile.
     pub fn start_checkpointer(&mut self) -> Result<Checkpointer> {
         let conn = Connection::open(&self.path).map_err(|e| self.err(e))?;
-        conn.busy_timeout(RESTART_WAIT).map_err(|e| self.err(e))?;
         self.conn
             .pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(|e| self.err(e))?;
@@ -108,34 +110,58 @@ impl Store {
                 while let Err(mpsc::RecvTimeoutError::Timeout) =
                     stopped.recv_timeout(CHECKPOINT_EVERY)
                 {
-                    if checkpoint(&conn, "PASSIVE").is_some_and(|pages| pages >= RESTART_AT) {
-                        checkpoint(&conn, "RESTART");
+                    if let Some(pages) = checkpoint(&conn) {
+                        WAL_PAGES.store(pages, Ordering::SeqCst);
                     }
-                }
-                // Leave a short WAL behind, so the next commit elsewhere has little to copy; a
-                // WAL shorter than that makes nobody checkpoint, so nobody waits for this one.
-                if checkpoint(&conn, "PASSIVE").is_some_and(|p| p >= DEFAULT_AUTOCHECKPOINT) {
-                    checkpoint(&conn, "RESTART");
                 }
                 CHECKPOINTERS.fetch_sub(1, Ordering::SeqCst);
             });
-        if let Err(e) = spawned {
-            CHECKPOINTERS.fetch_sub(1, Ordering::SeqCst);
-            self.end_checkpointer(Some(Checkpointer { stop: None }))?;
-            return Err(StoreError::Invalid(format!(
-                "cannot start the checkpoint thread: {e}"
-            )));
+        match spawned {
+            Ok(thread) => Ok(Checkpointer {
+                stop: Some(stop),
+                thread: Some(thread),
+            }),
+            Err(e) => {
+                CHECKPOINTERS.fetch_sub(1, Ordering::SeqCst);
+                let _ = self
+                    .conn
+                    .pragma_update(None, "wal_autocheckpoint", DEFAULT_AUTOCHECKPOINT);
+                Err(StoreError::Invalid(format!(
+                    "cannot start the checkpoint thread: {e}"
+                )))
+            }
         }
-        Ok(Checkpointer { stop: Some(stop) })
     }
 
-    /// Stops the checkpointer (if there is one); this connection checkpoints on its own again
-    /// (SQLite's default).
+    /// Between two of its transactions, a sync with a checkpointer lets a long WAL start over.
+    /// SQLite starts the WAL from its beginning only when a transaction begins with all of it
+    /// copied, and with a sync committing every few milliseconds the checkpointer is never quite
+    /// done: the WAL would grow with the download (40 MB per 100,000 records). So once it has
+    /// passed 16 MB, the sync copies the rest itself, here, between its transactions: its next
+    /// transaction starts the WAL over. A user's save is not held up (a `PASSIVE` checkpoint takes
+    /// no write lock); the sync waits for the copy and the disk, every 16 MB of WAL.
+    pub fn keep_wal_short(&mut self) {
+        if WAL_PAGES.load(Ordering::SeqCst) >= RESTART_AT && checkpoint(&self.conn).is_some() {
+            WAL_PAGES.store(0, Ordering::SeqCst);
+        }
+    }
+
+    /// Stops the checkpointer (if there is one) and waits for its last checkpoint; this
+    /// connection checkpoints on its own again (SQLite's default). A WAL long enough to make the
+    /// next commit elsewhere checkpoint is copied now, by the sync, so that commit need not.
     pub fn end_checkpointer(&mut self, checkpointer: Option<Checkpointer>) -> Result<()> {
-        let Some(checkpointer) = checkpointer else {
+        let Some(mut checkpointer) = checkpointer else {
             return Ok(());
         };
-        drop(checkpointer);
+        checkpointer.stop.take();
+        if let Some(thread) = checkpointer.thread.take() {
+            let _ = thread.join();
+        }
+        if WAL_PAGES.load(Ordering::SeqCst) >= DEFAULT_AUTOCHECKPOINT
+            && checkpoint(&self.conn).is_some()
+        {
+            WAL_PAGES.store(0, Ordering::SeqCst);
+        }
         self.conn
             .pragma_update(None, "wal_autocheckpoint", DEFAULT_AUTOCHECKPOINT)
             .map_err(|e| self.err(e))
