@@ -349,9 +349,10 @@ impl Lane {
             self.created.push((id, name));
             self.stats.acked_saves += 4;
             if at == KillAt::Phase(Phase::Download) || run.is_multiple_of(3) {
-                // Download everything again, in pages of 20: the kill lands among page writes.
-                store.reset_delta("account").unwrap();
-                store.reset_delta("contact").unwrap();
+                // Download everything again, in pages of 20, as after `410 Gone`: the kill lands among
+                // page writes of a reconciling download.
+                store.start_full_download("account").unwrap();
+                store.start_full_download("contact").unwrap();
             }
         }
         for k in 0..4u64 {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::journal::{self, JournalEntry, JournalKind};
 use super::outbox::{self, PendingOp};
 use super::records;
+use super::sent;
 use super::{Result, Store, StoreError, from_json, to_json};
 use crate::wire::{Fields, Record};
 
@@ -16,6 +17,9 @@ pub enum ConflictKind {
     ChangedOnBoth,
     /// Edited on the device, deleted on the server (`404`).
     DeletedOnServer,
+    /// The server refused the operation for a reason a retry cannot fix (a `4xx` other than
+    /// `401` and `412`); its problem detail is in [`Conflict::problem`].
+    RefusedByServer,
 }
 
 /// One Sync Errors item.
@@ -29,9 +33,12 @@ pub struct Conflict {
     pub device_changes: Fields,
     /// The whole device record.
     pub device_record: Fields,
-    /// The server's record when the conflict was found (`None`: deleted on the server).
+    /// The server's record when the conflict was found (`None`: deleted on the server, or for
+    /// a refused create, not there).
     pub server: Option<Record>,
     pub detected_at: DateTime<Utc>,
+    /// What the server said when it refused the operation ([`ConflictKind::RefusedByServer`]).
+    pub problem: Option<String>,
 }
 
 /// The Sync Errors actions.
@@ -57,38 +64,84 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         self.write(|tx| {
-            let device = records::read(tx, &op.entity, &op.id)?.map(|r| r.fields).unwrap_or_default();
-            tx.execute(
-                "INSERT INTO conflicts (entity, record_id, kind, device_changes, device_record, server_record, server_etag, detected_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    op.entity,
-                    op.id,
-                    to_json(&kind),
-                    to_json(&op.fields),
-                    to_json(&device),
-                    server.map(to_json),
-                    server.map(|s| s.etag.clone()),
-                    now.to_rfc3339()
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
+            let id = insert(tx, op, kind, server, None, now)?;
             journal::insert(
                 tx,
                 &JournalEntry {
                     entity: Some(op.entity.clone()),
                     record_id: Some(op.id.clone()),
-                    ..JournalEntry::event(now, JournalKind::Conflict, "sync", format!("{kind:?}: kept under Sync Errors (Manual Action)"))
+                    ..JournalEntry::event(
+                        now,
+                        JournalKind::Conflict,
+                        "sync",
+                        format!("{kind:?}: kept under Sync Errors (Manual Action)"),
+                    )
                 },
             )?;
             Ok(id)
         })
     }
 
+    /// The server refused `op` for a reason a retry cannot fix: its rows stay, marked with the
+    /// error so they are not uploaded again blindly, and a Sync Errors item shows the server's
+    /// `problem` with the user's choices. `server`: the server's current version, if known.
+    pub fn refuse_op(
+        &mut self,
+        op: &PendingOp,
+        problem: &str,
+        server: Option<&Record>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            )?;
+            for seq in &op.seqs {
+                stmt.execute(params![seq, problem])?;
+            }
+            let id = insert(
+                tx,
+                op,
+                ConflictKind::RefusedByServer,
+                server,
+                Some(problem),
+                now,
+            )?;
+            journal::insert(
+                tx,
+                &JournalEntry {
+                    entity: Some(op.entity.clone()),
+                    record_id: Some(op.id.clone()),
+                    ..JournalEntry::event(
+                        now,
+                        JournalKind::Conflict,
+                        "sync",
+                        format!("{problem}: kept under Sync Errors"),
+                    )
+                },
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// Pending records the server refused: (entity, id, the server's problem).
+    pub fn rejected_ops(&self) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT entity, record_id, last_error FROM outbox WHERE last_error IS NOT NULL GROUP BY entity, record_id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
     pub fn unresolved_conflicts(&self) -> Result<Vec<Conflict>> {
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "SELECT id, entity, record_id, kind, device_changes, device_record, server_record, detected_at FROM conflicts WHERE resolved_at IS NULL ORDER BY id",
+                "SELECT id, entity, record_id, kind, device_changes, device_record, server_record, detected_at, problem FROM conflicts WHERE resolved_at IS NULL ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -109,6 +162,7 @@ impl Store {
                     detected_at: DateTime::parse_from_rfc3339(&at)
                         .map(|d| d.to_utc())
                         .unwrap_or_default(),
+                    problem: r.get(8)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -168,13 +222,32 @@ impl Store {
                 "Clear Error & Ignore: the device keeps its values; they are not uploaded"
             }
         };
+        let refused = conflict.kind == ConflictKind::RefusedByServer;
         self.write(|tx| {
             let rows = outbox::rows_for(tx, &entity, &id)?;
             let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-            let device = records::read(tx, &entity, &id)?
+            let local = records::read(tx, &entity, &id)?;
+            // A refused create was never on the server; a refused update was.
+            let on_server = local.as_ref().is_some_and(|l| l.etag.is_some());
+            let device = local
                 .map(|r| r.fields)
                 .unwrap_or(conflict.device_record.clone());
+            sent::forget(tx, &entity, &id)?;
             match (resolution, &conflict.server) {
+                (UserResolution::RetryWithMine, _) if refused => {
+                    // The same operation again: the server said no, the user says try again.
+                    tx.execute(
+                        "UPDATE outbox SET last_error = NULL WHERE entity = ?1 AND record_id = ?2",
+                        params![entity, id],
+                    )?;
+                }
+                (UserResolution::TakeServer, None) if refused && on_server => {
+                    // The server's version is not known here: forget the device's changes and
+                    // the record's ETag, so the next sync's download brings it whole.
+                    outbox::delete_rows(tx, &seqs)?;
+                    records::remove(tx, &entity, &id)?;
+                    tx.execute("DELETE FROM delta WHERE entity = ?1", [&entity])?;
+                }
                 (UserResolution::RetryWithMine, Some(server)) => {
                     // Same rows, new base: the next upload overwrites the server's version.
                     records::upsert(tx, &entity, &id, Some(&server.etag), &device)?;
@@ -243,4 +316,34 @@ impl Store {
             )
         })
     }
+}
+
+/// A new Sync Errors item for `op`.
+fn insert(
+    tx: &rusqlite::Transaction,
+    op: &PendingOp,
+    kind: ConflictKind,
+    server: Option<&Record>,
+    problem: Option<&str>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    sent::forget(tx, &op.entity, &op.id)?;
+    let device = records::read(tx, &op.entity, &op.id)?
+        .map(|r| r.fields)
+        .unwrap_or_default();
+    tx.execute(
+        "INSERT INTO conflicts (entity, record_id, kind, device_changes, device_record, server_record, server_etag, detected_at, problem) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            op.entity,
+            op.id,
+            to_json(&kind),
+            to_json(&op.fields),
+            to_json(&device),
+            server.map(to_json),
+            server.map(|s| s.etag.clone()),
+            now.to_rfc3339(),
+            problem
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
 }

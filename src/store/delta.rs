@@ -34,6 +34,9 @@ pub struct DeltaPosition {
     pub token: Option<String>,
     /// The next page of a download in progress (resume here after a crash).
     pub cursor: Option<String>,
+    /// The download in progress is a full one after `410 Gone`: at its end, every local record
+    /// it did not deliver is one the server deleted meanwhile.
+    pub reconciling: bool,
 }
 
 /// Where a chunk of a page leaves the download.
@@ -54,6 +57,9 @@ pub struct ApplyReport {
     pub deleted: usize,
     /// Edits overwritten by the server's version (No action).
     pub overwritten: Vec<JournalEntry>,
+    /// A full download after `410 Gone` ended with this chunk, removing this many local
+    /// records the server no longer has.
+    pub reconciled: Option<usize>,
 }
 
 /// How often the sync's checkpointer copies the WAL into the database.
@@ -170,12 +176,13 @@ impl Store {
     pub fn delta_position(&self, entity: &str) -> Result<DeltaPosition> {
         self.conn()
             .query_row(
-                "SELECT token, cursor FROM delta WHERE entity = ?1",
+                "SELECT token, cursor, reconciling FROM delta WHERE entity = ?1",
                 [entity],
                 |r| {
                     Ok(DeltaPosition {
                         token: r.get(0)?,
                         cursor: r.get(1)?,
+                        reconciling: r.get(2)?,
                     })
                 },
             )
@@ -184,11 +191,19 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Forgets the position (after `410 Gone`): the next download starts from scratch.
-    pub fn reset_delta(&mut self, entity: &str) -> Result<()> {
+    /// After `410 Gone`: the next download of `entity` is a full one, and since the server
+    /// forgot which records it deleted, the records that download does not deliver are removed
+    /// at its end (see [`Store::apply_chunk`]). Survives a restart: a resumed full download
+    /// still reconciles.
+    pub fn start_full_download(&mut self, entity: &str) -> Result<()> {
         self.write(|tx| {
-            tx.execute("DELETE FROM delta WHERE entity = ?1", [entity])
-                .map(|_| ())
+            tx.execute("DELETE FROM delta_seen WHERE entity = ?1", [entity])?;
+            tx.execute(
+                "INSERT INTO delta (entity, token, cursor, reconciling) VALUES (?1, NULL, NULL, 1)
+                 ON CONFLICT (entity) DO UPDATE SET token = NULL, cursor = NULL, reconciling = 1",
+                [entity],
+            )
+            .map(|_| ())
         })
     }
 
@@ -216,6 +231,19 @@ impl Store {
                 .exists([entity])?;
             let mut has_pending = tx.prepare_cached("SELECT 1 FROM outbox WHERE entity = ?1 AND record_id = ?2 LIMIT 1")?;
             let mut upsert = tx.prepare_cached(records::UPSERT)?;
+            let reconciling: bool = tx
+                .prepare_cached("SELECT reconciling FROM delta WHERE entity = ?1")?
+                .query_row([entity], |r| r.get(0))
+                .optional()?
+                .unwrap_or(false);
+            if reconciling {
+                let mut seen = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO delta_seen (entity, id) VALUES (?1, ?2)",
+                )?;
+                for record in records {
+                    seen.execute(params![entity, record.id])?;
+                }
+            }
             for record in records {
                 if any_pending && has_pending.exists(params![entity, record.id])? {
                     report.overwritten.extend(write_server_version(tx, entity, record, snapshot, policy, now)?);
@@ -239,8 +267,11 @@ impl Store {
                     )?;
                 }
                 PageEnd::Complete(token) => {
+                    if reconciling {
+                        report.reconciled = Some(remove_unseen(tx, entity)?);
+                    }
                     tx.execute(
-                        "INSERT INTO delta (entity, token, cursor) VALUES (?1, ?2, NULL) ON CONFLICT (entity) DO UPDATE SET token = excluded.token, cursor = NULL",
+                        "INSERT INTO delta (entity, token, cursor, reconciling) VALUES (?1, ?2, NULL, 0) ON CONFLICT (entity) DO UPDATE SET token = excluded.token, cursor = NULL, reconciling = 0",
                         params![entity, token],
                     )?;
                 }
@@ -248,4 +279,20 @@ impl Store {
             Ok(report)
         })
     }
+}
+
+/// The end of a full download after `410 Gone`: removes the local records of `entity` it did
+/// not deliver — the server deleted them while our token was expired. Kept: records with
+/// pending changes (the upload settles them by the entity's On Conflict strategy, as any edit of
+/// a record deleted on the server) and records the server never had (created here, not
+/// uploaded). Returns how many were removed.
+fn remove_unseen(tx: &rusqlite::Transaction, entity: &str) -> rusqlite::Result<usize> {
+    let removed = tx.execute(
+        "DELETE FROM records WHERE entity = ?1 AND etag IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM delta_seen s WHERE s.entity = records.entity AND s.id = records.id)
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.entity = records.entity AND o.record_id = records.id)",
+        [entity],
+    )?;
+    tx.execute("DELETE FROM delta_seen WHERE entity = ?1", [entity])?;
+    Ok(removed)
 }

@@ -11,6 +11,7 @@ mod files;
 mod journal;
 mod outbox;
 mod records;
+mod sent;
 mod state;
 
 pub use conflicts::{Conflict, ConflictKind, UserResolution};
@@ -64,7 +65,8 @@ pub struct Store {
 }
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE records (
     entity TEXT NOT NULL,
@@ -125,7 +127,43 @@ CREATE TABLE files (
     PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;
 CREATE TABLE file_tokens (kind TEXT PRIMARY KEY, token TEXT NOT NULL) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+-- What the last upload of each pending record sent, until its answer is settled: a lost answer
+-- is then recognized as our own write, and a create is replayed with its original body and key.
+CREATE TABLE outbox_sent (
+    entity TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('create', 'update')),
+    fields TEXT NOT NULL,           -- JSON object of field -> value, as sent
+    base_etag TEXT,
+    idempotency_key TEXT NOT NULL,
+    upto_seq INTEGER NOT NULL,      -- the newest outbox row the send carried
+    PRIMARY KEY (entity, record_id)
+) WITHOUT ROWID;
+-- The server's problem detail of an operation it refused (a Sync Errors item).
+ALTER TABLE conflicts ADD COLUMN problem TEXT;
+-- Operations an earlier version left refused in the outbox, with no sign: Sync Errors items now.
+INSERT INTO conflicts (entity, record_id, kind, device_changes, device_record, detected_at, problem)
+    SELECT o.entity, o.record_id, '"RefusedByServer"', '{}',
+           coalesce((SELECT r.fields FROM records r WHERE r.entity = o.entity AND r.id = o.record_id), '{}'),
+           max(o.created_at), max(o.last_error)
+    FROM outbox o WHERE o.last_error IS NOT NULL GROUP BY o.entity, o.record_id;
+-- A full download after `410 Gone`: the ids it delivered, so that at its end every local record
+-- the server no longer has is removed.
+ALTER TABLE delta ADD COLUMN reconciling INTEGER NOT NULL DEFAULT 0;
+-- The saved password, in a table of its own: its page is written only when the password is,
+-- so removing it (with secure_delete) and truncating the WAL leaves no copy of its bytes.
+CREATE TABLE secret (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO secret (key, value) SELECT key, json_extract(value, '$') FROM meta WHERE key = 'password';
+DELETE FROM meta WHERE key = 'password';
+CREATE TABLE delta_seen (
+    entity TEXT NOT NULL,
+    id TEXT NOT NULL,
+    PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+"#,
+];
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
@@ -166,7 +204,9 @@ impl Store {
             .map_err(|e| self.err(e))?;
         self.conn
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                // secure_delete FAST: a deleted row's bytes are zeroed in the page that is
+                // written anyway, so a removed password leaves nothing behind in its page.
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = FAST;",
             )
             .map_err(|e| self.err(e))
     }

@@ -9,6 +9,7 @@ use rusqlite::{Transaction, params};
 
 use super::journal::{self, JournalEntry, JournalKind};
 use super::records::{self, write_server_version};
+use super::sent::{self, Sent};
 use super::{Result, Store, from_json, to_json};
 use crate::rules::ConcurrentEdit;
 use crate::wire::{Fields, Record};
@@ -41,6 +42,42 @@ pub struct PendingOp {
     pub base_etag: Option<String>,
     /// The outbox rows this operation carries.
     pub seqs: Vec<i64>,
+    /// An earlier send of this record whose answer never came is replayed exactly as it was
+    /// sent (this op), and edits saved after it follow once it is settled: then this holds the
+    /// whole pending change, which a conflict or a refusal is decided on.
+    pub whole: Option<Box<PendingOp>>,
+}
+
+impl PendingOp {
+    /// The pending change a conflict or a refusal is decided on: all of it.
+    pub fn whole(&self) -> &PendingOp {
+        self.whole.as_deref().unwrap_or(self)
+    }
+}
+
+/// The operation that replays an unsettled send: exactly what was sent, carrying the rows it
+/// carried; the later rows wait for the next round, with `whole` for a conflict's decision.
+fn replay(op: PendingOp, sent: Sent) -> PendingOp {
+    let seqs: Vec<i64> = op
+        .seqs
+        .iter()
+        .copied()
+        .filter(|s| *s <= sent.upto_seq)
+        .collect();
+    if seqs.is_empty() {
+        // The rows that send carried are gone (settled since): nothing to replay.
+        return op;
+    }
+    let later = seqs.len() < op.seqs.len();
+    PendingOp {
+        entity: op.entity.clone(),
+        id: op.id.clone(),
+        kind: sent.kind,
+        fields: sent.fields,
+        base_etag: sent.base_etag,
+        seqs,
+        whole: later.then(|| Box::new(op)),
+    }
 }
 
 pub(crate) fn insert(
@@ -149,13 +186,19 @@ impl Store {
                 }
                 (PendingKind::Update, fields)
             };
-            ops.push(PendingOp {
+            let op = PendingOp {
                 entity,
                 id,
                 kind,
                 fields,
                 base_etag: local.and_then(|l| l.etag),
                 seqs: rows.iter().map(|r| r.seq).collect(),
+                whole: None,
+            };
+            let sent = sent::read(self.conn(), &op.entity, &op.id).map_err(|e| self.err(e))?;
+            ops.push(match sent {
+                Some(sent) => replay(op, sent),
+                None => op,
             });
         }
         Ok(ops)
@@ -171,26 +214,7 @@ impl Store {
         policy: ConcurrentEdit,
         now: DateTime<Utc>,
     ) -> Result<Vec<JournalEntry>> {
-        self.write(|tx| {
-            delete_rows(tx, &op.seqs)?;
-            for (field, value) in &op.fields {
-                journal::insert(
-                    tx,
-                    &JournalEntry::field(
-                        now,
-                        JournalKind::Uploaded,
-                        "sync",
-                        &op.entity,
-                        &op.id,
-                        field,
-                        None,
-                        Some(value),
-                        format!("acknowledged as {}", server.etag),
-                    ),
-                )?;
-            }
-            write_server_version(tx, &op.entity, server, snapshot, policy, now)
-        })
+        self.write(|tx| records::complete_in(tx, op, server, snapshot, policy, now))
     }
 
     /// Server Wins: the server's version replaces the device's; the op's values are discarded
@@ -205,6 +229,7 @@ impl Store {
     ) -> Result<Vec<JournalEntry>> {
         self.write(|tx| {
             delete_rows(tx, &op.seqs)?;
+            sent::forget(tx, &op.entity, &op.id)?;
             let mut lost = Vec::new();
             for (field, value) in &op.fields {
                 let server_value = server.and_then(|s| s.fields.get(field)).map(String::as_str);
@@ -259,6 +284,7 @@ impl Store {
     ) -> Result<()> {
         self.write(|tx| {
             delete_rows(tx, &op.seqs)?;
+            sent::forget(tx, &op.entity, &op.id)?;
             let local = records::read(tx, &op.entity, &op.id)?;
             let mut local_fields = local.map(|l| l.fields).unwrap_or_default();
             let changes: BTreeMap<String, (String, String)> = fields
@@ -281,33 +307,6 @@ impl Store {
             records::upsert(tx, &op.entity, &op.id, etag, &local_fields)?;
             Ok(())
         })
-    }
-
-    /// The server refused `op` for a reason a retry cannot fix (a 4xx other than a conflict):
-    /// its rows stay, with the error, and are not uploaded again until the user acts.
-    pub fn reject_op(&mut self, op: &PendingOp, error: &str) -> Result<()> {
-        self.write(|tx| {
-            let mut stmt = tx.prepare_cached(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
-            )?;
-            for seq in &op.seqs {
-                stmt.execute(params![seq, error])?;
-            }
-            Ok(())
-        })
-    }
-
-    /// Pending records the server refused: (entity, id, error).
-    pub fn rejected_ops(&self) -> Result<Vec<(String, String, String)>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT entity, record_id, last_error FROM outbox WHERE last_error IS NOT NULL GROUP BY entity, record_id")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
     }
 }
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::delta;
 use super::journal::{self, JournalEntry, JournalKind};
 use super::outbox::{self, OutboxRow, PendingOp};
+use super::sent;
 use super::{Result, Store, StoreError, from_json, to_json};
 use crate::rules::ConcurrentEdit;
 use crate::wire::{Fields, Record};
@@ -152,7 +153,7 @@ impl Drop for WaitingSave {
 }
 
 /// An uploaded operation the server acknowledged with `server`, settled inside the caller's
-/// transaction exactly as [`Store::complete_op`] settles one in its own: the op's outbox rows
+/// transaction ([`Store::complete_op`] settles one in its own): the op's outbox rows
 /// are done, each uploaded value is journaled, the server's version is written (concurrent
 /// edits per `policy`). Returns the overwritten edits.
 pub(crate) fn complete_in(
@@ -164,6 +165,7 @@ pub(crate) fn complete_in(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<JournalEntry>> {
     outbox::delete_rows(tx, &op.seqs)?;
+    sent::forget(tx, &op.entity, &op.id)?;
     for (field, value) in &op.fields {
         journal::insert(
             tx,

@@ -1,10 +1,11 @@
 //! What the device remembers about synchronization, the user's settings, the applied project
-//! and the saved password — small values kept as JSON in `meta`.
+//! and the saved password — small values kept as JSON in `meta`, the password in `secret`.
 
 use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Result, Store};
+use super::{Result, Store, StoreError};
 use crate::project::Project;
 use crate::rules::{SyncMode, Trigger};
 use crate::settings::UserSettings;
@@ -80,14 +81,59 @@ impl Store {
 
     /// The saved password; `None` when Save password is off or none was entered.
     pub fn password(&self) -> Result<Option<String>> {
-        self.meta(PASSWORD)
+        self.conn()
+            .query_row("SELECT value FROM secret WHERE key = ?1", [PASSWORD], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// Saves the password (the database file is readable by its owner only), or forgets it.
+    /// Forgetting leaves none of its bytes in any file of the profile: the row is zeroed where
+    /// it was (`secure_delete`), and the WAL, which holds earlier copies of its page, is copied
+    /// into the database and truncated to nothing.
     pub fn set_password(&mut self, password: Option<&str>) -> Result<()> {
-        match password {
-            Some(p) => self.set_meta(PASSWORD, &p),
-            None => self.delete_meta(PASSWORD),
+        let secure = |store: &mut Store, mode: &str| {
+            store
+                .conn
+                .pragma_update(None, "secure_delete", mode)
+                .map_err(|e| store.err(e))
+        };
+        secure(self, "ON")?;
+        let written = self.write(|tx| {
+            match password {
+                Some(p) => tx.execute(
+                    "INSERT INTO secret (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![PASSWORD, p],
+                )?,
+                None => tx.execute("DELETE FROM secret WHERE key = ?1", [PASSWORD])?,
+            };
+            Ok(())
+        });
+        secure(self, "FAST")?;
+        written?;
+        if password.is_none() {
+            self.truncate_wal()?;
         }
+        Ok(())
+    }
+
+    /// Copies the whole WAL into the database and truncates it to zero bytes, waiting (up to
+    /// the busy timeout) for readers and the writer of other connections to step aside.
+    fn truncate_wal(&mut self) -> Result<()> {
+        let (busy, _, _): (i64, i64, i64) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        if busy != 0 {
+            return Err(StoreError::Invalid(format!(
+                "{}: the password was removed, but another connection kept the WAL from being truncated",
+                self.path.display()
+            )));
+        }
+        Ok(())
     }
 }

@@ -22,6 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState, the
     let kind = match conflict.kind {
         ConflictKind::ChangedOnBoth => "changed on the device and on the server",
         ConflictKind::DeletedOnServer => "edited on the device, deleted on the server",
+        ConflictKind::RefusedByServer => "refused by the server",
     };
     let who = conflict
         .server
@@ -35,16 +36,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState, the
     let block = Block::bordered().title(title).title_style(theme.title());
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // A refusal's reason is the server's own words: shown whole, over up to three lines.
+    let intro_lines = if conflict.problem.is_some() { 3 } else { 1 };
     let [intro, body, hint] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(intro_lines),
         Constraint::Min(0),
         Constraint::Length(2),
     ])
     .areas(inner);
-    frame.render_widget(
-        Paragraph::new(truncate(&format!("{kind}{who}"), intro.width as usize)),
-        intro,
-    );
+    match &conflict.problem {
+        Some(problem) => frame.render_widget(
+            Paragraph::new(format!("{kind}{who}: {problem}")).wrap(Wrap { trim: true }),
+            intro,
+        ),
+        None => frame.render_widget(
+            Paragraph::new(truncate(&format!("{kind}{who}"), intro.width as usize)),
+            intro,
+        ),
+    }
 
     if state.what_if {
         draw_what_if(frame, body, app, state, theme);

@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SyncErrorsState, t
         let text = vec![
             Line::raw("No sync errors."),
             Line::styled(
-                "Conflicts of entities whose On Conflict is Manual Action are listed here.",
+                "Conflicts of entities whose On Conflict is Manual Action, and changes the server refused, are listed here.",
                 theme.dim(),
             ),
         ];
@@ -31,6 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SyncErrorsState, t
             let kind = match c.kind {
                 ConflictKind::ChangedOnBoth => "changed on device and server",
                 ConflictKind::DeletedOnServer => "edited here, deleted on server",
+                ConflictKind::RefusedByServer => "refused by the server",
             };
             let fields = c
                 .device_changes

@@ -1,0 +1,165 @@
+//! The Download phase (paged delta per entity, applied in bounded transactions with its
+//! position) and the non-blocking file phases.
+
+use super::*;
+
+impl Sync {
+    pub(super) async fn download(&mut self) -> Result<(), Stop> {
+        self.set_phase(Phase::Download);
+        self.wait_for_ui_transactions().await?;
+        let snapshot = match self.snapshot {
+            Some(s) => s,
+            None => self.store.outbox_snapshot()?,
+        };
+        let policy = rules::concurrent_edit(self.job.behavior);
+        let project = self
+            .store
+            .project()?
+            .ok_or_else(|| Stop::Local("no project on this device".into()))?;
+        // The WAL is checkpointed beside the download (see `Store::start_checkpointer`); with
+        // no thread to be had, the download checkpoints on its own as before.
+        let checkpointer = self.store.start_checkpointer().ok();
+        let result = self.download_entities(&project, snapshot, policy).await;
+        let ended = self.store.end_checkpointer(checkpointer);
+        result?;
+        ended?;
+        self.refresh_counts();
+        Ok(())
+    }
+
+    async fn download_entities(
+        &mut self,
+        project: &Project,
+        snapshot: i64,
+        policy: rules::ConcurrentEdit,
+    ) -> Result<(), Stop> {
+        let mut done = 0u64;
+        for entity in project.entities.iter().map(|e| e.name.clone()) {
+            let mut restarted = false;
+            let position = self.store.delta_position(&entity)?;
+            // A download resumed from a cursor ends at the window its first page fixed, before
+            // this sync started: then one more delta, from that window's token, brings what the
+            // server committed since.
+            let mut resumed = position.cursor.is_some();
+            let (mut since, mut cursor) = (position.token, position.cursor);
+            let mut ahead: Option<Ahead<EntityPage>> = None;
+            loop {
+                let limit = self.ctx.page_limit;
+                let first = match ahead.take() {
+                    Some(ahead) => ahead.outcome().await,
+                    None => None,
+                };
+                let page = self
+                    .call_from("download", first, |r| {
+                        let (entity, since, cursor) =
+                            (entity.clone(), since.clone(), cursor.clone());
+                        async move {
+                            r.page(&entity, since.as_deref(), cursor.as_deref(), limit)
+                                .await
+                        }
+                    })
+                    .await;
+                let page = match page {
+                    Err(Stop::Remote(RemoteError::Gone)) if !restarted => {
+                        restarted = true;
+                        self.journal(format!("{entity}: {}", RemoteError::Gone));
+                        self.store.start_full_download(&entity)?;
+                        (since, cursor, resumed) = (None, None, false);
+                        continue;
+                    }
+                    other => other?,
+                };
+                let end = match (&page.next, &page.delta_token) {
+                    (Some(next), _) => PageEnd::Next(next.clone()),
+                    (None, Some(token)) => PageEnd::Complete(token.clone()),
+                    (None, None) => {
+                        return Err(Stop::Remote(RemoteError::Broken(
+                            "a last page without a delta token".into(),
+                        )));
+                    }
+                };
+                // Ask for the next page now: the server reads it, and the answer is parsed,
+                // while this one is written to the database.
+                if let Some(next) = &page.next
+                    && self.check().is_ok()
+                {
+                    let (remote, entity, next) =
+                        (self.remote.clone(), entity.clone(), next.clone());
+                    ahead = Some(Ahead::spawn(async move {
+                        remote.page(&entity, None, Some(&next), limit).await
+                    }));
+                }
+                let chunks: Vec<&[Record]> = if page.records.is_empty() {
+                    vec![&[]]
+                } else {
+                    page.records.chunks(APPLY_CHUNK).collect()
+                };
+                let last = chunks.len() - 1;
+                for (i, chunk) in chunks.into_iter().enumerate() {
+                    let (deleted, chunk_end) = if i == last {
+                        (page.deleted.as_slice(), end.clone())
+                    } else {
+                        (&[][..], PageEnd::Partial)
+                    };
+                    let report = self.store.apply_chunk(
+                        &entity,
+                        chunk,
+                        deleted,
+                        &chunk_end,
+                        snapshot,
+                        policy,
+                        self.now(),
+                    )?;
+                    self.announce(report.overwritten);
+                    if let Some(removed) = report.reconciled {
+                        self.journal(format!(
+                            "{entity}: removed {removed} record(s) the server deleted while our delta token expired"
+                        ));
+                    }
+                    done += chunk.len() as u64;
+                    self.progress(Phase::Download, done, None);
+                    // Let a waiting save take the write lock between chunks.
+                    self.step_aside().await;
+                }
+                match (page.next, page.delta_token) {
+                    (Some(next), _) => cursor = Some(next),
+                    (None, Some(token)) if resumed => {
+                        (since, cursor, resumed) = (Some(token), None, false);
+                    }
+                    (None, _) => break,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn files(&mut self, phase: Phase, kind: FileKind) -> Result<(), Stop> {
+        self.set_phase(phase);
+        let since = self.store.file_token(kind.as_str())?;
+        let list = self
+            .call("file list", |r| {
+                let since = since.clone();
+                async move { r.files(kind, since.as_deref()).await }
+            })
+            .await?;
+        let total = list.files.len() as u64;
+        self.progress(phase, 0, Some(total));
+        for (i, file) in list.files.iter().enumerate() {
+            if !self.store.has_file(kind.as_str(), &file.id, &file.etag)? {
+                let id = file.id.clone();
+                let bytes = self
+                    .call("file download", |r| {
+                        let id = id.clone();
+                        async move { r.file(kind, &id).await }
+                    })
+                    .await?;
+                self.store
+                    .save_file(kind.as_str(), &file.id, &file.name, &file.etag, &bytes)?;
+            }
+            self.progress(phase, i as u64 + 1, Some(total));
+        }
+        self.store
+            .set_file_token(kind.as_str(), &list.delta_token)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,103 @@
+//! What the last upload of each pending record sent, kept until its answer is settled. When an
+//! answer is lost (the server committed, the device never heard), the next sync sends exactly
+//! the same operation again — same body, same base ETag, same idempotency key — so the server
+//! can recognize the replay (a create) and the device can recognize its own write (a `412`
+//! whose current version is what was sent). Edits saved after that send follow as updates.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::outbox::{PendingKind, PendingOp};
+use super::{Result, Store, from_json, to_json};
+use crate::wire::Fields;
+
+/// One unsettled send of a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sent {
+    pub kind: PendingKind,
+    pub fields: Fields,
+    pub base_etag: Option<String>,
+    /// The newest outbox row the send carried: rows after it were saved later.
+    pub upto_seq: i64,
+}
+
+pub(crate) fn read(
+    conn: &rusqlite::Connection,
+    entity: &str,
+    id: &str,
+) -> rusqlite::Result<Option<Sent>> {
+    conn.prepare_cached(
+        "SELECT op, fields, base_etag, idempotency_key, upto_seq FROM outbox_sent WHERE entity = ?1 AND record_id = ?2",
+    )?
+    .query_row(params![entity, id], |r| {
+        let op: String = r.get(0)?;
+        let fields: String = r.get(1)?;
+        let key: String = r.get(3)?;
+        Ok(Sent {
+            kind: if op == "create" {
+                PendingKind::Create {
+                    idempotency_key: key,
+                }
+            } else {
+                PendingKind::Update
+            },
+            fields: from_json(&fields)?,
+            base_etag: r.get(2)?,
+            upto_seq: r.get(4)?,
+        })
+    })
+    .optional()
+}
+
+/// The record's send is settled (acknowledged, a conflict decided, refused, or resolved by the
+/// user): nothing of it is replayed.
+pub(crate) fn forget(tx: &Transaction, entity: &str, id: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM outbox_sent WHERE entity = ?1 AND record_id = ?2")?
+        .execute(params![entity, id])?;
+    Ok(())
+}
+
+impl Store {
+    /// Remembers what is about to be sent for each of `ops`, in one transaction, before the
+    /// request leaves: an answer lost after this point is recognized by the next sync.
+    pub fn record_sent(&mut self, ops: &[PendingOp]) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO outbox_sent (entity, record_id, op, fields, base_etag, idempotency_key, upto_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (entity, record_id) DO UPDATE SET op = excluded.op, fields = excluded.fields,
+                     base_etag = excluded.base_etag, idempotency_key = excluded.idempotency_key,
+                     upto_seq = excluded.upto_seq",
+            )?;
+            for op in ops {
+                let (name, key) = match &op.kind {
+                    PendingKind::Create { idempotency_key } => ("create", idempotency_key.as_str()),
+                    PendingKind::Update => ("update", ""),
+                };
+                let upto = op.seqs.iter().copied().max().unwrap_or(0);
+                stmt.execute(params![
+                    op.entity,
+                    op.id,
+                    name,
+                    to_json(&op.fields),
+                    op.base_etag,
+                    key,
+                    upto
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records whose last send is unsettled (its answer never came).
+    pub fn unsettled_sends(&self) -> Result<usize> {
+        self.conn()
+            .query_row("SELECT count(*) FROM outbox_sent", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+}
