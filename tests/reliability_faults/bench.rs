@@ -4,18 +4,22 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use autosync::auditor;
 use autosync::client::{Client, init_profile};
 use autosync::engine::Command;
 use autosync::rules::Trigger;
 use autosync::settings::AutoSync;
 use autosync::soak_cmd::{device_records, differences, server_records};
-use autosync::store::Store;
+use autosync::store::{JournalEntry, JournalKind, Store};
 use autosync::wire::Fault;
 
 use crate::engine_common::*;
 
 pub const TIMEOUT: Duration = Duration::from_secs(1);
 pub const PAGE: u32 = 3;
+/// Tries of one request before the sync gives up on it (the engine's `MAX_ATTEMPTS`: the
+/// journal says "attempt 2/4" to "attempt 4/4").
+pub const ATTEMPTS: u32 = 4;
 
 /// One request of the sync: its method, its path without the query, and which request with that
 /// method and path it is (1-based).
@@ -204,6 +208,148 @@ impl Bench {
         }
     }
 
+    /// Arms `fault` for the request `target` and for each of its retries, so that it outlasts
+    /// them and the sync fails there.
+    pub async fn arm_outlasting(&self, target: &Target, fault: Fault) {
+        let control = &self.world.control;
+        if target.nth > 1 {
+            control
+                .fault(
+                    Some(&target.method),
+                    Some(&target.path),
+                    target.nth - 1,
+                    Fault::Latency { ms: 0 },
+                )
+                .await
+                .unwrap();
+        }
+        control
+            .fault(Some(&target.method), Some(&target.path), ATTEMPTS, fault)
+            .await
+            .unwrap();
+    }
+
+    /// Saves `values` on `id` as the user would; a save that is not saved is a problem.
+    pub fn save(&mut self, id: &str, values: &[(&str, &str)]) -> Result<(), String> {
+        let outcome = self
+            .device
+            .save("account", id, &fields(values), "Save button")
+            .map_err(|e| format!("saving {id}: {e}"))?;
+        if saved(&outcome) {
+            Ok(())
+        } else {
+            Err(format!("saving {id}: {outcome:?}"))
+        }
+    }
+
+    /// Records `id.field = value` as the newest edit of that field (replacing an older one).
+    pub fn expect_edit(&mut self, id: &str, field: &str, value: &str) {
+        self.edits.retain(|(_, i, f, _)| !(i == id && f == field));
+        self.edits
+            .push(("account".into(), id.into(), field.into(), value.into()));
+    }
+
+    /// The journal's last sequence number: entries after it are this test's from now on.
+    pub fn journal_end(&self) -> i64 {
+        journal_since(self.device.store(), 0)
+            .last()
+            .map_or(0, |e| e.seq)
+    }
+
+    /// Everything a user (or the auditor) would see wrong after the device's last sync, one line
+    /// each; empty when the device converged: nothing pending, refused or waiting under Sync
+    /// Errors, no device value discarded since journal entry `since` (Server Wins or
+    /// overwritten), every newest saved edit on the server, every create exactly once, the
+    /// device equal to the server, and no lost edit by the auditor.
+    pub async fn convergence_problems(&self, since: i64) -> Vec<String> {
+        let mut problems = Vec::new();
+        let store = self.device.store();
+        let pending = store.pending_ops(i64::MAX).unwrap();
+        if !pending.is_empty() {
+            let ops: Vec<String> = pending
+                .iter()
+                .map(|op| format!("{:?} {} {} {:?}", op.kind, op.entity, op.id, op.fields))
+                .collect();
+            problems.push(format!("still pending: {ops:?}"));
+        }
+        let refused = store.rejected_ops().unwrap();
+        if !refused.is_empty() {
+            problems.push(format!("refused by the server, left pending: {refused:?}"));
+        }
+        let conflicts = store.unresolved_conflicts().unwrap();
+        if !conflicts.is_empty() {
+            let items: Vec<String> = conflicts
+                .iter()
+                .map(|c| format!("{:?} {} {}", c.kind, c.entity, c.record_id))
+                .collect();
+            problems.push(format!("unresolved sync errors: {items:?}"));
+        }
+        for e in journal_since(store, since) {
+            if matches!(e.kind, JournalKind::ServerWins | JournalKind::Overwritten) {
+                problems.push(format!(
+                    "the journal says a device value was discarded ({:?}): {:?} {:?}.{:?}: {}",
+                    e.kind, e.entity, e.record_id, e.field, e.detail
+                ));
+            }
+        }
+        let remote = self.world.remote();
+        let accounts = server_records(&remote, "account").await.unwrap();
+        let contacts = server_records(&remote, "contact").await.unwrap();
+        for (_, id, field, value) in &self.edits {
+            let server = accounts.get(id).and_then(|r| r.fields.get(field));
+            if server != Some(value) {
+                problems.push(format!(
+                    "the saved edit {id}.{field} = {value:?} is not on the server, which has {server:?}"
+                ));
+            }
+        }
+        for (id, name) in &self.creates {
+            let copies = accounts
+                .values()
+                .filter(|r| r.fields.get("name") == Some(name))
+                .count();
+            if copies != 1 || !accounts.contains_key(id) {
+                problems.push(format!(
+                    "created {name} ({id}) is on the server {copies} time(s), under its own id: {}",
+                    accounts.contains_key(id)
+                ));
+            }
+        }
+        for (entity, server) in [("account", &accounts), ("contact", &contacts)] {
+            let device = device_records(store, entity).unwrap();
+            problems.extend(differences(entity, &device, server));
+        }
+        let lost = auditor::audit(store, |entity, id| {
+            match entity {
+                "account" => accounts.get(id),
+                "contact" => contacts.get(id),
+                _ => None,
+            }
+            .map(|r| r.fields.clone())
+        })
+        .unwrap();
+        for l in lost {
+            problems.push(format!(
+                "the auditor reports a lost edit: {} {}.{} = {:?} ({:?}: {})",
+                l.entity, l.id, l.field, l.value, l.cause, l.detail
+            ));
+        }
+        problems
+    }
+}
+
+/// Every journal entry after `since`.
+pub fn journal_since(store: &Store, since: i64) -> Vec<JournalEntry> {
+    let mut out = Vec::new();
+    let mut after = since;
+    loop {
+        let batch = store.journal(after, 10_000).unwrap();
+        let Some(last) = batch.last() else {
+            return out;
+        };
+        after = last.seq;
+        out.extend(batch);
+    }
 }
 
 /// Every `last_error` the status shows from now on.

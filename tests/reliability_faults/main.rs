@@ -21,4 +21,6 @@
 mod engine_common;
 
 mod bench;
+mod edit_again;
 mod every_request;
+mod matrix;
