@@ -24,3 +24,4 @@ mod bench;
 mod edit_again;
 mod every_request;
 mod matrix;
+mod reconcile;
