@@ -25,3 +25,4 @@ mod edit_again;
 mod every_request;
 mod matrix;
 mod reconcile;
+mod resume;
