@@ -28,11 +28,19 @@ async fn refused_edit(world: &World) -> (Client, Conflict) {
     set_auto_sync(&mut device, AutoSync::Never);
     assert_eq!(sync(&device, Trigger::Manual).await.error, None);
     let outcome = device
-        .save("account", ID, &fields(&[("credit_limit", "lots")]), "Save button")
+        .save(
+            "account",
+            ID,
+            &fields(&[("credit_limit", "lots")]),
+            "Save button",
+        )
         .unwrap();
     assert!(saved(&outcome), "{outcome:?}");
     let last = sync(&device, Trigger::Manual).await;
-    assert!(last.flags.data_errors, "the sync ended with data errors: {last:?}");
+    assert!(
+        last.flags.data_errors,
+        "the sync ended with data errors: {last:?}"
+    );
     let store = device.store();
     let conflicts = store.unresolved_conflicts().unwrap();
     let item = conflicts
@@ -53,7 +61,10 @@ async fn refused_edit(world: &World) -> (Client, Conflict) {
         problem.contains(DETAIL),
         "the item carries the server's problem detail: {json:#}"
     );
-    assert_eq!(item.device_changes.get("credit_limit").map(String::as_str), Some("lots"));
+    assert_eq!(
+        item.device_changes.get("credit_limit").map(String::as_str),
+        Some("lots")
+    );
     let status = device.engine().status();
     assert_eq!(status.unresolved_conflicts, 1, "Home counts one sync error");
     assert_eq!(store.unresolved_count().unwrap(), 1);
@@ -70,7 +81,11 @@ async fn a_refused_edit_is_a_sync_error_with_the_problem_and_ignore_clears_it() 
     })
     .await;
     assert_eq!(status.activity, SyncActivity::Idle);
-    assert_eq!(device.store().pending_count().unwrap(), 0, "nothing pending");
+    assert_eq!(
+        device.store().pending_count().unwrap(),
+        0,
+        "nothing pending"
+    );
     // The next sync does not send it again, so nothing is refused again.
     let last = sync(&device, Trigger::Manual).await;
     assert_eq!(last.error, None);
@@ -85,7 +100,9 @@ async fn a_refused_edit_resolved_with_take_server_version_restores_the_servers_v
     let (mut device, item) = refused_edit(&world).await;
     let server = world.server_record("account", ID).await.unwrap();
     assert_ne!(server.fields["credit_limit"], "lots");
-    device.resolve(item.id, &UserResolution::TakeServer).unwrap();
+    device
+        .resolve(item.id, &UserResolution::TakeServer)
+        .unwrap();
     until(&device, "the recount", |s| {
         s.unresolved_conflicts == 0 && s.pending_uploads == 0
     })
@@ -97,7 +114,11 @@ async fn a_refused_edit_resolved_with_take_server_version_restores_the_servers_v
         "the device has the server's values again"
     );
     assert_eq!(local.unwrap().etag.as_deref(), Some(server.etag.as_str()));
-    assert_eq!(device.store().pending_count().unwrap(), 0, "nothing pending");
+    assert_eq!(
+        device.store().pending_count().unwrap(),
+        0,
+        "nothing pending"
+    );
     let last = sync(&device, Trigger::Manual).await;
     assert_eq!(last.error, None);
     assert!(!last.flags.data_errors, "{last:?}");

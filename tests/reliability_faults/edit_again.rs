@@ -42,7 +42,11 @@ async fn an_update_whose_answer_was_lost_then_edited_again_keeps_the_newer_edit(
     bench.save(id, &[("city", "Lost Answer C1")]).unwrap();
     lose_every_batch_answer(&bench).await;
     assert_eq!(
-        bench.world.server_field("account", id, "city").await.as_deref(),
+        bench
+            .world
+            .server_field("account", id, "city")
+            .await
+            .as_deref(),
         Some("Lost Answer C1"),
         "the server committed the first edit; only its answers were lost"
     );
@@ -55,7 +59,11 @@ async fn an_update_whose_answer_was_lost_then_edited_again_keeps_the_newer_edit(
     let problems = bench.convergence_problems(since).await;
     assert_eq!(last.error, None, "the next sync succeeds: {problems:#?}");
     assert_eq!(
-        bench.world.server_field("account", id, "city").await.as_deref(),
+        bench
+            .world
+            .server_field("account", id, "city")
+            .await
+            .as_deref(),
         Some("Edited Again C2"),
         "the server has the newer edit: {problems:#?}"
     );
@@ -91,7 +99,9 @@ async fn a_create_whose_answer_was_lost_then_edited_is_created_once_with_the_edi
         bench.world.server_record("account", &id).await.is_some(),
         "the server committed the create; only its answers were lost"
     );
-    bench.save(&id, &[("city", "Edited After The Loss")]).unwrap();
+    bench
+        .save(&id, &[("city", "Edited After The Loss")])
+        .unwrap();
     bench.expect_edit(&id, "city", "Edited After The Loss");
     let since = bench.journal_end();
     let last = sync(&bench.device, Trigger::Manual).await;

@@ -16,7 +16,6 @@
 //! fault for the next one. The clients' request timeout is 1 s (`EngineConfig::request_timeout`)
 //! so a stall costs a second, not ten; `Retry-After: 1` is used for three indices only.
 
-
 #[path = "../engine_common/mod.rs"]
 mod engine_common;
 

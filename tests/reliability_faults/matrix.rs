@@ -119,11 +119,8 @@ async fn every_request_failed_then_edited_again(fault: Fault) {
             && names.contains(&"GET /api/v1/entities/account#2".to_string()),
         "every phase has a request: {names:#?}"
     );
-    let share = |lane: usize| -> Vec<usize> {
-        (0..targets.len())
-            .filter(|i| i % LANES == lane)
-            .collect()
-    };
+    let share =
+        |lane: usize| -> Vec<usize> { (0..targets.len()).filter(|i| i % LANES == lane).collect() };
     let (a, b, c) = tokio::join!(
         lane(&fault, &targets, share(0), Some(first)),
         lane(&fault, &targets, share(1), None),

@@ -103,7 +103,11 @@ async fn a_410_download_removes_the_records_the_server_deleted_meanwhile_and_say
     assert_downloaded_again(&device, since);
     let diff = device_vs_server(&world, &device, &[]).await;
     assert_eq!(
-        device.store().record("account", id).unwrap().map(|r| r.fields),
+        device
+            .store()
+            .record("account", id)
+            .unwrap()
+            .map(|r| r.fields),
         None,
         "the record the server deleted is gone from the device too; device vs server: {diff:#?}"
     );
@@ -198,7 +202,10 @@ async fn a_410_download_with_an_edit_pending_on_a_deleted_record_follows_each_st
             &[]
         };
         let diff = device_vs_server(&world, &device, except).await;
-        assert!(diff.is_empty(), "{strategy:?}: device and server differ: {diff:#?}");
+        assert!(
+            diff.is_empty(),
+            "{strategy:?}: device and server differ: {diff:#?}"
+        );
         device.engine().send(Command::Shutdown);
     }
 }
@@ -238,7 +245,10 @@ async fn a_410_download_keeps_a_deleted_record_whose_edit_was_saved_during_the_s
     let outcome = device
         .save("account", id, &fields(&[("city", edit)]), "Save button")
         .unwrap();
-    assert!(saved(&outcome), "No action lets the save through: {outcome:?}");
+    assert!(
+        saved(&outcome),
+        "No action lets the save through: {outcome:?}"
+    );
     let last = within("the sync to end", async {
         loop {
             if let Ok(EngineEvent::Finished(last)) = events.recv().await {

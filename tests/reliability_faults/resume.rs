@@ -105,7 +105,10 @@ async fn a_sync_resuming_a_cut_download_brings_what_the_server_changed_meanwhile
         "the device keeps the cursor of the cut download"
     );
     let first = store.record("account", "acc-0001").unwrap().unwrap();
-    assert_eq!(first.fields["email"], "resume1@server.example", "page 1 applied");
+    assert_eq!(
+        first.fields["email"], "resume1@server.example",
+        "page 1 applied"
+    );
     change_after_the_cut(&bench.world).await;
     bench.world.control.clear_faults().await.unwrap();
     let last = sync(&bench.device, Trigger::Manual).await;

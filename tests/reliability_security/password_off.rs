@@ -95,12 +95,15 @@ async fn save_password_off_leaves_no_byte_of_the_password_in_the_profile() {
     let engine = h.app.client().engine().clone();
     let mut stopped = engine.watch_status();
     engine.send(Command::Shutdown);
-    tokio::time::timeout(DEADLINE, async {
-        while stopped.changed().await.is_ok() {}
-    })
-    .await
-    .expect("the engine stops");
-    let Harness { dir: tempdir, app, server, .. } = h;
+    tokio::time::timeout(DEADLINE, async { while stopped.changed().await.is_ok() {} })
+        .await
+        .expect("the engine stops");
+    let Harness {
+        dir: tempdir,
+        app,
+        server,
+        ..
+    } = h;
     drop(app);
     tokio::time::sleep(Duration::from_millis(50)).await;
     let files: Vec<String> = files_under(&dir)
