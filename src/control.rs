@@ -7,7 +7,8 @@ use serde::de::DeserializeOwned;
 
 use crate::remote::urlencode;
 use crate::wire::{
-    AdminRecordBody, Delay, Fault, FaultRule, Fields, PublishAsset, Published, Record, RequestLog,
+    AdminRecordBody, Delay, Fault, FaultRule, Fields, PublishAsset, Published, PurgeRequest,
+    Purged, Record, RequestLog,
 };
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -187,6 +188,18 @@ impl Control {
         self.call::<(), serde_json::Value>(Method::POST, "/admin/reset", None)
             .await
             .map(|_| ())
+    }
+
+    /// Forgets deletions older than the last `keep_seqs` changes: delta tokens from before them
+    /// are answered with `410 Gone` from now on.
+    pub async fn purge_tombstones(&self, keep_seqs: u64) -> Result<Purged, ControlError> {
+        self.call(
+            Method::POST,
+            "/admin/purge-tombstones",
+            Some(&PurgeRequest { keep_seqs }),
+        )
+        .await?
+        .ok_or_else(|| empty("purge-tombstones"))
     }
 
     pub async fn requests(&self, limit: usize) -> Result<RequestLog, ControlError> {

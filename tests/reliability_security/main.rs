@@ -3,7 +3,9 @@
 //! readable by its owner only, and not stored at all when Save password is off; the server
 //! listens on loopback unless told otherwise; request bodies and page sizes are bounded.
 
+#[path = "../app_common/mod.rs"]
 mod app_common;
+mod password_off;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
