@@ -15,6 +15,16 @@
 //! arming pass-through rules (`latency 0`) for the earlier requests with the same path, then the
 //! fault for the next one. The clients' request timeout is 1 s (`EngineConfig::request_timeout`)
 //! so a stall costs a second, not ten; `Retry-After: 1` is used for three indices only.
+//!
+//! The modules:
+//! - `bench`: the shared harness (the device, the rounds, targeting a request, the checks);
+//! - `every_request`: one fault at every request, retried away; a fault outlasting the retries;
+//! - `edit_again`: the answer to an upload lost after the server committed it, then the user
+//!   edits the same record again (an update, a create);
+//! - `matrix`: a fault outlasting the retries at every request × the same records edited again
+//!   × the next sync, for four fault kinds;
+//! - `reconcile`: `410 Gone` after purged tombstones: what the full download removes and keeps;
+//! - `resume`: a sync resuming a cut download (and `autosync sync` killed holding a cursor).
 
 #[path = "../engine_common/mod.rs"]
 mod engine_common;

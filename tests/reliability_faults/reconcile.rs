@@ -48,16 +48,24 @@ fn journal_end(device: &Client) -> i64 {
     journal_since(device.store(), 0).last().map_or(0, |e| e.seq)
 }
 
-/// The sync met the `410` and downloaded everything again (the premise of these tests).
-fn assert_downloaded_again(device: &Client, since: i64) {
-    let gone = autosync::remote::RemoteError::Gone.to_string();
-    let journal = journal_since(device.store(), since);
+/// The server answered the device's account download `410` and then served a full download
+/// (the premise of these tests).
+async fn assert_downloaded_again(world: &World) {
+    let log = world.control.requests(1000).await.unwrap().requests;
+    let account = |e: &&autosync::wire::RequestLogEntry| {
+        e.method == "GET" && e.path.starts_with("/api/v1/entities/account?")
+    };
+    let gone = log
+        .iter()
+        .filter(account)
+        .position(|e| e.status == 410)
+        .unwrap_or_else(|| panic!("the server answered 410: {log:#?}"));
     assert!(
-        journal
-            .iter()
-            .any(|e| e.detail == format!("account: {gone}")),
-        "the sync met the 410: {:#?}",
-        journal.iter().map(|e| &e.detail).collect::<Vec<_>>()
+        log.iter()
+            .filter(account)
+            .skip(gone + 1)
+            .any(|e| e.status == 200 && !e.path.contains("since=")),
+        "then the device downloaded everything again: {log:#?}"
     );
 }
 
@@ -100,7 +108,7 @@ async fn a_410_download_removes_the_records_the_server_deleted_meanwhile_and_say
     let since = journal_end(&device);
     let last = sync(&device, Trigger::Manual).await;
     assert_eq!(last.error, None, "the sync succeeds");
-    assert_downloaded_again(&device, since);
+    assert_downloaded_again(&world).await;
     let diff = device_vs_server(&world, &device, &[]).await;
     assert_eq!(
         device
@@ -113,14 +121,15 @@ async fn a_410_download_removes_the_records_the_server_deleted_meanwhile_and_say
     );
     assert!(diff.is_empty(), "device and server differ: {diff:#?}");
     let journal = journal_since(device.store(), since);
-    let said: Vec<&String> = journal
+    let said: Vec<_> = journal
         .iter()
-        .map(|e| &e.detail)
-        .filter(|d| d.contains(RECONCILED))
+        .filter(|e| e.detail.contains(RECONCILED))
         .collect();
     assert!(
-        said.iter()
-            .any(|d| d.contains("account") && d.contains("removed 1 ")),
+        said.iter().any(|e| {
+            (e.detail.contains("account") || e.entity.as_deref() == Some("account"))
+                && e.detail.contains("removed 1 ")
+        }),
         "the journal says what the download removed and why: {said:#?}"
     );
     let status = device.engine().status();
@@ -147,10 +156,9 @@ async fn a_410_download_with_an_edit_pending_on_a_deleted_record_follows_each_st
             .save("account", id, &fields(&[("city", edit)]), "Save button")
             .unwrap();
         assert!(saved(&outcome), "{outcome:?}");
-        let since = journal_end(&device);
         let last = sync(&device, Trigger::Manual).await;
         assert_eq!(last.error, None, "{strategy:?}: the sync succeeds");
-        assert_downloaded_again(&device, since);
+        assert_downloaded_again(&world).await;
         let local = device.store().record("account", id).unwrap();
         let server = world.server_record("account", id).await;
         let lost = audit(&world, &device, id).await;
@@ -211,7 +219,7 @@ async fn a_410_download_with_an_edit_pending_on_a_deleted_record_follows_each_st
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_410_download_keeps_a_deleted_record_whose_edit_was_saved_during_the_sync() {
+async fn a_410_download_keeps_the_records_edited_or_created_during_the_sync() {
     let world = World::new().await;
     let mut device = quiet_device(&world).await;
     let id = "acc-0009";
@@ -229,7 +237,6 @@ async fn a_410_download_keeps_a_deleted_record_whose_edit_was_saved_during_the_s
         )
         .await
         .unwrap();
-    let since = journal_end(&device);
     let mut events = device.engine().subscribe();
     device.engine().send(Command::Trigger(Trigger::Manual));
     until(&device, "the download phase", |s| {
@@ -249,6 +256,15 @@ async fn a_410_download_keeps_a_deleted_record_whose_edit_was_saved_during_the_s
         saved(&outcome),
         "No action lets the save through: {outcome:?}"
     );
+    // A record created meanwhile is on the device only, as the deleted one is.
+    let name = "Created During The Sync Ltd";
+    let (created, outcome) = device
+        .create(
+            "account",
+            &fields(&[("name", name), ("credit_limit", "500")]),
+        )
+        .unwrap();
+    assert!(saved(&outcome), "{outcome:?}");
     let last = within("the sync to end", async {
         loop {
             if let Ok(EngineEvent::Finished(last)) = events.recv().await {
@@ -262,22 +278,37 @@ async fn a_410_download_keeps_a_deleted_record_whose_edit_was_saved_during_the_s
     })
     .await;
     assert_eq!(last.error, None);
-    assert_downloaded_again(&device, since);
+    assert_downloaded_again(&world).await;
     let local = device.store().record("account", id).unwrap();
     assert_eq!(
         local.map(|r| r.fields["city"].clone()).as_deref(),
         Some(edit),
         "the edit saved during the sync stays on the device"
     );
+    assert!(
+        device
+            .store()
+            .record("account", &created)
+            .unwrap()
+            .is_some(),
+        "so does the record created during the sync"
+    );
     assert_eq!(
         device.store().pending_count().unwrap(),
-        1,
-        "and waits for the next sync"
+        2,
+        "both wait for the next sync"
     );
-    // The next sync settles it by the entity's strategy (Server Wins): removed, and journaled.
+    // The next sync uploads the create and settles the edit by the entity's strategy (Server
+    // Wins): removed, and journaled.
     let last = sync(&device, Trigger::Manual).await;
     assert_eq!(last.error, None);
     assert!(device.store().record("account", id).unwrap().is_none());
+    let server = world.server_record("account", &created).await;
+    assert_eq!(
+        server.map(|r| r.fields["name"].clone()).as_deref(),
+        Some(name),
+        "the create reached the server"
+    );
     let lost = audit(&world, &device, id).await;
     let causes: Vec<_> = lost.iter().map(|l| (l.field.as_str(), l.cause)).collect();
     assert_eq!(causes, vec![("city", LossCause::ServerWins)], "{lost:#?}");
