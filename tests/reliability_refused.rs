@@ -15,7 +15,7 @@ mod engine_common;
 use autosync::client::Client;
 use autosync::rules::{SyncActivity, Trigger};
 use autosync::settings::AutoSync;
-use autosync::store::{Conflict, UserResolution};
+use autosync::store::{Conflict, ConflictKind, UserResolution};
 use engine_common::*;
 
 const ID: &str = "acc-0001";
@@ -54,12 +54,11 @@ async fn refused_edit(world: &World) -> (Client, Conflict) {
                 store.pending_count().unwrap()
             )
         });
-    let json = serde_json::to_value(&item).unwrap();
-    assert_eq!(json["kind"], "RefusedByServer", "{json:#}");
-    let problem = json["problem"].as_str().unwrap_or_default();
+    assert_eq!(item.kind, ConflictKind::RefusedByServer, "{item:?}");
+    let problem = item.problem.as_deref().unwrap_or_default();
     assert!(
         problem.contains(DETAIL),
-        "the item carries the server's problem detail: {json:#}"
+        "the item carries the server's problem detail: {item:?}"
     );
     assert_eq!(
         item.device_changes.get("credit_limit").map(String::as_str),
