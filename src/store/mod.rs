@@ -302,13 +302,6 @@ impl Store {
         })
     }
 
-    pub fn delete_meta(&mut self, key: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute("DELETE FROM meta WHERE key = ?1", [key])
-                .map(|_| ())
-        })
-    }
-
     /// `PRAGMA integrity_check`: "ok" for a healthy database.
     pub fn integrity_check(&self) -> Result<String> {
         self.conn

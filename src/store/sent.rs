@@ -90,14 +90,4 @@ impl Store {
             Ok(())
         })
     }
-
-    /// Records whose last send is unsettled (its answer never came).
-    pub fn unsettled_sends(&self) -> Result<usize> {
-        self.conn()
-            .query_row("SELECT count(*) FROM outbox_sent", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|n| n as usize)
-            .map_err(|e| self.err(e))
-    }
 }
