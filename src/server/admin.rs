@@ -13,7 +13,7 @@ use axum::routing::{get, post, put};
 
 use super::api;
 use super::auth::Admin;
-use super::extract::{ApiJson, ApiPath, ApiQuery, body, parse_json};
+use super::extract::{ApiJson, ApiPath, ApiQuery, JSON, TOML, body, content_type, parse_json};
 use super::problem::ApiError;
 use super::request_log::CAPACITY;
 use super::seed;
@@ -62,11 +62,7 @@ async fn publish(
     _admin: Admin,
     req: Request,
 ) -> Result<Json<Published>, ApiError> {
-    let is_toml = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().starts_with("application/toml"));
+    let is_toml = content_type(req.headers(), &[JSON, TOML])? == TOML;
     let bytes = body(req, &()).await?;
     let project = if is_toml {
         let text = std::str::from_utf8(&bytes).map_err(|_| {
@@ -108,12 +104,14 @@ async fn publish(
     Ok(Json(published))
 }
 
-/// The admin's body: optional for a delete, which needs no fields.
+/// The admin's body: optional for a delete, which needs no fields; one sent must be JSON.
 async fn admin_body(req: Request) -> Result<AdminRecordBody, ApiError> {
+    let declared = content_type(req.headers(), &[JSON]);
     let bytes = body(req, &()).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(AdminRecordBody::default());
     }
+    declared?;
     parse_json(&bytes)
 }
 
