@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
@@ -63,7 +64,7 @@ async fn publish(
     req: Request,
 ) -> Result<Json<Published>, ApiError> {
     let is_toml = content_type(req.headers(), &[JSON, TOML])? == TOML;
-    let bytes = body(req, &()).await?;
+    let bytes = body(req, state.body_read_timeout).await?;
     let project = if is_toml {
         let text = std::str::from_utf8(&bytes).map_err(|_| {
             ApiError::bad_request("invalid-project", "the posted project is not UTF-8 text")
@@ -105,9 +106,9 @@ async fn publish(
 }
 
 /// The admin's body: optional for a delete, which needs no fields; one sent must be JSON.
-async fn admin_body(req: Request) -> Result<AdminRecordBody, ApiError> {
+async fn admin_body(req: Request, timeout: Duration) -> Result<AdminRecordBody, ApiError> {
     let declared = content_type(req.headers(), &[JSON]);
-    let bytes = body(req, &()).await?;
+    let bytes = body(req, timeout).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(AdminRecordBody::default());
     }
@@ -181,7 +182,7 @@ async fn admin_delete(
     req: Request,
 ) -> Result<Response, ApiError> {
     let if_match = admin_if_match(req.headers());
-    let body = admin_body(req).await?;
+    let body = admin_body(req, state.body_read_timeout).await?;
     let user = acting_user(&state, &body)?;
     api::single(
         &state,

@@ -1,6 +1,9 @@
 //! Request extractors whose every refusal is a problem+json body naming what is wrong, instead
 //! of axum's plain-text rejections.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
@@ -8,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
+use super::state::AppState;
 use crate::wire::MAX_BODY_BYTES;
 
 pub const JSON: &str = "application/json";
@@ -16,12 +20,12 @@ pub const TOML: &str = "application/toml";
 /// A JSON body, declared as such: anything else is refused with 415 before the body is read.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
         content_type(req.headers(), &[JSON])?;
-        let bytes = body(req, state).await?;
+        let bytes = body(req, state.body_read_timeout).await?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -59,9 +63,20 @@ pub fn content_type(
     .with_field("Content-Type"))
 }
 
-/// The raw body, at most [`MAX_BODY_BYTES`].
-pub async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, state).await.map_err(|e| {
+/// The raw body, at most [`MAX_BODY_BYTES`], in at most `timeout`: a client that stops sending
+/// it must not hold the request (and its connection) open.
+pub async fn body(req: Request, timeout: Duration) -> Result<Bytes, ApiError> {
+    let read = tokio::time::timeout(timeout, Bytes::from_request(req, &()));
+    let Ok(read) = read.await else {
+        let mut e = ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            format!("the request body did not arrive whole within {timeout:?}"),
+        );
+        e.close = true;
+        return Err(e);
+    };
+    read.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
