@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
@@ -13,7 +14,7 @@ use axum::routing::{get, post, put};
 
 use super::api;
 use super::auth::Admin;
-use super::extract::{ApiJson, ApiPath, ApiQuery, body, parse_json};
+use super::extract::{ApiJson, ApiPath, ApiQuery, JSON, TOML, body, content_type, parse_json};
 use super::problem::ApiError;
 use super::request_log::CAPACITY;
 use super::seed;
@@ -62,12 +63,8 @@ async fn publish(
     _admin: Admin,
     req: Request,
 ) -> Result<Json<Published>, ApiError> {
-    let is_toml = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().starts_with("application/toml"));
-    let bytes = body(req, &()).await?;
+    let is_toml = content_type(req.headers(), &[JSON, TOML])? == TOML;
+    let bytes = body(req, state.body_read_timeout).await?;
     let project = if is_toml {
         let text = std::str::from_utf8(&bytes).map_err(|_| {
             ApiError::bad_request("invalid-project", "the posted project is not UTF-8 text")
@@ -108,12 +105,14 @@ async fn publish(
     Ok(Json(published))
 }
 
-/// The admin's body: optional for a delete, which needs no fields.
-async fn admin_body(req: Request) -> Result<AdminRecordBody, ApiError> {
-    let bytes = body(req, &()).await?;
+/// The admin's body: optional for a delete, which needs no fields; one sent must be JSON.
+async fn admin_body(req: Request, timeout: Duration) -> Result<AdminRecordBody, ApiError> {
+    let declared = content_type(req.headers(), &[JSON]);
+    let bytes = body(req, timeout).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(AdminRecordBody::default());
     }
+    declared?;
     parse_json(&bytes)
 }
 
@@ -183,7 +182,7 @@ async fn admin_delete(
     req: Request,
 ) -> Result<Response, ApiError> {
     let if_match = admin_if_match(req.headers());
-    let body = admin_body(req).await?;
+    let body = admin_body(req, state.body_read_timeout).await?;
     let user = acting_user(&state, &body)?;
     api::single(
         &state,

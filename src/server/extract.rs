@@ -1,30 +1,82 @@
 //! Request extractors whose every refusal is a problem+json body naming what is wrong, instead
 //! of axum's plain-text rejections.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
+use super::state::AppState;
 use crate::wire::MAX_BODY_BYTES;
 
-/// A JSON body.
+pub const JSON: &str = "application/json";
+pub const TOML: &str = "application/toml";
+
+/// A JSON body, declared as such: anything else is refused with 415 before the body is read.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = body(req, state).await?;
+    async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        content_type(req.headers(), &[JSON])?;
+        let bytes = body(req, state.body_read_timeout).await?;
         parse_json(&bytes).map(ApiJson)
     }
 }
 
-/// The raw body, at most [`MAX_BODY_BYTES`].
-pub async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, state).await.map_err(|e| {
+/// Which of `accepted` the `Content-Type` names (parameters such as `charset` are ignored, case
+/// too); a missing or other type is 415, naming the accepted ones.
+pub fn content_type(
+    headers: &HeaderMap,
+    accepted: &[&'static str],
+) -> Result<&'static str, ApiError> {
+    let given = headers.get(header::CONTENT_TYPE).map(|v| {
+        let text = String::from_utf8_lossy(v.as_bytes());
+        text.chars().take(100).collect::<String>()
+    });
+    if let Some(given) = &given {
+        let media = given.split(';').next().unwrap_or("").trim();
+        if let Some(found) = accepted.iter().find(|a| a.eq_ignore_ascii_case(media)) {
+            return Ok(found);
+        }
+    }
+    let expected = accepted
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let given = match given {
+        Some(given) => format!("`{given}`"),
+        None => "none".to_string(),
+    };
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        format!("the body must be sent with Content-Type {expected}; this request's is {given}"),
+    )
+    .with_field("Content-Type"))
+}
+
+/// The raw body, at most [`MAX_BODY_BYTES`], in at most `timeout`: a client that stops sending
+/// it must not hold the request (and its connection) open.
+pub async fn body(req: Request, timeout: Duration) -> Result<Bytes, ApiError> {
+    let read = tokio::time::timeout(timeout, Bytes::from_request(req, &()));
+    let Ok(read) = read.await else {
+        let mut e = ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request-timeout",
+            format!("the request body did not arrive whole within {timeout:?}"),
+        );
+        e.close = true;
+        return Err(e);
+    };
+    read.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -121,5 +173,28 @@ mod tests {
         assert_eq!(err.problem.kind, "urn:autosync:problem:invalid-json");
         let err = parse_json::<RecordBody>(br#"{"fields":{}} x"#).unwrap_err();
         assert_eq!(err.problem.kind, "urn:autosync:problem:invalid-json");
+    }
+
+    #[test]
+    fn content_types_match_without_parameters_and_case() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            content_type(&headers, &[JSON, TOML])
+        };
+        assert_eq!(with("application/json").unwrap(), JSON);
+        assert_eq!(with("Application/JSON ; charset=UTF-8").unwrap(), JSON);
+        assert_eq!(with("application/toml").unwrap(), TOML);
+        for refused in ["text/plain", "application/jsonl", "application/json x", ""] {
+            let err = with(refused).unwrap_err();
+            assert_eq!(err.problem.status, 415, "{refused}");
+            assert!(err.problem.detail.contains("`application/toml`"));
+        }
+        let err = content_type(&HeaderMap::new(), &[JSON]).unwrap_err();
+        assert!(
+            err.problem.detail.ends_with("is none"),
+            "{}",
+            err.problem.detail
+        );
     }
 }

@@ -15,6 +15,7 @@ mod pages;
 mod problem;
 mod request_log;
 mod seed;
+mod serve;
 mod state;
 mod store;
 mod tokens;
@@ -41,6 +42,7 @@ use state::AppState;
 
 pub use db::OpenError;
 pub use logic::normalize_phone;
+pub use serve::ServerLimits;
 
 /// `autosync server`: run the demo sync server in the foreground.
 #[derive(Debug, Clone, clap::Args)]
@@ -91,7 +93,8 @@ pub async fn run_standalone(
 ) -> Result<(), ServerError> {
     let generated = args.admin_token.is_none();
     let admin_token = args.admin_token.unwrap_or_else(new_admin_token);
-    let router = build(data_dir, Clock::system(), admin_token.clone()).await?;
+    let limits = ServerLimits::default();
+    let router = build(data_dir, Clock::system(), admin_token.clone(), limits).await?;
     let listen = args.listen.unwrap_or_else(|| config.server.listen.clone());
     let listener = TcpListener::bind(&listen)
         .await
@@ -116,8 +119,7 @@ pub async fn run_standalone(
         "autosync server listening on http://{addr} (database {})",
         database_path(data_dir).display()
     );
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+    serve::serve(listener, router, limits, shutdown_signal())
         .await
         .map_err(|e| ServerError::Serve(e.to_string()))?;
     tracing::info!("autosync server stopped");
@@ -177,8 +179,18 @@ pub async fn start_embedded(
     clock: Clock,
     admin_token: Option<String>,
 ) -> Result<EmbeddedServer, ServerError> {
+    start_embedded_with_limits(data_dir, clock, admin_token, ServerLimits::default()).await
+}
+
+/// [`start_embedded`] with other timeouts or connection bound (tests use short ones).
+pub async fn start_embedded_with_limits(
+    data_dir: &Path,
+    clock: Clock,
+    admin_token: Option<String>,
+    limits: ServerLimits,
+) -> Result<EmbeddedServer, ServerError> {
     let admin_token = admin_token.unwrap_or_else(new_admin_token);
-    let router = build(data_dir, clock, admin_token.clone()).await?;
+    let router = build(data_dir, clock, admin_token.clone(), limits).await?;
     let bind = |source| ServerError::Bind {
         addr: "127.0.0.1:0".into(),
         source,
@@ -186,13 +198,9 @@ pub async fn start_embedded(
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(bind)?;
     let addr = listener.local_addr().map_err(bind)?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(serve::serve(listener, router, limits, async move {
+        let _ = stopped.await;
+    }));
     Ok(EmbeddedServer {
         addr,
         url: format!("http://{addr}"),
@@ -203,7 +211,12 @@ pub async fn start_embedded(
 }
 
 /// Opens (or creates and seeds) the database and assembles the routes.
-async fn build(data_dir: &Path, clock: Clock, admin_token: String) -> Result<Router, ServerError> {
+async fn build(
+    data_dir: &Path,
+    clock: Clock,
+    admin_token: String,
+    limits: ServerLimits,
+) -> Result<Router, ServerError> {
     std::fs::create_dir_all(data_dir).map_err(|source| ServerError::DataDir {
         path: data_dir.to_path_buf(),
         source,
@@ -219,7 +232,9 @@ async fn build(data_dir: &Path, clock: Clock, admin_token: String) -> Result<Rou
         .read(|tx| store::current_project(tx))
         .await
         .map_err(|e| ServerError::Serve(e.problem.detail))?;
-    let state = Arc::new(AppState::new(db, clock, admin_token, project));
+    let mut state = AppState::new(db, clock, admin_token, project);
+    state.body_read_timeout = limits.body_read_timeout;
+    let state = Arc::new(state);
     let api = api::router().layer(from_fn_with_state(state.clone(), faults::middleware));
     let router = Router::new()
         .merge(api)

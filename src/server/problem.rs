@@ -15,6 +15,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The `WWW-Authenticate` challenge (401).
     pub challenge: Option<&'static str>,
+    /// Sends `Connection: close`: the request was not read whole, so the connection is unusable.
+    pub close: bool,
 }
 
 pub const BASIC_CHALLENGE: &str = "Basic realm=\"autosync\"";
@@ -34,6 +36,7 @@ impl ApiError {
             }),
             retry_after: None,
             challenge: None,
+            close: false,
         }
     }
 
@@ -108,6 +111,9 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             );
+        }
+        if self.close {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));

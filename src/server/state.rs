@@ -20,6 +20,8 @@ pub struct AppState {
     pub users: Vec<DemoUser>,
     pub faults: Faults,
     pub requests: RequestLog,
+    /// How long a handler waits for a request body ([`super::ServerLimits`]).
+    pub body_read_timeout: Duration,
     project: RwLock<Arc<PublishedProject>>,
     delays: Mutex<BTreeMap<String, u64>>,
 }
@@ -57,6 +59,7 @@ impl AppState {
             users: crate::assets::users(),
             faults: Faults::default(),
             requests: RequestLog::default(),
+            body_read_timeout: super::ServerLimits::default().body_read_timeout,
             project: RwLock::new(Arc::new(PublishedProject::new(project))),
             delays: Mutex::new(BTreeMap::new()),
         }

@@ -411,6 +411,7 @@ async fn request_bodies_and_page_sizes_are_bounded() {
     let r = http
         .post(url("/admin/publish"))
         .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/json")
         .body(huge)
         .send()
         .await

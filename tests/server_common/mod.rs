@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use autosync::clock::Clock;
-use autosync::server::{EmbeddedServer, start_embedded};
+use autosync::server::{EmbeddedServer, ServerLimits, start_embedded_with_limits};
 use autosync::wire::{EntityPage, PROBLEM_JSON, Problem, Record};
 use chrono::{DateTime, Utc};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -29,17 +29,27 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Harness {
+        Harness::start_with_limits(ServerLimits::default()).await
+    }
+
+    pub async fn start_with_limits(limits: ServerLimits) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let clock = Clock::frozen(t0());
-        let server = start_embedded(dir.path(), clock.clone(), Some(ADMIN_TOKEN.into()))
-            .await
-            .unwrap();
+        let server =
+            start_embedded_with_limits(dir.path(), clock.clone(), Some(ADMIN_TOKEN.into()), limits)
+                .await
+                .unwrap();
         Harness {
             server,
             client: reqwest::Client::new(),
             clock,
             dir,
         }
+    }
+
+    /// Stops the server as [`EmbeddedServer::shutdown`] does.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await.unwrap();
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -55,9 +65,14 @@ impl Harness {
             dir,
         } = self;
         server.shutdown().await.unwrap();
-        let server = start_embedded(dir.path(), clock.clone(), Some(ADMIN_TOKEN.into()))
-            .await
-            .unwrap();
+        let server = start_embedded_with_limits(
+            dir.path(),
+            clock.clone(),
+            Some(ADMIN_TOKEN.into()),
+            ServerLimits::default(),
+        )
+        .await
+        .unwrap();
         Harness {
             server,
             client,
