@@ -16,6 +16,8 @@ use crate::wire::{
 pub struct ControlError {
     pub what: String,
     pub detail: String,
+    /// The HTTP status, when the server answered with an error.
+    pub status: Option<u16>,
 }
 
 /// The server's control API, authenticated with the admin token (never shown in errors).
@@ -60,16 +62,19 @@ impl Control {
         let response = request.send().await.map_err(|e| ControlError {
             what: what.clone(),
             detail: e.to_string(),
+            status: None,
         })?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(|e| ControlError {
             what: what.clone(),
             detail: e.to_string(),
+            status: None,
         })?;
         if !status.is_success() {
             return Err(ControlError {
                 what,
                 detail: format!("{status}: {}", String::from_utf8_lossy(&bytes)),
+                status: Some(status.as_u16()),
             });
         }
         if bytes.is_empty() {
@@ -80,6 +85,7 @@ impl Control {
             .map_err(|e| ControlError {
                 what,
                 detail: e.to_string(),
+                status: None,
             })
     }
 
@@ -107,21 +113,25 @@ impl Control {
             .map_err(|e| ControlError {
                 what: what.clone(),
                 detail: e.to_string(),
+                status: None,
             })?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(|e| ControlError {
             what: what.clone(),
             detail: e.to_string(),
+            status: None,
         })?;
         if !status.is_success() {
             return Err(ControlError {
                 what,
                 detail: format!("{status}: {}", String::from_utf8_lossy(&bytes)),
+                status: Some(status.as_u16()),
             });
         }
         serde_json::from_slice(&bytes).map_err(|e| ControlError {
             what,
             detail: e.to_string(),
+            status: None,
         })
     }
 
@@ -141,6 +151,19 @@ impl Control {
         self.call(Method::PATCH, &path, Some(&body))
             .await?
             .ok_or_else(|| empty("edit"))
+    }
+
+    /// The server's current version of a record (`None`: not there), read on the control API,
+    /// which no armed fault touches.
+    pub async fn record(&self, entity: &str, id: &str) -> Result<Option<Record>, ControlError> {
+        let path = format!("/admin/entities/{entity}/{}", urlencode(id));
+        match self.call::<(), Record>(Method::GET, &path, None).await {
+            Ok(record) => Ok(record),
+            Err(ControlError {
+                status: Some(404), ..
+            }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Deletes a record on the server as another user.
@@ -213,5 +236,6 @@ fn empty(what: &str) -> ControlError {
     ControlError {
         what: what.to_string(),
         detail: "empty answer".into(),
+        status: None,
     }
 }

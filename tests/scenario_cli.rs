@@ -88,19 +88,19 @@ fn malformed_files_exit_2_with_file_line_and_field() {
         (
             "unknown-step.toml",
             SMALL.replace("do = \"restart\"", "do = \"reboot\""),
-            "unknown-step.toml:10:",
+            "unknown-step.toml:11:",
             "unknown variant `reboot`",
         ),
         (
             "unknown-key.toml",
             SMALL.replace("advance_minutes = 20", "advance_minutes = 20\nspeed = 2"),
-            "unknown-key.toml:6:",
+            "unknown-key.toml:9:",
             "`speed`",
         ),
         (
             "bad-expect.toml",
             SMALL.replace("sync = \"skipped\"", "snyc = \"skipped\""),
-            "bad-expect.toml:10:",
+            "bad-expect.toml:12:",
             "`snyc`",
         ),
         (
@@ -108,6 +108,30 @@ fn malformed_files_exit_2_with_file_line_and_field() {
             SMALL.replace("[setup]", "[setup]\nclock = \"tomorrow\""),
             "bad-clock.toml:4:",
             "RFC 3339",
+        ),
+        (
+            // "clock" in the name, on line 1: the error is still at the key's own line.
+            "clock-named.toml",
+            SMALL
+                .replace("Save password off", "The clock says")
+                .replace("[setup]", "[setup]\nclock = \"tomorrow\""),
+            "clock-named.toml:4:1:",
+            "RFC 3339",
+        ),
+        (
+            "wrong-type-in-expect.toml",
+            SMALL.replace(
+                "sync = \"skipped\",",
+                "sync = \"skipped\", conflicts = \"one\",",
+            ),
+            "wrong-type-in-expect.toml:12:",
+            "field `conflicts`",
+        ),
+        (
+            "clock-backwards.toml",
+            SMALL.replace("advance_minutes = 20", "advance_minutes = -15"),
+            "clock-backwards.toml:8:1:",
+            "the clock only moves forward",
         ),
         (
             "no-do.toml",
@@ -178,4 +202,52 @@ fn the_matrix_compares_every_behavior_for_the_race() {
         stdout.contains("final values (device | server)"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_step_naming_what_does_not_exist_exits_1_naming_the_step_and_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "no-entity.toml",
+            "[[step]]\ndo = \"open\"\nentity = \"opportunity\"\nid = \"opp-0001\"\n",
+            "step 1 (line 3)",
+            "the project has no entity `opportunity`",
+        ),
+        (
+            "no-record.toml",
+            "[[step]]\ndo = \"open\"\nentity = \"account\"\nid = \"acc-9999\"\n",
+            "step 1 (line 3)",
+            "account acc-9999 is not on the device",
+        ),
+        (
+            "no-field.toml",
+            "[[step]]\ndo = \"open\"\nentity = \"account\"\nid = \"acc-0001\"\n\n[[step]]\ndo = \"edit\"\nfield = \"colour\"\nvalue = \"red\"\n",
+            "step 2 (line 8)",
+            "the account form has no field `colour`",
+        ),
+        (
+            "no-form.toml",
+            "[[step]]\ndo = \"edit\"\nfield = \"city\"\nvalue = \"Oslo\"\n",
+            "step 1 (line 3)",
+            "no form is open",
+        ),
+        (
+            "no-server-entity.toml",
+            "[[step]]\ndo = \"delay\"\nentity = \"lead\"\nms = 100\n",
+            "step 1 (line 3)",
+            "the project has no entity `lead`",
+        ),
+    ];
+    for (name, steps, step, missing) in cases {
+        let body = format!("name = \"{name}\"\n\n{steps}");
+        let file = write(dir.path(), name, &body);
+        let out = play(&[file.to_str().unwrap()]);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(step) && stderr.contains(missing),
+            "{name}: {stderr}"
+        );
+    }
 }

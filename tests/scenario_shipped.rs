@@ -28,6 +28,8 @@ const SAVES: &[&str] = &["save-"];
 const UI_AND_RACES: &[&str] = &["ui-transaction-", "race-"];
 /// Each On Conflict strategy, edit versus delete, the idempotent create.
 const CONFLICTS: &[&str] = &["conflict-", "idempotent-"];
+/// The scenario checker itself: what a check reads and leaves alone.
+const CHECKER: &[&str] = &["checker-"];
 
 const GROUPS: &[&[&str]] = &[
     ON_START,
@@ -37,6 +39,7 @@ const GROUPS: &[&[&str]] = &[
     SAVES,
     UI_AND_RACES,
     CONFLICTS,
+    CHECKER,
 ];
 
 fn scenarios_dir() -> PathBuf {
@@ -166,6 +169,11 @@ async fn ui_transactions_and_the_data_loss_race() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conflict_strategies_and_idempotent_create() {
     run_group(CONFLICTS).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checker_itself() {
+    run_group(CHECKER).await;
 }
 
 #[test]

@@ -31,7 +31,7 @@ struct RawScenario {
     #[serde(default)]
     description: String,
     #[serde(default)]
-    setup: Setup,
+    setup: Option<Spanned<Setup>>,
     #[serde(rename = "step", default)]
     steps: Vec<Spanned<toml::Table>>,
 }
@@ -304,10 +304,12 @@ pub fn load(path: &Path) -> Result<LoadedScenario, FileError> {
 
 pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
     let raw: RawScenario = parse_toml(path, text)?;
-    if let Some(clock) = &raw.setup.clock
+    let setup_at = raw.setup.as_ref().map_or(0, |s| s.span().start);
+    let setup = raw.setup.map(Spanned::into_inner).unwrap_or_default();
+    if let Some(clock) = &setup.clock
         && chrono::DateTime::parse_from_rfc3339(clock).is_err()
     {
-        let offset = text.find("clock").unwrap_or(0);
+        let offset = key_offset(text, setup_at, "clock").unwrap_or(setup_at);
         return Err(FileError::at(
             path,
             text,
@@ -319,17 +321,25 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
     let mut steps = Vec::with_capacity(raw.steps.len());
     for spanned in raw.steps {
         let offset = spanned.span().start;
-        let at = |field: Option<String>, message: String| {
-            FileError::at(path, text, offset, field, message)
+        // Every error is reported at the line of the key it is about; at the step's own line
+        // only when no key is (a missing `do`, a missing field).
+        let at = |key: Option<String>, message: String| {
+            let key_at = key
+                .as_deref()
+                .and_then(|k| key_offset(text, offset, k))
+                .unwrap_or(offset);
+            FileError::at(path, text, key_at, key, message)
         };
         let mut table = spanned.into_inner();
         let expect = match table.remove("expect") {
-            Some(value) => Some(value.try_into::<Expect>().map_err(|e| {
-                at(
-                    Some(field_in(e.message()).unwrap_or_else(|| "expect".into())),
-                    format!("in `expect`: {}", e.message().trim()),
-                )
-            })?),
+            Some(value) => {
+                let keys = value.as_table().cloned().unwrap_or_default();
+                Some(value.try_into::<Expect>().map_err(|e| {
+                    let message = e.message().trim().to_string();
+                    let key = key_of(&keys, &message).unwrap_or_else(|| "expect".into());
+                    at(Some(key), format!("in `expect`: {message}"))
+                })?)
+            }
             None => None,
         };
         let screen = match table.remove("screen") {
@@ -343,7 +353,10 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
             None => false,
         };
         if !table.contains_key("do") {
-            return Err(at(
+            return Err(FileError::at(
+                path,
+                text,
+                offset,
                 Some("do".into()),
                 "every [[step]] needs `do`, e.g. do = \"save\"".into(),
             ));
@@ -353,29 +366,23 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
                 .try_into()
                 .map_err(|e: toml::de::Error| {
                     let message = e.message().trim().to_string();
-                    // serde names the key of an unknown or missing field, but not the key holding a
-                    // value of the wrong type: that is the key whose value the message quotes.
-                    let wrong_type = field_in(&message)
-                        .filter(|f| table.contains_key(f))
-                        .is_none()
-                        .then(|| {
-                            table
-                                .iter()
-                                .find(|(k, v)| *k != "do" && message.contains(&v.to_string()))
-                                .map(|(k, _)| k.clone())
-                        })
-                        .flatten();
-                    match wrong_type {
-                        Some(key) => {
-                            let key_at = key_offset(text, offset, &key).unwrap_or(offset);
-                            FileError::at(path, text, key_at, Some(key), message)
-                        }
-                        None => at(
-                            Some(field_in(&message).unwrap_or_else(|| "do".into())),
-                            message,
-                        ),
+                    let key = key_of(&table, &message).or_else(|| {
+                        // "unknown variant `x`": the value of `do`; a missing field has no line.
+                        (!message.starts_with("missing field")).then(|| "do".to_string())
+                    });
+                    match key {
+                        Some(key) => at(Some(key), message),
+                        None => FileError::at(path, text, offset, field_in(&message), message),
                     }
                 })?;
+        if let StepAction::Clock { advance_minutes } = action
+            && advance_minutes < 0
+        {
+            return Err(at(
+                Some("advance_minutes".into()),
+                format!("must be 0 or more, not {advance_minutes}: the clock only moves forward"),
+            ));
+        }
         for key in expect
             .iter()
             .flat_map(|e| e.client.keys().chain(e.server.keys()))
@@ -398,7 +405,7 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
     let scenario = Scenario {
         name: raw.name,
         description: raw.description,
-        setup: raw.setup,
+        setup,
         steps,
     };
     Ok(LoadedScenario {
@@ -407,20 +414,49 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
     })
 }
 
-/// Where `key = ...` starts among the lines of the step that starts at `step`.
-fn key_offset(text: &str, step: usize, key: &str) -> Option<usize> {
-    let mut at = step;
-    for (i, line) in text[step..].split_inclusive('\n').enumerate() {
+/// The key of `table` a serde message is about: the one it names in back-ticks ("unknown field
+/// `x`"), else the one whose value it quotes (a value of the wrong type).
+fn key_of(table: &toml::Table, message: &str) -> Option<String> {
+    if let Some(named) = field_in(message).filter(|f| table.contains_key(f)) {
+        return Some(named);
+    }
+    table
+        .iter()
+        .find(|(k, v)| *k != "do" && message.contains(&v.to_string()))
+        .map(|(k, _)| k.clone())
+}
+
+/// Where `key = ...` is written in the table that starts at `start`, including its sub-tables
+/// (`[step.expect]`) and inline tables (`expect = { sync = "none" }`), but not in the next
+/// array entry or table.
+fn key_offset(text: &str, start: usize, key: &str) -> Option<usize> {
+    let mut at = start;
+    for (i, line) in text[start..].split_inclusive('\n').enumerate() {
         let trimmed = line.trim_start();
-        if i > 0 && trimmed.starts_with('[') {
+        let header = trimmed.starts_with('[');
+        if i > 0 && (trimmed.starts_with("[[") || (header && !trimmed.starts_with("[step."))) {
             return None;
         }
-        if let Some(rest) = trimmed.strip_prefix(key)
-            && rest.trim_start().starts_with('=')
-        {
-            return Some(at + (line.len() - trimmed.len()));
+        if !header && let Some(found) = key_in_line(line, key) {
+            return Some(at + found);
         }
         at += line.len();
+    }
+    None
+}
+
+/// The byte offset of `key` used as a key (`key =`, not inside a word or a string) in `line`.
+fn key_in_line(line: &str, key: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(pos) = line[from..].find(key) {
+        let begin = from + pos;
+        let end = begin + key.len();
+        let before = line[..begin].chars().next_back();
+        let word_start = before.is_none_or(|c| c.is_whitespace() || c == '{' || c == ',');
+        if word_start && line[end..].trim_start().starts_with('=') {
+            return Some(begin);
+        }
+        from = end;
     }
     None
 }

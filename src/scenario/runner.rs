@@ -181,7 +181,7 @@ pub async fn run(
             && let Some(expect) = &step.expect
         {
             let app = runner.app.as_ref().expect("the app runs between steps");
-            let found = expect::check(expect, &observation, app, &runner.server_remote()).await;
+            let found = expect::check(expect, &observation, app, &runner.control).await;
             for mut failure in found {
                 failure.step = index + 1;
                 failure.line = step.line;
@@ -297,10 +297,6 @@ impl Runner<'_> {
             event: event.into(),
         };
         (self.emit)(&entry);
-    }
-
-    fn server_remote(&self) -> crate::remote::Remote {
-        crate::remote::Remote::new(self.server.url(), "demo", "demo").expect("a loopback client")
     }
 
     /// The device before the app starts: a profile signed in as demo, synced once (unless the
@@ -491,6 +487,7 @@ impl Runner<'_> {
     async fn step(&mut self, step: &Step) -> Result<StepObservation, String> {
         let before = self.journal_seq;
         self.say(actor_of(&step.action), describe(&step.action));
+        self.can_run(&step.action)?;
         match &step.action {
             StepAction::Open { entity, id } => {
                 self.apply(Action::OpenRecord {
@@ -650,6 +647,54 @@ impl Runner<'_> {
         })
     }
 
+    /// A step naming an entity, a field or a record that does not exist cannot run: it says
+    /// what is missing instead of doing nothing.
+    fn can_run(&self, action: &StepAction) -> Result<(), String> {
+        let app = self.app.as_ref().ok_or("the app is not running")?;
+        let store = app.client().store();
+        let project = store
+            .project()
+            .map_err(|e| e.to_string())?
+            .ok_or("the device has no project yet")?;
+        let entity_of = |name: &str| {
+            project.entity(name).ok_or_else(|| {
+                let known: Vec<&str> = project.entities.iter().map(|e| e.name.as_str()).collect();
+                format!(
+                    "the project has no entity `{name}` (it has {})",
+                    known.join(", ")
+                )
+            })
+        };
+        match action {
+            StepAction::Open { entity, id } => {
+                entity_of(entity)?;
+                if store
+                    .record(entity, id)
+                    .map_err(|e| e.to_string())?
+                    .is_none()
+                {
+                    return Err(format!("{entity} {id} is not on the device"));
+                }
+            }
+            StepAction::Edit { field, .. } => {
+                let Some(entity) = app.top_form().map(|f| f.entity.clone()) else {
+                    return Err(format!("no form is open to type `{field}` into"));
+                };
+                if !entity_of(&entity)?.form_fields().any(|f| &f.name == field) {
+                    return Err(format!("the {entity} form has no field `{field}`"));
+                }
+            }
+            StepAction::ServerEdit { entity, .. }
+            | StepAction::ServerDelete { entity, .. }
+            | StepAction::Delay { entity, .. }
+            | StepAction::Resolve { entity, .. } => {
+                entity_of(entity)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     async fn wait(&mut self, until: &WaitFor) -> Result<(), String> {
         let engine = self.app().client().engine().clone();
         let target = until.clone();
@@ -688,7 +733,8 @@ impl Runner<'_> {
 
     async fn finish(&mut self) {
         self.settle().await;
-        let remote = self.server_remote();
+        // Read through the control API: a fault armed on the user API is not used up here.
+        let remote = self.control.clone();
         let store = Store::open(&self.profile).ok();
         let mut server_fields: BTreeMap<(String, String), crate::wire::Fields> = BTreeMap::new();
         let mut touched = std::mem::take(&mut self.touched);

@@ -117,7 +117,16 @@ async fn read_record(
     _user: User,
     ApiPath((entity, id)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
-    entity_exists(&state, &entity)?;
+    record_reply(&state, entity, id).await
+}
+
+/// The current version of a record (`GET` on the user API and on the control API).
+pub(super) async fn record_reply(
+    state: &AppState,
+    entity: String,
+    id: String,
+) -> Result<Response, ApiError> {
+    entity_exists(state, &entity)?;
     let found = {
         let (entity, id) = (entity.clone(), id.clone());
         state
