@@ -1,30 +1,26 @@
-//! The command line: global options every mode shares, and the subcommands.
+//! The command line: the options every command shares (`--config`, `--log-level`), the ones of
+//! the terminal UI, and the subcommands, each listing exactly the options it uses.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// Reproduces, explains and improves the automatic background synchronization of an
 /// offline-first mobile CRM (Resco Mobile CRM, administered with Woodford).
 #[derive(Debug, Parser)]
-#[command(name = "autosync", version, about, long_about = None)]
+#[command(name = "autosync", version, about, long_about = None, after_help = TUI_EXAMPLES)]
 pub struct Cli {
-    /// Directory for the client profile and the embedded server's database
-    /// [default: the user's data directory, e.g. ~/.local/share/autosync]
-    #[arg(long, global = true, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-
     /// Configuration file [default: ~/.config/autosync/config.toml when it exists]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Use this sync server instead of the embedded demo server
-    #[arg(long, global = true, value_name = "URL", value_parser = parse_url)]
-    pub server: Option<String>,
+    /// Log filter (error, warn, info, debug, trace, or per-module directives) [default:
+    /// RUST_LOG, else `log.level` of the config file]
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
 
-    /// Start from an empty client profile
-    #[arg(long, global = true)]
-    pub fresh: bool,
+    #[command(flatten)]
+    pub device: DeviceArgs,
 
     /// Write what this TUI session did (settings, actions, server controls, clock) as a
     /// scenario file that `autosync play` replays
@@ -35,25 +31,152 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Where the device's profile lives and which server it syncs with (the TUI and `sync`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct DeviceArgs {
+    #[command(flatten)]
+    pub data: DataDirArg,
+
+    /// Use this sync server instead of the embedded demo server
+    #[arg(long, value_name = "URL", value_parser = parse_url)]
+    pub server: Option<String>,
+
+    /// Start from an empty client profile
+    #[arg(long)]
+    pub fresh: bool,
+}
+
+/// `--data-dir` (the TUI, `sync` and `server`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct DataDirArg {
+    /// Directory for the client profile and the embedded server's database
+    /// [default: the user's data directory, e.g. ~/.local/share/autosync]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the demo sync server in the foreground (logs to stderr; Ctrl-C stops it)
-    Server(crate::server::ServerArgs),
+    /// Run the demo sync server in the foreground (logs to stderr and the log file; Ctrl-C stops it)
+    #[command(after_help = SERVER_EXAMPLES)]
+    Server {
+        #[command(flatten)]
+        args: crate::server::ServerArgs,
+        #[command(flatten)]
+        data: DataDirArg,
+    },
     /// Synchronize the client profile in --data-dir once, headless, printing each phase
     /// (against --server, else the embedded demo server)
-    Sync(crate::sync_cmd::SyncArgs),
+    #[command(after_help = SYNC_EXAMPLES)]
+    Sync {
+        #[command(flatten)]
+        args: crate::sync_cmd::SyncArgs,
+        #[command(flatten)]
+        device: DeviceArgs,
+    },
     /// Replay scenario files headless on the virtual clock and check their expectations
     /// (exit 0: all held, 1: one failed, 2: a malformed file)
+    #[command(after_help = PLAY_EXAMPLES)]
     Play(crate::play_cmd::PlayArgs),
     /// Run N headless clients making random edits against one embedded server with random
     /// faults, then check that nothing was lost (exit 0: every invariant held, 1: one failed)
+    #[command(after_help = SOAK_EXAMPLES)]
     Soak(crate::soak_cmd::SoakArgs),
+    /// Print a shell completion script (e.g. `autosync completions bash > ~/.local/share/bash-completion/completions/autosync`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `autosync man > autosync.1`
+    Man,
 }
+
+const TUI_EXAMPLES: &str = "Examples:
+  autosync                                   the terminal UI against the embedded demo server
+  autosync --fresh --data-dir /tmp/demo      start from an empty profile in /tmp/demo
+  autosync --server http://127.0.0.1:8787    against a server started with `autosync server`";
+
+const SERVER_EXAMPLES: &str = "Examples:
+  autosync server                                    listen on 127.0.0.1:8787, print an admin token
+  AUTOSYNC_ADMIN_TOKEN=s3cret autosync server        with a token of your choice
+  autosync server --listen 127.0.0.1:9000 --data-dir /tmp/srv";
+
+const SYNC_EXAMPLES: &str = "Examples:
+  autosync sync                                      one sync against the embedded demo server
+  autosync sync --server http://127.0.0.1:8787       against a standalone server
+  AUTOSYNC_PASSWORD=demo autosync sync --fresh --data-dir /tmp/dev --page-size 200";
+
+const PLAY_EXAMPLES: &str = "Examples:
+  autosync play assets/scenarios/race-no-action.toml
+  autosync play --matrix assets/scenarios/race-no-action.toml      every Background sync behavior
+  autosync play --json assets/scenarios/*.toml | jq .";
+
+const SOAK_EXAMPLES: &str = "Examples:
+  autosync soak --clients 3 --minutes 0.2
+  autosync soak --behavior no-action --clients 8 --minutes 10     shows the race's losses";
 
 fn parse_url(s: &str) -> Result<String, String> {
     if (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "https://".len() - 1 {
         Ok(s.trim_end_matches('/').to_string())
     } else {
         Err(format!("`{s}` is not an http:// or https:// URL"))
+    }
+}
+
+impl Cli {
+    /// The TUI's options given before a subcommand that has no use for them: refused, never
+    /// silently ignored (`autosync --fresh soak`).
+    pub fn unused_options(&self) -> Vec<&'static str> {
+        let d = &self.device;
+        let given = [
+            ("--data-dir", d.data.data_dir.is_some()),
+            ("--server", d.server.is_some()),
+            ("--fresh", d.fresh),
+            ("--record", self.record.is_some()),
+        ];
+        let uses = |name: &str| match &self.command {
+            None => true,
+            Some(Command::Sync { .. }) => name != "--record",
+            Some(Command::Server { .. }) => name == "--data-dir",
+            Some(_) => false,
+        };
+        given
+            .into_iter()
+            .filter(|(name, set)| *set && !uses(name))
+            .map(|(name, _)| name)
+            .collect()
+    }
+}
+
+impl DeviceArgs {
+    /// The subcommand's own values, else those given before it (`autosync --data-dir D sync`).
+    pub fn or(&self, before: &DeviceArgs) -> DeviceArgs {
+        DeviceArgs {
+            data: self.data.or(&before.data),
+            server: self.server.clone().or_else(|| before.server.clone()),
+            fresh: self.fresh || before.fresh,
+        }
+    }
+}
+
+impl DataDirArg {
+    pub fn or(&self, before: &DataDirArg) -> DataDirArg {
+        DataDirArg {
+            data_dir: self.data_dir.clone().or_else(|| before.data_dir.clone()),
+        }
+    }
+}
+
+/// The command name of a subcommand, for messages.
+pub fn command_name(command: &Option<Command>) -> &'static str {
+    match command {
+        None => "autosync",
+        Some(Command::Server { .. }) => "autosync server",
+        Some(Command::Sync { .. }) => "autosync sync",
+        Some(Command::Play(_)) => "autosync play",
+        Some(Command::Soak(_)) => "autosync soak",
+        Some(Command::Completions { .. }) => "autosync completions",
+        Some(Command::Man) => "autosync man",
     }
 }

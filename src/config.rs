@@ -41,12 +41,15 @@ impl Default for ServerConfig {
 pub struct LogConfig {
     /// A tracing filter: error, warn, info, debug, trace, or per-module directives.
     pub level: String,
+    /// Where the daily log files go; absent → the XDG state directory's `autosync/`.
+    pub dir: Option<PathBuf>,
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig {
             level: "info".into(),
+            dir: None,
         }
     }
 }

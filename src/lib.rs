@@ -11,6 +11,7 @@ pub mod config;
 pub mod control;
 pub mod engine;
 pub mod file_error;
+pub mod logging;
 pub mod play_cmd;
 pub mod project;
 pub mod remote;

@@ -223,6 +223,7 @@ impl Engine {
 
     fn journal(&mut self, kind: JournalKind, detail: String) {
         let entry = JournalEntry::event(self.config.clock.now(), kind, "sync", detail);
+        tracing::info!(kind = kind.as_str(), "{}", entry.detail);
         let _ = self.store.append_journal(std::slice::from_ref(&entry));
         let _ = self.events.send(EngineEvent::Journal(entry));
     }

@@ -181,6 +181,14 @@ impl Sync {
     }
 
     fn journal_entry(&mut self, entry: JournalEntry) {
+        // The journal is the user's record; the log file gets the same line for whoever debugs.
+        tracing::debug!(
+            kind = entry.kind.as_str(),
+            entity = entry.entity.as_deref(),
+            record = entry.record_id.as_deref(),
+            "{}",
+            entry.detail
+        );
         let _ = self.store.append_journal(std::slice::from_ref(&entry));
         let _ = self.ctx.events.send(EngineEvent::Journal(entry));
     }

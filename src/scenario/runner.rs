@@ -652,12 +652,15 @@ impl Runner<'_> {
     fn can_run(&self, action: &StepAction) -> Result<(), String> {
         let app = self.app.as_ref().ok_or("the app is not running")?;
         let store = app.client().store();
-        let project = store
-            .project()
-            .map_err(|e| e.to_string())?
-            .ok_or("the device has no project yet")?;
-        let entity_of = |name: &str| {
-            project.entity(name).ok_or_else(|| {
+        let project = || -> Result<_, String> {
+            store
+                .project()
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| "the device has no project yet".to_string())
+        };
+        let entity_of = |name: &str| -> Result<crate::project::Entity, String> {
+            let project = project()?;
+            project.entity(name).cloned().ok_or_else(|| {
                 let known: Vec<&str> = project.entities.iter().map(|e| e.name.as_str()).collect();
                 format!(
                     "the project has no entity `{name}` (it has {})",

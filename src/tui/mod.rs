@@ -3,14 +3,14 @@
 //! effects run in tasks, and every frame drawn from `&App` by [`screens`].
 //!
 //! The terminal is restored on quit, on error, on panic (ratatui's hook), on SIGTERM and SIGHUP.
-//! Logs go to `autosync.log` in the data directory, never to the terminal.
+//! Logs go to the log file (`src/logging.rs`), never to the terminal.
 
 pub mod keymap;
 pub mod screens;
 pub mod theme;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream, KeyEventKind};
@@ -43,8 +43,6 @@ pub struct Options {
     pub fresh: bool,
     /// The user a fresh profile signs in as (default `demo`, whose password `demo` is saved).
     pub user_name: Option<String>,
-    /// A tracing filter for the log file.
-    pub log_level: String,
     /// `--record FILE`: the session is written there as a scenario when it ends.
     pub record: Option<PathBuf>,
 }
@@ -64,34 +62,11 @@ pub fn run(options: Options) -> Result<(), TuiError> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(TuiError::NotATerminal);
     }
-    init_logging(&options.data_dir, &options.log_level)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| TuiError::Setup(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(run_async(options))
-}
-
-fn init_logging(data_dir: &Path, level: &str) -> Result<(), TuiError> {
-    std::fs::create_dir_all(data_dir)
-        .map_err(|e| TuiError::Setup(format!("cannot create {}: {e}", data_dir.display())))?;
-    let path = data_dir.join("autosync.log");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| {
-            TuiError::Setup(format!("cannot open the log file {}: {e}", path.display()))
-        })?;
-    let filter = tracing_subscriber::EnvFilter::try_new(level).map_err(|e| {
-        TuiError::Setup(format!("log.level `{level}` is not a tracing filter: {e}"))
-    })?;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::sync::Mutex::new(file))
-        .with_ansi(false)
-        .try_init();
-    Ok(())
 }
 
 /// What the TUI runs against.
