@@ -79,33 +79,33 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Parses TOML into `T`, turning any syntax or shape error into a located [`FileError`].
+/// Parses TOML into `T`, turning any syntax or shape error into a located [`FileError`]. The
+/// field is the key path serde was at (`server.listen`), tracked by `serde_path_to_error`: the
+/// unknown key itself, the key holding a value of the wrong type, or the required key missing.
 pub fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, FileError> {
-    toml::from_str(text).map_err(|err| {
+    let located = |err: &toml::de::Error, field: Option<String>| {
         let offset = err.span().map_or(0, |s| s.start);
-        let message = err.message().trim().to_string();
-        let field = field_named_in(&message).or_else(|| key_on_line(text, offset));
-        FileError::at(path, text, offset, field, message)
+        FileError::at(path, text, offset, field, err.message().trim().to_string())
+    };
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| located(&e, None))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key_path = e.path().to_string();
+        let parent = (key_path != ".").then_some(key_path);
+        // A missing key has no place of its own: the path stops at its table, and serde's
+        // message is what names it.
+        let missing = e
+            .inner()
+            .message()
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string);
+        let field = match (parent, missing) {
+            (Some(table), Some(key)) => Some(format!("{table}.{key}")),
+            (None, Some(key)) => Some(key),
+            (parent, None) => parent,
+        };
+        located(e.inner(), field)
     })
-}
-
-/// serde names the offending key in back-ticks for unknown and missing fields.
-fn field_named_in(message: &str) -> Option<String> {
-    let tail = message
-        .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("missing field `"))?;
-    tail.split('`').next().map(str::to_string)
-}
-
-/// For type errors the span points at the value; the key is what precedes `=` on that line.
-fn key_on_line(text: &str, offset: usize) -> Option<String> {
-    let offset = offset.min(text.len());
-    let start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
-    let end = text[offset..].find('\n').map_or(text.len(), |p| offset + p);
-    let line = &text[start..end];
-    let (key, _) = line.split_once('=')?;
-    let key = key.trim().trim_matches('"');
-    (!key.is_empty() && !key.starts_with('#')).then(|| key.to_string())
 }
 
 #[cfg(test)]
@@ -131,6 +131,35 @@ mod tests {
         assert_eq!(err.line, 3);
         assert_eq!(err.field.as_deref(), Some("count"));
         assert!(err.to_string().starts_with("x.toml:3:"), "{err}");
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Demo,
+    }
+
+    #[test]
+    fn nested_keys_are_named_by_their_path() {
+        let wrong =
+            parse_toml::<Outer>(Path::new("x.toml"), "[inner]\ncount = \"x\"\n").unwrap_err();
+        assert_eq!(
+            (wrong.line, wrong.field.as_deref()),
+            (2, Some("inner.count"))
+        );
+        let unknown = parse_toml::<Outer>(Path::new("x.toml"), "[inner]\ncount = 1\ncolour = 2\n")
+            .unwrap_err();
+        assert_eq!(
+            (unknown.line, unknown.field.as_deref()),
+            (3, Some("inner.colour"))
+        );
+        let missing = parse_toml::<Outer>(Path::new("x.toml"), "[inner]\n").unwrap_err();
+        assert_eq!(missing.field.as_deref(), Some("inner.count"));
+        assert!(
+            missing.message.contains("missing field `count`"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ fn config_syntax_error_names_its_line() {
 fn config_wrong_type_names_line_and_key() {
     let e = config_err("# comment\n[server]\nlisten = 8787\n");
     assert_eq!(e.line, 3, "{e}");
-    assert_eq!(e.field.as_deref(), Some("listen"));
+    assert_eq!(e.field.as_deref(), Some("server.listen"));
     assert!(e.to_string().starts_with("my.toml:3:"), "{e}");
 }
 
@@ -33,7 +33,7 @@ fn config_wrong_type_names_line_and_key() {
 fn config_unknown_key_names_it() {
     let e = config_err("[log]\nlevel = \"info\"\nlevle = \"x\"\n");
     assert_eq!(e.line, 3, "{e}");
-    assert_eq!(e.field.as_deref(), Some("levle"));
+    assert_eq!(e.field.as_deref(), Some("log.levle"));
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn project_bad_enum_value_names_the_key() {
     ));
     assert_eq!(
         (e.line, e.field.as_deref()),
-        (5, Some("trigger_auto_sync")),
+        (5, Some("configuration.trigger_auto_sync")),
         "{e}"
     );
 }
@@ -136,7 +136,11 @@ fn project_unknown_key_in_entity_is_named() {
         "label = \"Accounts\"",
         "label = \"Accounts\"\ncolor = \"red\"",
     ));
-    assert_eq!((e.line, e.field.as_deref()), (10, Some("color")), "{e}");
+    assert_eq!(
+        (e.line, e.field.as_deref()),
+        (10, Some("entity[0].color")),
+        "{e}"
+    );
 }
 
 #[test]
@@ -154,7 +158,7 @@ fn binary_exits_2_naming_file_line_and_field_for_a_bad_config() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("bad.toml:2:") && stderr.contains("`listen`"),
+        stderr.contains("bad.toml:2:") && stderr.contains("`server.listen`"),
         "{stderr}"
     );
 }

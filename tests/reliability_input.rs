@@ -72,12 +72,17 @@ fn assert_exit_2(out: &Output, what: &str, location: &str, field: &str) {
 /// (name, text, line, field named in the message)
 const BAD_CONFIGS: &[(&str, &str, usize, &str)] = &[
     ("syntax", "[log]\nlevel = \"info\"\n[server\n", 3, ""),
-    ("wrong-type", "[server]\nlisten = 8787\n", 2, "listen"),
-    ("unknown-key", "[log]\nlevle = \"x\"\n", 2, "levle"),
+    (
+        "wrong-type",
+        "[server]\nlisten = 8787\n",
+        2,
+        "server.listen",
+    ),
+    ("unknown-key", "[log]\nlevle = \"x\"\n", 2, "log.levle"),
     ("unknown-table", "\n\n[sever]\nlisten = \"x\"\n", 3, "sever"),
     ("bad-url", "server_url = \"ftp://x\"\n", 1, "server_url"),
     ("bad-url-type", "# c\nserver_url = [1]\n", 2, "server_url"),
-    ("level-table", "[log]\nlevel = { a = 1 }\n", 2, "level"),
+    ("level-table", "[log]\nlevel = { a = 1 }\n", 2, "log.level"),
     ("unterminated", "user_name = \"demo\n", 1, ""),
 ];
 
