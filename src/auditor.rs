@@ -11,7 +11,7 @@ use crate::store::{JournalEntry, JournalKind, Store, StoreError};
 use crate::wire::Fields;
 
 /// What made an edit disappear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum LossCause {
     /// No action: the sync wrote the server's version over an edit saved while it ran.
     OverwrittenBySync,

@@ -194,6 +194,27 @@ impl Control {
             method: method.map(str::to_string),
             path_prefix: path_prefix.map(str::to_string),
             count,
+            after: 0,
+            fault,
+        };
+        self.call::<_, serde_json::Value>(Method::POST, "/admin/faults", Some(&rule))
+            .await
+            .map(|_| ())
+    }
+
+    /// Injects `fault` into the one matching request after the next `after` (which pass, or
+    /// meet the rules armed before this one).
+    pub async fn fault_after(
+        &self,
+        path_prefix: Option<&str>,
+        after: u32,
+        fault: Fault,
+    ) -> Result<(), ControlError> {
+        let rule = FaultRule {
+            method: None,
+            path_prefix: path_prefix.map(str::to_string),
+            count: 1,
+            after,
             fault,
         };
         self.call::<_, serde_json::Value>(Method::POST, "/admin/faults", Some(&rule))

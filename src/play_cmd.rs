@@ -21,8 +21,9 @@ pub struct PlayArgs {
     /// Print the rendered screen (80×24) after steps marked `screen = true`
     #[arg(long)]
     pub screens: bool,
-    /// Run each scenario under every Background sync behavior (`--matrix`), or under every On
-    /// Conflict strategy (`--matrix conflicts`), and print one comparison table
+    /// Run each scenario under every Background sync behavior (`--matrix`), under every On
+    /// Conflict strategy (`--matrix conflicts`), or with every fault at every request of its
+    /// syncs (`--matrix faults`), and print one comparison table
     #[arg(long, num_args = 0..=1, default_missing_value = "behaviors", value_name = "KIND")]
     pub matrix: Option<String>,
 }
@@ -32,6 +33,8 @@ pub struct PlayArgs {
 pub enum MatrixKind {
     Behaviors,
     Conflicts,
+    /// Every fault kind at every request of the scenario's syncs.
+    Faults,
 }
 
 pub const EXIT_OK: u8 = 0;
@@ -76,6 +79,7 @@ pub async fn run(args: &PlayArgs) -> u8 {
         None => None,
         Some("behaviors") => Some(MatrixKind::Behaviors),
         Some("conflicts") => Some(MatrixKind::Conflicts),
+        Some("faults") => Some(MatrixKind::Faults),
         // `--matrix FILE`: the optional value was the first file.
         Some(file) => {
             files.insert(0, PathBuf::from(file));
@@ -190,6 +194,42 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
     }
 }
 
+/// One scenario with every fault at every request: what each changed.
+async fn run_fault_matrix(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
+    let started = Instant::now();
+    let matrix = match scenario::fault_matrix::run_matrix(loaded).await {
+        Ok(m) => m,
+        Err(RunError::BadFile(e)) => {
+            eprintln!("autosync: {e}");
+            return EXIT_BAD_FILE;
+        }
+        Err(e) => {
+            eprintln!("autosync: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    if args.json {
+        for row in &matrix.rows {
+            out!(
+                "{}",
+                serde_json::json!({"scenario": matrix.scenario, "fault": row.fault, "at": row.at, "changes": row.changes, "summary": row.summary})
+            );
+        }
+        out!(
+            "{}",
+            serde_json::json!({"scenario": matrix.scenario, "baseline": matrix.baseline, "runs": matrix.rows.len(), "possible": matrix.possible, "no_effect": matrix.without_effect(), "seconds": started.elapsed().as_secs_f64()})
+        );
+        return EXIT_OK;
+    }
+    let _ = write!(
+        std::io::stdout().lock(),
+        "{}",
+        scenario::fault_matrix::table(&matrix)
+    );
+    out!("({:.1} s)", started.elapsed().as_secs_f64());
+    EXIT_OK
+}
+
 /// One scenario under every behavior (or strategy): the reference's trade-off, measured.
 async fn run_matrix(loaded: &LoadedScenario, kind: MatrixKind, args: &PlayArgs) -> u8 {
     let variants: Vec<(String, RunOptions)> = match kind {
@@ -205,6 +245,7 @@ async fn run_matrix(loaded: &LoadedScenario, kind: MatrixKind, args: &PlayArgs) 
                 )
             })
             .collect(),
+        MatrixKind::Faults => return run_fault_matrix(loaded, args).await,
         MatrixKind::Conflicts => ConflictStrategy::ALL
             .into_iter()
             .map(|s| {
@@ -263,6 +304,7 @@ pub fn matrix_table(name: &str, kind: MatrixKind, rows: &[(String, Summary)]) ->
     let what = match kind {
         MatrixKind::Behaviors => "Background sync behavior",
         MatrixKind::Conflicts => "On Conflict strategy",
+        MatrixKind::Faults => "fault",
     };
     out.push_str(&format!("{name}: one scenario under every {what}\n\n"));
     let width = rows

@@ -257,7 +257,15 @@ pub struct FaultRule {
     pub path_prefix: Option<String>,
     /// How many more requests it applies to.
     pub count: u32,
+    /// Matching requests to let pass first (answered normally, or by an earlier rule): the
+    /// fault then hits exactly the request after them (`0`: the next one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub after: u32,
     pub fault: Fault,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ pub fn fault_for(item: ServerItem) -> Option<FaultRule> {
         method: method.map(str::to_string),
         path_prefix: Some(prefix.to_string()),
         count,
+        after: 0,
         fault,
     };
     Some(match item {

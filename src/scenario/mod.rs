@@ -2,10 +2,12 @@
 //! on the virtual clock, with expectations checked at each step (`autosync play`).
 
 pub mod expect;
+pub mod fault_matrix;
 pub mod format;
+pub mod measure;
 pub mod record;
 pub mod runner;
 
 pub use expect::Failure;
 pub use format::{LoadedScenario, Scenario, Step, StepAction, load, parse};
-pub use runner::{Outcome, RunError, RunOptions, Summary, TimelineEntry, run};
+pub use runner::{Injection, Outcome, RunError, RunOptions, Summary, TimelineEntry, run};

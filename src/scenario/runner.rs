@@ -38,6 +38,16 @@ pub struct RunOptions {
     pub on_conflict: Option<ConflictStrategy>,
     /// Check expectations (the matrix only reports).
     pub check: bool,
+    /// A fault for one request of the device API (the fault matrix).
+    pub inject: Option<Injection>,
+}
+
+/// The fault matrix's fault: the device-API request after `after` others, counted from the
+/// app's start (after the setup's first sync), gets `fault`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Injection {
+    pub after: u32,
+    pub fault: crate::wire::Fault,
 }
 
 /// One line of the timeline.
@@ -59,6 +69,8 @@ pub struct Summary {
     pub lost_edits: usize,
     /// `entity/id/field` → (device value, server value) for every field the scenario touched.
     pub final_values: BTreeMap<String, (Option<String>, Option<String>)>,
+    /// How the run ended, beyond the touched fields (see [`super::measure`]).
+    pub end: super::measure::EndState,
 }
 
 /// The result of a run.
@@ -66,6 +78,8 @@ pub struct Summary {
 pub struct Outcome {
     pub failures: Vec<Failure>,
     pub summary: Summary,
+    /// The device-API requests the run made from the app's start, oldest first.
+    pub requests: Vec<crate::wire::RequestLogEntry>,
 }
 
 /// Why a run could not even start: a problem in the scenario's setup (a file error) or in
@@ -94,6 +108,8 @@ struct Runner<'a> {
     summary: Summary,
     touched: Vec<String>,
     screens: &'a mut dyn FnMut(usize, &App),
+    /// The device-API requests the server logged, read at the end of the run.
+    requests: Vec<crate::wire::RequestLogEntry>,
 }
 
 /// Runs `loaded`, calling `emit` for each timeline line and `screen` for each requested screen.
@@ -152,8 +168,18 @@ pub async fn run(
         summary: Summary::default(),
         touched: Vec::new(),
         screens: screen,
+        requests: Vec::new(),
     };
     runner.prepare_device().await.map_err(setup_err)?;
+    // Requests from here on are the scenario's: the fault matrix counts and targets them.
+    let setup_requests = super::measure::device_requests(&runner.control).await.len();
+    if let Some(inject) = &options.inject {
+        runner
+            .control
+            .fault_after(Some("/api/v1/"), inject.after, inject.fault.clone())
+            .await
+            .map_err(|e| setup_err(e.to_string()))?;
+    }
     let network = if setup.network == Some(false) {
         Network::Disconnected
     } else {
@@ -200,9 +226,14 @@ pub async fn run(
         }
     }
     runner.finish().await;
+    let requests = std::mem::take(&mut runner.requests)
+        .into_iter()
+        .skip(setup_requests)
+        .collect();
     Ok(Outcome {
         failures,
         summary: runner.summary,
+        requests,
     })
 }
 
@@ -773,6 +804,7 @@ impl Runner<'_> {
             })
             .unwrap_or_default();
             self.summary.lost_edits = lost.len();
+            self.summary.end.lost_by_cause = super::measure::by_cause(&lost);
             for l in lost {
                 self.say(
                     "auditor",
@@ -783,6 +815,15 @@ impl Runner<'_> {
                 );
             }
         }
+        drop(store);
+        // The run's requests, before measuring the end reads the server itself.
+        self.requests = super::measure::device_requests(&self.control).await;
+        let _ = self.control.clear_faults().await;
+        let lost_by_cause = std::mem::take(&mut self.summary.end.lost_by_cause);
+        self.summary.end = super::measure::EndState {
+            lost_by_cause,
+            ..super::measure::end_state(&self.profile, self.server.url()).await
+        };
         if let Some(app) = self.app.take() {
             app.client().engine().send(Command::Shutdown);
         }

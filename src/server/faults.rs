@@ -55,15 +55,28 @@ impl Faults {
         self.lock().clear();
     }
 
-    /// The fault for this request, if a rule matches; the rule is used up by one.
+    /// The fault for this request, if a rule matches; the rule is used up by one. A rule still
+    /// letting requests pass (`after`) counts this one and lets it go to the rules after it.
     fn take(&self, method: &str, path: &str) -> Option<Fault> {
         let mut rules = self.lock();
-        let i = rules.iter().position(|r| {
+        let matches = |r: &FaultRule| {
             r.method
                 .as_deref()
                 .is_none_or(|m| m.eq_ignore_ascii_case(method))
                 && r.path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
-        })?;
+        };
+        let mut chosen = None;
+        for (i, rule) in rules.iter_mut().enumerate() {
+            if !matches(rule) {
+                continue;
+            }
+            if rule.after > 0 {
+                rule.after -= 1;
+            } else if chosen.is_none() {
+                chosen = Some(i);
+            }
+        }
+        let i = chosen?;
         let fault = rules[i].fault.clone();
         rules[i].count -= 1;
         if rules[i].count == 0 {

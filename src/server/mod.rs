@@ -42,6 +42,7 @@ use state::AppState;
 
 pub use db::OpenError;
 pub use logic::normalize_phone;
+pub use request_log::CAPACITY as REQUEST_LOG_CAPACITY;
 pub use serve::ServerLimits;
 
 /// `autosync server`: run the demo sync server in the foreground.
