@@ -62,6 +62,10 @@ pub struct EntityPage {
     pub next: Option<String>,
     /// On the last page only: pass it as `since` to get what changed after this download.
     pub delta_token: Option<String>,
+    /// On a download's first page: how many changes (records, and deletions after a token) the
+    /// whole download holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// Query of `GET /api/v1/entities/{entity}`.

@@ -237,3 +237,30 @@ async fn generated_records_download_in_pages() {
         .unwrap();
     problem(r, 400).await;
 }
+
+#[tokio::test]
+async fn a_first_page_announces_how_many_changes_the_download_holds() {
+    let h = Harness::start().await;
+    let first = h.page("/api/v1/entities/account?limit=100").await;
+    assert_eq!(first.total, Some(240), "every seeded account");
+    let next = first.next.clone().unwrap();
+    let second = h.page(&next).await;
+    assert_eq!(second.total, None, "cursor pages carry no total");
+    let mut token = second.delta_token.clone();
+    let mut cursor = second.next.clone();
+    while let Some(next) = cursor {
+        let page = h.page(&next).await;
+        token = page.delta_token.clone();
+        cursor = page.next.clone();
+    }
+    let token = token.unwrap();
+    h.admin_patch("account", "acc-0001", json!({"city": "Total"}))
+        .await;
+    h.admin_patch("account", "acc-0002", json!({"city": "Total"}))
+        .await;
+    let delta = h
+        .page(&format!("/api/v1/entities/account?since={token}"))
+        .await;
+    assert_eq!(delta.total, Some(2), "{delta:?}");
+    assert_eq!(delta.records.len(), 2);
+}

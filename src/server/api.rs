@@ -106,7 +106,11 @@ async fn page(
         .read(move |tx| {
             let now = store::state(tx)?;
             let (window, limit) = pages::window(&now, &query)?;
-            pages::write_page(tx, &entity, &now.epoch, window, limit)
+            let total = match query.cursor {
+                None => Some(pages::window_total(tx, &entity, window)?),
+                Some(_) => None,
+            };
+            pages::write_page(tx, &entity, &now.epoch, window, limit, total)
         })
         .await?;
     Ok(json_response(StatusCode::OK, body, None))

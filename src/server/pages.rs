@@ -106,13 +106,30 @@ fn within_horizon(state: &State, since: u64) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Writes one page of `entity` as an `EntityPage` JSON object.
+/// How many changes (records and, after a token, deletions) a download's window holds: the
+/// `total` its first page announces, so a client can show "220,000 / 300,240". One indexed
+/// range count, only for a first page: cursor pages carry none.
+pub fn window_total(conn: &Connection, entity: &str, window: Window) -> Result<u64, ApiError> {
+    let sql = if window.since == 0 {
+        "SELECT count(*) FROM records WHERE entity = ?1 AND seq > ?2 AND seq <= ?3 AND deleted = 0"
+    } else {
+        "SELECT count(*) FROM records WHERE entity = ?1 AND seq > ?2 AND seq <= ?3"
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(rusqlite::params![entity, window.after, window.upto], |r| {
+            r.get(0)
+        })?)
+}
+
+/// Writes one page of `entity` as an `EntityPage` JSON object, with `total` on a first page.
 pub fn write_page(
     conn: &Connection,
     entity: &str,
     epoch: &str,
     window: Window,
     limit: u32,
+    total: Option<u64>,
 ) -> Result<Vec<u8>, ApiError> {
     // A first download has nothing to delete, so it skips tombstones.
     let sql = if window.since == 0 {
@@ -175,6 +192,9 @@ pub fn write_page(
     }
     out.extend_from_slice(b"],\"deleted\":");
     serde_json::to_writer(&mut out, &deleted).map_err(ApiError::internal)?;
+    if let Some(total) = total {
+        out.extend_from_slice(format!(",\"total\":{total}").as_bytes());
+    }
     if more {
         let cursor = Cursor {
             epoch: epoch.to_string(),
