@@ -456,9 +456,11 @@ impl App {
         Vec::new()
     }
 
-    /// The device's data changed outside a sync: counts, lists and the log follow.
+    /// The device's data changed outside a sync: counts, lists, Sync Errors' device side and
+    /// the log follow.
     pub(super) fn after_local_change(&mut self) {
         self.refresh_counts();
+        self.refresh_conflicts();
         self.refresh_journal();
         self.refresh_screens();
     }
