@@ -279,6 +279,30 @@ mod save_gate_rule {
     }
 }
 
+mod sign_in_rule {
+    use super::*;
+    use TypedPassword::*;
+
+    rows! {
+        a_saved_password_signs_in:
+            sign_in(false, Credentials::Saved, None, false) => SignIn::SavedPassword;
+        password_not_saved_asks_for_it:
+            sign_in(false, Credentials::PasswordNotSaved, None, false) => SignIn::Ask { reason: LoginReason::PasswordNotSaved };
+        a_password_typed_this_session_signs_in:
+            sign_in(false, Credentials::PasswordNotSaved, EarlierThisSession, false) => SignIn::TypedPassword;
+        sync_login_required_asks_even_with_a_saved_password:
+            sign_in(true, Credentials::Saved, None, false) => SignIn::Ask { reason: LoginReason::SyncLoginRequired };
+        sync_login_required_asks_again_for_each_sync:
+            sign_in(true, Credentials::Saved, EarlierThisSession, false) => SignIn::Ask { reason: LoginReason::SyncLoginRequired };
+        sync_login_required_signs_in_with_the_password_typed_for_this_sync:
+            sign_in(true, Credentials::Saved, ForThisSync, false) => SignIn::TypedPassword;
+        a_rejected_password_is_asked_for_again:
+            sign_in(false, Credentials::Saved, None, true) => SignIn::Ask { reason: LoginReason::PasswordRejected };
+        sync_login_required_is_said_in_the_reference_words:
+            LoginReason::SyncLoginRequired.to_string().contains("sync login is required") => true;
+    }
+}
+
 mod start_gate_rule {
     use super::*;
     use BackgroundBehavior::*;

@@ -9,21 +9,31 @@ use super::effect::{Effect, EffectResult};
 use super::state::*;
 use crate::client::{AppMode, OnlineSave, SwitchRequest};
 use crate::engine::{Command, EngineEvent, SyncStatus};
-use crate::rules::{SwitchChoice, SwitchOutcome, SyncActivity, SyncMode, Trigger};
+use crate::rules::{
+    self, Credentials, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncActivity, SyncMode,
+    Trigger, TypedPassword,
+};
 
 impl App {
-    /// Whether the engine can sign in without asking (a saved password, or one typed this session).
-    fn has_password(&self) -> bool {
-        // "Require Sync Login": the user logs in at each sync, saved password or not.
-        if self
-            .effective
-            .as_ref()
-            .is_some_and(|e| e.require_sync_login)
-        {
-            return false;
-        }
-        let saved = self.effective.as_ref().is_some_and(|e| e.save_password) && self.password_saved;
-        (saved || self.session_password) && !self.password_rejected
+    /// How the sync the user asks for now would sign in: the sign-in rule, on what the App knows.
+    fn sign_in(&self) -> SignIn {
+        let effective = self.effective.as_ref();
+        let credentials = if effective.is_some_and(|e| e.save_password) && self.password_saved {
+            Credentials::Saved
+        } else {
+            Credentials::PasswordNotSaved
+        };
+        let typed = if self.session_password {
+            TypedPassword::EarlierThisSession
+        } else {
+            TypedPassword::None
+        };
+        rules::sign_in(
+            effective.is_some_and(|e| e.require_sync_login),
+            credentials,
+            typed,
+            self.password_rejected,
+        )
     }
 
     pub(super) fn press_sync(&mut self, trigger: Trigger) {
@@ -31,15 +41,22 @@ impl App {
             self.warn(format!("A {mode} sync is already running ({phase})"));
             return;
         }
-        if !self.has_password() {
+        if let SignIn::Ask { reason } = self.sign_in() {
             self.sync_screen = Some(SyncScreen::Login {
                 trigger,
                 password: Input::default(),
+                reason,
             });
-            self.info(if self.password_rejected {
-                "The server rejected the password: enter it to synchronize"
-            } else {
-                "The password is not saved: enter it to synchronize"
+            self.info(match reason {
+                LoginReason::SyncLoginRequired => {
+                    "Sync login is required (Require Sync Login): enter the password for this sync"
+                }
+                LoginReason::PasswordNotSaved => {
+                    "The password is not saved: enter it to synchronize"
+                }
+                LoginReason::PasswordRejected => {
+                    "The server rejected the password: enter it to synchronize"
+                }
             });
             return;
         }

@@ -13,6 +13,7 @@ mod mode_switch;
 mod on_start;
 mod save_gate;
 mod setting_change;
+mod sign_in;
 mod triggers;
 mod ui_transaction;
 
@@ -35,6 +36,7 @@ pub use save_gate::{
     may_start_background_sync, save_gate,
 };
 pub use setting_change::{change_setting, is_changeable};
+pub use sign_in::{LoginReason, SignIn, TypedPassword, sign_in};
 pub use triggers::{
     AutoSyncBlocker, IntervalDecision, OnChangeDecision, auto_sync_blockers, interval, on_change,
     sync_mode,
@@ -163,10 +165,11 @@ pub enum Network {
     Disconnected,
 }
 
-/// Whether the device can sign in without asking the user.
+/// Whether a password is saved for the sync to sign in with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Credentials {
-    /// A password is saved and Require Sync Login is false.
+    /// A password is saved on the device (Save password On). Require Sync Login is its own
+    /// condition ([`sign_in`]).
     Saved,
     /// "Password is not saved".
     PasswordNotSaved,
