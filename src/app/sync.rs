@@ -10,8 +10,8 @@ use super::state::*;
 use crate::client::{AppMode, OnlineSave, SwitchRequest};
 use crate::engine::{Command, EngineEvent, SyncStatus};
 use crate::rules::{
-    self, Credentials, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncActivity, SyncMode,
-    Trigger, TypedPassword,
+    self, Credentials, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger,
+    TypedPassword,
 };
 
 impl App {
@@ -37,8 +37,9 @@ impl App {
     }
 
     pub(super) fn press_sync(&mut self, trigger: Trigger) {
-        if let SyncActivity::Running { phase, mode } = self.status.activity {
-            self.warn(format!("A {mode} sync is already running ({phase})"));
+        if let Some(mode) = self.status.activity.mode() {
+            let activity = self.status.activity;
+            self.warn(format!("A {mode} sync is already running ({activity})"));
             return;
         }
         if let SignIn::Ask { reason } = self.sign_in() {
@@ -81,7 +82,7 @@ impl App {
             self.info("Sync cancelled");
             return;
         }
-        if matches!(self.status.activity, SyncActivity::Running { .. }) {
+        if self.status.activity.is_running() {
             self.client.engine().send(Command::Cancel);
             self.info("Cancelling the sync at the next safe point…");
         } else {
@@ -188,11 +189,7 @@ impl App {
             }
             (Some(SyncScreen::Running), false) => {
                 self.sync_screen = None;
-                if let SyncActivity::Running {
-                    mode: SyncMode::Background,
-                    ..
-                } = self.status.activity
-                {
+                if self.status.activity.mode() == Some(SyncMode::Background) {
                     self.info("The project update is applied: the sync continues in the background, and you can work");
                 }
             }
@@ -264,7 +261,7 @@ impl App {
 
     pub(super) fn on_tick(&mut self) {
         self.refresh_checklist();
-        if matches!(self.status.activity, SyncActivity::Running { .. }) {
+        if self.status.activity.is_running() {
             self.refresh_counts();
         }
     }

@@ -103,6 +103,19 @@ impl EngineHandle {
         self.ui.send_replace(gate);
     }
 
+    /// Sets the UI gate from a decision on the sync's activity, in one step: no sync enters an
+    /// entity phase between the two (it does so under the same lock), so a clearance that
+    /// `decide` grants always holds the sync.
+    pub fn update_ui_gate<R>(&self, decide: impl FnOnce(SyncActivity) -> (UiGate, R)) -> R {
+        let mut decided = None;
+        self.ui.send_modify(|gate| {
+            let (next, result) = decide(self.status.borrow().activity);
+            *gate = next;
+            decided = Some(result);
+        });
+        decided.expect("send_modify runs its closure")
+    }
+
     pub fn ui_gate(&self) -> UiGate {
         *self.ui.borrow()
     }
@@ -458,7 +471,6 @@ impl Engine {
         refresh(&self.store, &mut status);
         status.activity = SyncActivity::Idle;
         status.trigger = None;
-        status.waiting = None;
         if let Some(last) = &last {
             status.last_error = last.error.clone();
         }

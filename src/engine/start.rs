@@ -120,6 +120,7 @@ impl Engine {
                 mode,
                 phase: rules::Phase::Connect,
             };
+            s.phases = run::pending_phases();
             s.trigger = Some(trigger);
         });
         self.deferred = None;
