@@ -201,6 +201,13 @@ impl App {
             || conflicts_changed
             || before.update_available != s.update_available;
         let pending_changed = before.pending_uploads != s.pending_uploads;
+        // A sync applied a new project while it runs: forms opened from now on, Home's entities
+        // and Setup's locks are the new project's.
+        if before.project_version != s.project_version {
+            self.refresh_settings();
+            self.refresh_counts();
+            self.refresh_checklist();
+        }
         if conflicts_changed {
             self.refresh_conflicts();
         }

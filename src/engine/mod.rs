@@ -197,6 +197,7 @@ fn refresh(store: &Store, status: &mut SyncStatus) {
     if let Ok(state) = store.sync_state() {
         status.last = state.last;
         status.update_available = state.update_available;
+        status.project_version = state.applied_version;
     }
     status.pending_uploads = store.pending_count().unwrap_or(status.pending_uploads);
     status.unresolved_conflicts = store

@@ -441,7 +441,11 @@ impl Sync {
         state.applied_version = project.version;
         state.update_available = None;
         self.store.set_sync_state(&state)?;
-        self.ctx.status.send_modify(|s| s.update_available = None);
+        let version = project.version;
+        self.ctx.status.send_modify(|s| {
+            s.update_available = None;
+            s.project_version = version;
+        });
         self.journal(format!("project version {} applied", project.version));
         Ok(())
     }

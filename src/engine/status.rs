@@ -38,6 +38,9 @@ pub struct SyncStatus {
     /// A newer project version waits: the down arrow.
     pub update_available: Option<u32>,
     pub network: Network,
+    /// The project version applied on the device (0: none yet). A sync may apply a new one
+    /// while it runs ("so that the user can start working with the app").
+    pub project_version: u32,
     /// Changes saved during the running sync queued one more sync.
     pub follow_up_queued: bool,
     /// An automatic sync deferred until the last form closes.
@@ -60,6 +63,7 @@ impl Default for SyncStatus {
             unresolved_conflicts: 0,
             update_available: None,
             network: Network::Connected,
+            project_version: 0,
             follow_up_queued: false,
             deferred: None,
             last_decision: None,
