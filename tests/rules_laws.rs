@@ -85,7 +85,7 @@ proptest! {
         let decision = save_gate(b, a);
         if let SaveDecision::Refuse { .. } = decision {
             let SyncActivity::Running { phase, .. } = a else {
-                return Err(TestCaseError::fail("refused with no sync running"));
+                return Err(TestCaseError::fail(format!("refused with no sync in a phase: {a:?}")));
             };
             prop_assert!(matches!(phase, Phase::Upload | Phase::Download));
         }
