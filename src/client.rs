@@ -10,13 +10,17 @@ use chrono::{DateTime, Utc};
 use crate::clock::Clock;
 use crate::engine::{self, Command, EngineConfig, EngineHandle, UiGate};
 use crate::rules::{
-    self, SaveDecision, SaveRefusal, Trigger, UiTransactionRefused, UiTransactions,
+    self, SaveDecision, SaveRefusal, Trigger, UiTransactionRefused, UiTransactions, UploadsWith,
 };
 use crate::settings::{
     EffectiveSettings, ProjectConfig, SettingChange, SettingError, UserSettings,
 };
 use crate::store::{JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution};
 use crate::wire::Fields;
+
+mod online;
+
+pub use online::{OnlineSave, save_online_in};
 
 /// Meta key: the user has changed a setting on Setup (so the first project's published
 /// defaults do not replace the user's choice).
@@ -30,10 +34,12 @@ const NOTICEABLE_WAIT: Duration = Duration::from_millis(5);
 pub enum SaveOutcome {
     /// The rules refused it; the form keeps the edits.
     Refused(SaveRefusal),
-    /// Saved. `decision` says under which rule, `report.waited` how long it waited for the sync.
+    /// Saved. `decision` says under which rule, `report.waited` how long it waited for the sync,
+    /// `uploads` which sync carries it.
     Saved {
         decision: SaveDecision,
         report: SaveReport,
+        uploads: UploadsWith,
     },
     /// Nothing differed from the stored record.
     Unchanged,
@@ -69,19 +75,6 @@ pub enum SwitchRequest {
     Syncing(rules::ModeSwitch),
     /// The user cancelled; nothing changed.
     Stayed,
-}
-
-/// What an online save did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OnlineSave {
-    /// The server stored it (after its business logic); the device has the server's version.
-    Saved(crate::wire::Record),
-    /// `412`: the record changed on the server since the form read it. Nothing was written.
-    Conflict {
-        current: Option<crate::wire::Record>,
-    },
-    /// The server refused or could not be reached; nothing was written.
-    Failed(String),
 }
 
 /// One device: its store connection for the UI, its engine, its forms.
@@ -255,15 +248,23 @@ impl Client {
         self.open_forms
     }
 
-    /// `EntityForm.tryEnterUiTransaction()`.
+    /// `EntityForm.tryEnterUiTransaction()`: decided on the sync's activity and the clearance
+    /// taken in one step, so no sync enters an entity phase in between.
     pub fn try_enter_ui_transaction(&mut self) -> Result<u32, UiTransactionRefused> {
         let behavior = self
             .effective()
             .map(|e| e.background_sync_behavior)
             .unwrap_or_default();
-        let result = self
-            .ui_transactions
-            .try_enter(behavior, self.engine.status().activity);
+        let (mut held, open_forms) = (self.ui_transactions, self.open_forms);
+        let result = self.engine.update_ui_gate(|activity| {
+            let result = held.try_enter(behavior, activity);
+            let gate = UiGate {
+                open_forms,
+                clearances: held.held(),
+            };
+            (gate, result)
+        });
+        self.ui_transactions = held;
         let detail = match &result {
             Ok(depth) => format!("tryEnterUiTransaction → true (held: {depth})"),
             Err(refused) => refused.to_string(),
@@ -275,7 +276,6 @@ impl Client {
             detail,
         );
         self.journal(entry);
-        self.push_gate();
         result
     }
 
@@ -463,7 +463,9 @@ impl Client {
         path: &str,
     ) -> Result<SaveOutcome, ClientError> {
         let behavior = self.effective()?.background_sync_behavior;
-        let decision = rules::save_gate(behavior, self.engine.status().activity);
+        let status = self.engine.status();
+        let decision = rules::save_gate(behavior, status.activity);
+        let uploads = rules::uploads_with(status.activity, status.upload_snapshot());
         let actor = self.actor();
         if let SaveDecision::Refuse { reason } = decision {
             let mut entry = JournalEntry::event(
@@ -484,7 +486,11 @@ impl Client {
             return Ok(SaveOutcome::Unchanged);
         }
         self.after_save(entity, id, decision, &report, path, &actor);
-        Ok(SaveOutcome::Saved { decision, report })
+        Ok(SaveOutcome::Saved {
+            decision,
+            report,
+            uploads,
+        })
     }
 
     /// A new record with a client-generated id, through the same gate.
@@ -495,7 +501,9 @@ impl Client {
     ) -> Result<(String, SaveOutcome), ClientError> {
         let id = uuid::Uuid::new_v4().to_string();
         let behavior = self.effective()?.background_sync_behavior;
-        let decision = rules::save_gate(behavior, self.engine.status().activity);
+        let status = self.engine.status();
+        let decision = rules::save_gate(behavior, status.activity);
+        let uploads = rules::uploads_with(status.activity, status.upload_snapshot());
         if let SaveDecision::Refuse { reason } = decision {
             return Ok((id, SaveOutcome::Refused(reason)));
         }
@@ -504,7 +512,14 @@ impl Client {
             .store
             .create_record(entity, &id, values, &actor, self.now())?;
         self.after_save(entity, &id, decision, &report, "create", &actor);
-        Ok((id, SaveOutcome::Saved { decision, report }))
+        Ok((
+            id,
+            SaveOutcome::Saved {
+                decision,
+                report,
+                uploads,
+            },
+        ))
     }
 
     fn after_save(
@@ -549,90 +564,4 @@ impl Client {
         self.engine.send(Command::Refresh);
         Ok(())
     }
-}
-
-/// Online mode's save on a given connection to the profile (the TUI runs it in a task of its
-/// own while the `Client` keeps answering keys). Everything it did is journaled.
-pub async fn save_online_in(
-    store: &mut Store,
-    now: DateTime<Utc>,
-    entity: &str,
-    id: &str,
-    values: &Fields,
-) -> Result<OnlineSave, StoreError> {
-    let Some(local) = store.record(entity, id)? else {
-        return Ok(OnlineSave::Failed(format!(
-            "{entity} {id} is not on this device"
-        )));
-    };
-    let Some(settings) = store.settings()? else {
-        return Ok(OnlineSave::Failed("this profile has no settings".into()));
-    };
-    let Some(password) = store.password()? else {
-        return Ok(OnlineSave::Failed("password is not saved".into()));
-    };
-    let remote =
-        match crate::remote::Remote::new(&settings.server_url, &settings.user_name, &password) {
-            Ok(r) => r,
-            Err(e) => return Ok(OnlineSave::Failed(e.to_string())),
-        };
-    let etag = local.etag.clone().unwrap_or_default();
-    let outcome = match remote.update(entity, id, &etag, values).await {
-        Ok(record) => {
-            store.take_server_version(entity, &record)?;
-            OnlineSave::Saved(record)
-        }
-        Err(crate::remote::RemoteError::Rejected { problem }) if problem.status == 412 => {
-            OnlineSave::Conflict {
-                current: problem.current.clone(),
-            }
-        }
-        Err(e) => OnlineSave::Failed(e.to_string()),
-    };
-    let actor = settings.user_name.as_str();
-    let detail = match &outcome {
-        OnlineSave::Saved(r) => format!("online save: stored on the server as {}", r.etag),
-        OnlineSave::Conflict { .. } => {
-            "online save: conflict (412): the record changed on the server; nothing was written"
-                .to_string()
-        }
-        OnlineSave::Failed(e) => format!("online save failed: {e}"),
-    };
-    let mut entries = vec![JournalEntry {
-        entity: Some(entity.into()),
-        record_id: Some(id.into()),
-        ..JournalEntry::event(now, JournalKind::Save, actor, detail)
-    }];
-    if let OnlineSave::Saved(record) = &outcome {
-        for (field, value) in values
-            .iter()
-            .filter(|(f, v)| local.fields.get(*f) != Some(*v))
-        {
-            let old = local.fields.get(field).map(String::as_str);
-            entries.push(JournalEntry::field(
-                now,
-                JournalKind::Edit,
-                actor,
-                entity,
-                id,
-                field,
-                old,
-                Some(value),
-                "saved online",
-            ));
-            entries.push(JournalEntry::field(
-                now,
-                JournalKind::Uploaded,
-                "online",
-                entity,
-                id,
-                field,
-                None,
-                Some(value),
-                format!("acknowledged as {}", record.etag),
-            ));
-        }
-    }
-    store.append_journal(&entries)?;
-    Ok(outcome)
 }

@@ -182,21 +182,29 @@ async fn ui_transactions_nested_three_deep_hold_the_entity_phases_until_all_are_
     ));
     let requests_before = world.control.requests(1000).await.unwrap().requests.len();
     device.engine().send(Command::Trigger(Trigger::Manual));
-    let status = until(&device, "the sync to wait", |s| s.waiting.is_some()).await;
+    let status = until(&device, "the sync to wait", |s| {
+        matches!(s.activity, SyncActivity::WaitingForUiTransactions { .. })
+    })
+    .await;
     assert_eq!(
         status.activity,
-        SyncActivity::Running {
+        SyncActivity::WaitingForUiTransactions {
             mode: SyncMode::Background,
-            phase: Phase::Upload
+            before: Phase::Upload,
+            held: 3
         }
     );
-    assert!(status.waiting.unwrap().contains("3 UI transaction(s)"));
+    assert_eq!(
+        status.activity.to_string(),
+        "waiting for UI transactions (3 held)"
+    );
     device.leave_ui_transaction();
     device.leave_ui_transaction();
     until(&device, "the wait to say 1", |s| {
-        s.waiting
-            .as_deref()
-            .is_some_and(|w| w.contains("1 UI transaction(s)"))
+        matches!(
+            s.activity,
+            SyncActivity::WaitingForUiTransactions { held: 1, .. }
+        )
     })
     .await;
     let requests = world.control.requests(1000).await.unwrap().requests;
@@ -227,6 +235,144 @@ async fn ui_transactions_nested_three_deep_hold_the_entity_phases_until_all_are_
         rules::LeaveOutcome::NoneHeld,
         "harmless"
     );
+}
+
+/// "you can block sync while custom code invoked from a custom button click is modifying and
+/// saving related records": under Block save the sync held by a UI transaction is in no entity
+/// phase, so the saves it waits for go ahead, and it uploads them itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_save_allows_the_saves_a_ui_transaction_holds_the_sync_for_and_uploads_them() {
+    let world = World::with_project(Some(&set_behavior_toml(BackgroundBehavior::BlockSave))).await;
+    let mut device = device_with(&world, SyncMode::Background).await;
+    device.open_form();
+    assert_eq!(device.try_enter_ui_transaction(), Ok(1));
+    let mut events = device.engine().subscribe();
+    device.engine().send(Command::Trigger(Trigger::Manual));
+    until(&device, "the sync to wait", |s| {
+        matches!(s.activity, SyncActivity::WaitingForUiTransactions { .. })
+    })
+    .await;
+    // Outside the custom code's scope: the form's own Save.
+    let outside = device
+        .save(
+            "account",
+            "acc-0001",
+            &fields(&[("city", "Saved while the sync waits")]),
+            "Save button",
+        )
+        .unwrap();
+    // Inside it: the custom code enters its own UI transaction and saves a related record.
+    assert_eq!(
+        device.try_enter_ui_transaction(),
+        Ok(2),
+        "tryEnterUiTransaction is true"
+    );
+    let inside = device
+        .save(
+            "contact",
+            "con-0061",
+            &fields(&[("job_title", "Saved by custom code")]),
+            "custom command (JSBridge)",
+        )
+        .unwrap();
+    for outcome in [&outside, &inside] {
+        assert!(
+            matches!(
+                outcome,
+                SaveOutcome::Saved {
+                    decision: SaveDecision::Allow,
+                    uploads: rules::UploadsWith::RunningSync,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+    }
+    device.leave_ui_transaction();
+    until(&device, "the sync to wait for the last clearance", |s| {
+        matches!(
+            s.activity,
+            SyncActivity::WaitingForUiTransactions { held: 1, .. }
+        )
+    })
+    .await;
+    device.leave_ui_transaction();
+    let last = within("the sync to end", async {
+        loop {
+            if let Ok(EngineEvent::Finished(last)) = events.recv().await {
+                return last;
+            }
+        }
+    })
+    .await;
+    assert!(last.flags.succeeded(), "{last:?}");
+    assert_eq!(
+        device.store().pending_count().unwrap(),
+        0,
+        "the same sync uploaded both saves"
+    );
+    assert_eq!(
+        world
+            .server_field("account", "acc-0001", "city")
+            .await
+            .as_deref(),
+        Some("Saved while the sync waits")
+    );
+    assert_eq!(
+        world
+            .server_field("contact", "con-0061", "job_title")
+            .await
+            .as_deref(),
+        Some("Saved by custom code")
+    );
+}
+
+/// The other side of the same gate: once the sync is in its Upload, Block save refuses, and so
+/// does tryEnterUiTransaction — the clearance is decided with the phase in one step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_save_refuses_a_ui_transaction_once_the_held_sync_enters_its_upload() {
+    let world = World::with_project(Some(&set_behavior_toml(BackgroundBehavior::BlockSave))).await;
+    let mut device = device_with(&world, SyncMode::Background).await;
+    device.open_form();
+    assert!(saved(
+        &device
+            .save(
+                "account",
+                "acc-0001",
+                &fields(&[("city", "Upload me")]),
+                "Save button"
+            )
+            .unwrap()
+    ));
+    world
+        .control
+        .fault(
+            None,
+            Some(endpoint(Phase::Upload)),
+            1,
+            Fault::Latency { ms: 400 },
+        )
+        .await
+        .unwrap();
+    assert_eq!(device.try_enter_ui_transaction(), Ok(1));
+    device.engine().send(Command::Trigger(Trigger::Manual));
+    until(&device, "the sync to wait", |s| {
+        matches!(s.activity, SyncActivity::WaitingForUiTransactions { .. })
+    })
+    .await;
+    device.leave_ui_transaction();
+    until(&device, "the upload", |s| {
+        matches!(
+            s.activity,
+            SyncActivity::Running {
+                phase: Phase::Upload,
+                ..
+            }
+        )
+    })
+    .await;
+    assert!(device.try_enter_ui_transaction().is_err());
+    assert_eq!(device.engine().ui_gate().clearances, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,17 +12,26 @@ fn phase() -> impl Strategy<Value = Phase> {
     proptest::sample::select(Phase::ALL.to_vec())
 }
 
+fn mode() -> impl Strategy<Value = SyncMode> {
+    proptest::sample::select(vec![SyncMode::Background, SyncMode::Foreground])
+}
+
 fn activity() -> impl Strategy<Value = SyncActivity> {
     prop_oneof![
         Just(SyncActivity::Idle),
-        (phase(), any::<bool>()).prop_map(|(phase, bg)| SyncActivity::Running {
-            mode: if bg {
-                SyncMode::Background
-            } else {
-                SyncMode::Foreground
-            },
-            phase
-        }),
+        (phase(), mode()).prop_map(|(phase, mode)| SyncActivity::Running { mode, phase }),
+        (
+            proptest::sample::select(vec![Phase::Upload, Phase::Download]),
+            mode(),
+            1u32..4
+        )
+            .prop_map(
+                |(before, mode, held)| SyncActivity::WaitingForUiTransactions {
+                    mode,
+                    before,
+                    held
+                }
+            ),
     ]
 }
 
@@ -76,7 +85,7 @@ proptest! {
         let decision = save_gate(b, a);
         if let SaveDecision::Refuse { .. } = decision {
             let SyncActivity::Running { phase, .. } = a else {
-                return Err(TestCaseError::fail("refused with no sync running"));
+                return Err(TestCaseError::fail(format!("refused with no sync in a phase: {a:?}")));
             };
             prop_assert!(matches!(phase, Phase::Upload | Phase::Download));
         }

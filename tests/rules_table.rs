@@ -276,6 +276,69 @@ mod save_gate_rule {
                 => SaveDecision::Refuse { reason: SaveRefusal::ForegroundSync { phase: Phase::Upload } };
         refused_save_says_edits_are_kept:
             refused(BlockSave, Phase::Upload).to_string().contains("your edits are kept") => true;
+        block_save_allows_the_saves_a_ui_transaction_holds_the_sync_for:
+            save_gate(BlockSave, waiting(Phase::Upload)) => SaveDecision::Allow;
+        block_and_defer_allows_saves_while_the_sync_waits_before_download:
+            save_gate(BlockSaveAndDeferSync, waiting(Phase::Download)) => SaveDecision::Allow;
+        a_waiting_sync_says_how_many_ui_transactions_hold_it:
+            waiting(Phase::Upload).to_string() => "waiting for UI transactions (2 held)";
+    }
+
+    fn waiting(before: Phase) -> SyncActivity {
+        SyncActivity::WaitingForUiTransactions {
+            mode: SyncMode::Background,
+            before,
+            held: 2,
+        }
+    }
+}
+
+mod uploads_with_rule {
+    use super::*;
+    use UploadSnapshot::*;
+
+    fn bg(phase: Phase) -> SyncActivity {
+        SyncActivity::Running {
+            mode: SyncMode::Background,
+            phase,
+        }
+    }
+
+    rows! {
+        with_no_sync_running_a_save_uploads_with_the_next_sync:
+            uploads_with(SyncActivity::Idle, NotTaken) => UploadsWith::NextSync;
+        a_save_during_connect_uploads_with_the_running_sync:
+            uploads_with(bg(Phase::Connect), NotTaken) => UploadsWith::RunningSync;
+        a_save_while_the_sync_waits_before_its_upload_uploads_with_it:
+            uploads_with(SyncActivity::WaitingForUiTransactions { mode: SyncMode::Background, before: Phase::Upload, held: 1 }, NotTaken) => UploadsWith::RunningSync;
+        a_save_while_the_sync_waits_before_its_download_uploads_with_the_next:
+            uploads_with(SyncActivity::WaitingForUiTransactions { mode: SyncMode::Background, before: Phase::Download, held: 1 }, Taken) => UploadsWith::NextSync;
+        a_save_after_the_upload_snapshot_uploads_with_the_next_sync:
+            uploads_with(bg(Phase::Attachments), Taken) => UploadsWith::NextSync;
+    }
+}
+
+mod sign_in_rule {
+    use super::*;
+    use TypedPassword::*;
+
+    rows! {
+        a_saved_password_signs_in:
+            sign_in(false, Credentials::Saved, None, false) => SignIn::SavedPassword;
+        password_not_saved_asks_for_it:
+            sign_in(false, Credentials::PasswordNotSaved, None, false) => SignIn::Ask { reason: LoginReason::PasswordNotSaved };
+        a_password_typed_this_session_signs_in:
+            sign_in(false, Credentials::PasswordNotSaved, EarlierThisSession, false) => SignIn::TypedPassword;
+        sync_login_required_asks_even_with_a_saved_password:
+            sign_in(true, Credentials::Saved, None, false) => SignIn::Ask { reason: LoginReason::SyncLoginRequired };
+        sync_login_required_asks_again_for_each_sync:
+            sign_in(true, Credentials::Saved, EarlierThisSession, false) => SignIn::Ask { reason: LoginReason::SyncLoginRequired };
+        sync_login_required_signs_in_with_the_password_typed_for_this_sync:
+            sign_in(true, Credentials::Saved, ForThisSync, false) => SignIn::TypedPassword;
+        a_rejected_password_is_asked_for_again:
+            sign_in(false, Credentials::Saved, None, true) => SignIn::Ask { reason: LoginReason::PasswordRejected };
+        sync_login_required_is_said_in_the_reference_words:
+            LoginReason::SyncLoginRequired.to_string().contains("sync login is required") => true;
     }
 }
 
@@ -330,6 +393,8 @@ mod ui_transaction_rule {
             enter(NoAction, bg(Phase::Download)) => true;
         try_enter_true_during_attachments_under_block_save:
             enter(BlockSave, bg(Phase::Attachments)) => true;
+        try_enter_true_under_block_save_while_the_sync_waits_for_ui_transactions:
+            enter(BlockSave, SyncActivity::WaitingForUiTransactions { mode: SyncMode::Background, before: Phase::Upload, held: 1 }) => true;
         leave_with_none_held_is_harmless:
             UiTransactions::default().leave() => LeaveOutcome::NoneHeld;
     }

@@ -7,6 +7,7 @@
 
 pub mod action;
 mod conflicts;
+mod custom;
 mod demo;
 pub mod effect;
 mod forms;
@@ -32,7 +33,7 @@ use crate::clock::Clock;
 use crate::control::Control;
 use crate::engine::{Command, EngineEvent, SyncStatus};
 use crate::project::Project;
-use crate::rules::{Network, OnStartCheck, SyncActivity, SyncMode, Trigger};
+use crate::rules::{Network, OnStartCheck, SyncMode, Trigger};
 use crate::settings::{EffectiveSettings, UserSettings};
 use crate::store::Conflict;
 
@@ -330,13 +331,7 @@ impl App {
 
     /// A foreground synchronization runs: the sync screen owns the app.
     pub fn foreground_sync_running(&self) -> bool {
-        matches!(
-            self.status.activity,
-            SyncActivity::Running {
-                mode: SyncMode::Foreground,
-                ..
-            }
-        )
+        self.status.activity.mode() == Some(SyncMode::Foreground)
     }
 
     /// A text input has the keys (form field, Setup text, list search, password).

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::project::FieldKind;
-use crate::rules::{ModeSwitch, SwitchChoice, Trigger};
+use crate::rules::{LoginReason, ModeSwitch, SwitchChoice, Trigger};
 use crate::store::JournalKind;
 
 /// One screen on the navigation stack. Home is always at the bottom.
@@ -298,8 +298,12 @@ pub enum AfterDiscard {
 /// The sync screen: it takes over while it shows.
 #[derive(Debug, Clone)]
 pub enum SyncScreen {
-    /// The password is needed first (Save password off): URL, user name, password.
-    Login { trigger: Trigger, password: Input },
+    /// The password is needed first, for `reason`: URL, user name, password.
+    Login {
+        trigger: Trigger,
+        password: Input,
+        reason: LoginReason,
+    },
     /// A foreground synchronization runs; nothing else can be done.
     Running,
 }

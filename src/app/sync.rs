@@ -9,37 +9,55 @@ use super::effect::{Effect, EffectResult};
 use super::state::*;
 use crate::client::{AppMode, OnlineSave, SwitchRequest};
 use crate::engine::{Command, EngineEvent, SyncStatus};
-use crate::rules::{SwitchChoice, SwitchOutcome, SyncActivity, SyncMode, Trigger};
+use crate::rules::{
+    self, Credentials, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger,
+    TypedPassword,
+};
 
 impl App {
-    /// Whether the engine can sign in without asking (a saved password, or one typed this session).
-    fn has_password(&self) -> bool {
-        // "Require Sync Login": the user logs in at each sync, saved password or not.
-        if self
-            .effective
-            .as_ref()
-            .is_some_and(|e| e.require_sync_login)
-        {
-            return false;
-        }
-        let saved = self.effective.as_ref().is_some_and(|e| e.save_password) && self.password_saved;
-        (saved || self.session_password) && !self.password_rejected
+    /// How the sync the user asks for now would sign in: the sign-in rule, on what the App knows.
+    fn sign_in(&self) -> SignIn {
+        let effective = self.effective.as_ref();
+        let credentials = if effective.is_some_and(|e| e.save_password) && self.password_saved {
+            Credentials::Saved
+        } else {
+            Credentials::PasswordNotSaved
+        };
+        let typed = if self.session_password {
+            TypedPassword::EarlierThisSession
+        } else {
+            TypedPassword::None
+        };
+        rules::sign_in(
+            effective.is_some_and(|e| e.require_sync_login),
+            credentials,
+            typed,
+            self.password_rejected,
+        )
     }
 
     pub(super) fn press_sync(&mut self, trigger: Trigger) {
-        if let SyncActivity::Running { phase, mode } = self.status.activity {
-            self.warn(format!("A {mode} sync is already running ({phase})"));
+        if let Some(mode) = self.status.activity.mode() {
+            let activity = self.status.activity;
+            self.warn(format!("A {mode} sync is already running ({activity})"));
             return;
         }
-        if !self.has_password() {
+        if let SignIn::Ask { reason } = self.sign_in() {
             self.sync_screen = Some(SyncScreen::Login {
                 trigger,
                 password: Input::default(),
+                reason,
             });
-            self.info(if self.password_rejected {
-                "The server rejected the password: enter it to synchronize"
-            } else {
-                "The password is not saved: enter it to synchronize"
+            self.info(match reason {
+                LoginReason::SyncLoginRequired => {
+                    "Sync login is required (Require Sync Login): enter the password for this sync"
+                }
+                LoginReason::PasswordNotSaved => {
+                    "The password is not saved: enter it to synchronize"
+                }
+                LoginReason::PasswordRejected => {
+                    "The server rejected the password: enter it to synchronize"
+                }
             });
             return;
         }
@@ -64,7 +82,7 @@ impl App {
             self.info("Sync cancelled");
             return;
         }
-        if matches!(self.status.activity, SyncActivity::Running { .. }) {
+        if self.status.activity.is_running() {
             self.client.engine().send(Command::Cancel);
             self.info("Cancelling the sync at the next safe point…");
         } else {
@@ -171,11 +189,7 @@ impl App {
             }
             (Some(SyncScreen::Running), false) => {
                 self.sync_screen = None;
-                if let SyncActivity::Running {
-                    mode: SyncMode::Background,
-                    ..
-                } = self.status.activity
-                {
+                if self.status.activity.mode() == Some(SyncMode::Background) {
                     self.info("The project update is applied: the sync continues in the background, and you can work");
                 }
             }
@@ -187,6 +201,13 @@ impl App {
             || conflicts_changed
             || before.update_available != s.update_available;
         let pending_changed = before.pending_uploads != s.pending_uploads;
+        // A sync applied a new project while it runs: forms opened from now on, Home's entities
+        // and Setup's locks are the new project's.
+        if before.project_version != s.project_version {
+            self.refresh_settings();
+            self.refresh_counts();
+            self.refresh_checklist();
+        }
         if conflicts_changed {
             self.refresh_conflicts();
         }
@@ -247,7 +268,7 @@ impl App {
 
     pub(super) fn on_tick(&mut self) {
         self.refresh_checklist();
-        if matches!(self.status.activity, SyncActivity::Running { .. }) {
+        if self.status.activity.is_running() {
             self.refresh_counts();
         }
     }

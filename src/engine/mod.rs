@@ -5,6 +5,7 @@
 //! answering commands while a sync runs and never blocks its caller.
 
 mod run;
+mod start;
 mod status;
 
 pub use status::{EngineEvent, PhaseProgress, PhaseState, SyncStatus, UiGate};
@@ -18,10 +19,9 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::rules::{
-    self, Credentials, Network, OnStartDecision, OnStartState, StartGate, SyncActivity, SyncMode,
-    Trigger,
+    self, Credentials, Network, OnStartDecision, OnStartState, SyncActivity, SyncMode, Trigger,
 };
-use crate::settings::{AutoSync, EffectiveSettings};
+use crate::settings::EffectiveSettings;
 use crate::store::{JournalEntry, JournalKind, LastSync, Store, StoreError};
 
 /// What the engine is asked to do.
@@ -101,6 +101,19 @@ impl EngineHandle {
     /// Tells the engine how many forms are open and how many UI transaction clearances they hold.
     pub fn set_ui_gate(&self, gate: UiGate) {
         self.ui.send_replace(gate);
+    }
+
+    /// Sets the UI gate from a decision on the sync's activity, in one step: no sync enters an
+    /// entity phase between the two (it does so under the same lock), so a clearance that
+    /// `decide` grants always holds the sync.
+    pub fn update_ui_gate<R>(&self, decide: impl FnOnce(SyncActivity) -> (UiGate, R)) -> R {
+        let mut decided = None;
+        self.ui.send_modify(|gate| {
+            let (next, result) = decide(self.status.borrow().activity);
+            *gate = next;
+            decided = Some(result);
+        });
+        decided.expect("send_modify runs its closure")
     }
 
     pub fn ui_gate(&self) -> UiGate {
@@ -184,6 +197,7 @@ fn refresh(store: &Store, status: &mut SyncStatus) {
     if let Ok(state) = store.sync_state() {
         status.last = state.last;
         status.update_available = state.update_available;
+        status.project_version = state.applied_version;
     }
     status.pending_uploads = store.pending_count().unwrap_or(status.pending_uploads);
     status.unresolved_conflicts = store
@@ -419,130 +433,6 @@ impl Engine {
         }
     }
 
-    /// A sync that could not even start still counts as the previous sync for the result flags.
-    fn finished_without_sync(&mut self, trigger: Trigger, mode: SyncMode, error: &str) {
-        let now = self.config.clock.now();
-        let last = LastSync {
-            started: now,
-            ended: now,
-            mode,
-            trigger,
-            flags: crate::store::SyncFlags {
-                connect_failed: true,
-                was_background: mode == SyncMode::Background,
-                ..Default::default()
-            },
-            error: Some(error.to_string()),
-        };
-        if let Ok(mut state) = self.store.sync_state() {
-            state.last = Some(last.clone());
-            let _ = self.store.set_sync_state(&state);
-        }
-        self.status.send_modify(|s| {
-            s.last = Some(last.clone());
-            s.last_error = last.error.clone();
-        });
-        let _ = self.events.send(EngineEvent::Finished(last));
-    }
-
-    fn start_if_idle(&mut self, mode: SyncMode, trigger: Trigger, effective: &EffectiveSettings) {
-        if self.running.is_some() {
-            if trigger == Trigger::ModeSwitch {
-                // The switch waits for its own sync: it runs as soon as this one ends.
-                self.mode_switch_queued = true;
-                self.decided(
-                    "the sync before switching modes runs when the running sync ends".into(),
-                );
-                return;
-            }
-            if trigger.is_automatic() {
-                self.follow_up = true;
-                self.status.send_modify(|s| s.follow_up_queued = true);
-            }
-            self.decided(format!(
-                "{trigger} sync not started: a sync is already running"
-            ));
-            return;
-        }
-        if mode == SyncMode::Background {
-            let open_forms = self.ui.borrow().open_forms;
-            let gate = rules::may_start_background_sync(
-                effective.background_sync_behavior,
-                trigger,
-                open_forms,
-            );
-            if let StartGate::Defer { .. } = gate {
-                self.decided(gate.to_string());
-                self.deferred = Some(trigger);
-                self.status.send_modify(|s| s.deferred = Some(trigger));
-                return;
-            }
-        }
-        // "Require Sync Login": only a password typed for this sync will do.
-        let saved = if effective.save_password && !effective.require_sync_login {
-            self.store.password().ok().flatten()
-        } else {
-            None
-        };
-        let password = saved.or_else(|| self.session_password.clone());
-        if effective.require_sync_login {
-            self.session_password = None;
-        }
-        let Some(settings) = self.store.settings().ok().flatten() else {
-            return;
-        };
-        let Some(password) = password else {
-            self.decided(format!(
-                "{trigger} sync not started: password is not saved; enter it on the sync screen"
-            ));
-            self.finished_without_sync(trigger, mode, "password is not saved");
-            return;
-        };
-        let (cancel_tx, cancel_rx) = watch::channel(false);
-        let job = run::Job {
-            mode,
-            trigger,
-            behavior: effective.background_sync_behavior,
-            background_sync: effective.background_sync,
-            auto_sync_enabled: effective.auto_sync != AutoSync::Never
-                || effective.auto_sync_interval > 0,
-            background_download: effective.background_download,
-            server_url: settings.server_url.clone(),
-            user: settings.user_name.clone(),
-            password,
-        };
-        let ctx = run::Context {
-            store_path: self.config.store_path.clone(),
-            clock: self.config.clock.clone(),
-            status: self.status.clone(),
-            events: self.events.clone(),
-            ui: self.ui.clone(),
-            network: self.network.subscribe(),
-            cancel: cancel_rx,
-            page_limit: self.config.page_limit,
-            request_timeout: self.config.request_timeout,
-        };
-        self.follow_up = false;
-        // The sync counts as running from now: a caller that sees Idle after this may trust it.
-        self.status.send_modify(|s| {
-            s.follow_up_queued = false;
-            s.deferred = None;
-            s.activity = SyncActivity::Running {
-                mode,
-                phase: rules::Phase::Connect,
-            };
-            s.trigger = Some(trigger);
-        });
-        self.deferred = None;
-        self.cancel = Some(cancel_tx);
-        let done = self.done_tx.clone();
-        self.running = Some(Running {
-            task: tokio::spawn(async move {
-                let _ = done.send(run::run(ctx, job).await);
-            }),
-        });
-    }
-
     /// "A new device starts from the project's published defaults": the first project a sync
     /// brings sets Auto Sync, Background sync and Save password (the profile was made before
     /// the device knew the project) — unless the user has changed them on Setup already.
@@ -583,7 +473,6 @@ impl Engine {
         refresh(&self.store, &mut status);
         status.activity = SyncActivity::Idle;
         status.trigger = None;
-        status.waiting = None;
         if let Some(last) = &last {
             status.last_error = last.error.clone();
         }

@@ -108,16 +108,7 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
         };
         s.trigger = Some(job.trigger);
         s.last_error = None;
-        s.waiting = None;
-        s.phases = Phase::ALL
-            .iter()
-            .map(|&phase| PhaseProgress {
-                phase,
-                state: PhaseState::Pending,
-                done: 0,
-                total: None,
-            })
-            .collect();
+        s.phases = pending_phases();
     });
     let flags = SyncFlags {
         was_background: mode == SyncMode::Background,
@@ -202,17 +193,9 @@ impl Sync {
 
     fn set_phase(&mut self, phase: Phase) {
         let mode = self.mode;
-        self.ctx.status.send_modify(|s| {
-            for p in &mut s.phases {
-                if p.phase < phase && p.state == PhaseState::Running {
-                    p.state = PhaseState::Done;
-                }
-                if p.phase == phase {
-                    p.state = PhaseState::Running;
-                }
-            }
-            s.activity = SyncActivity::Running { mode, phase };
-        });
+        self.ctx
+            .status
+            .send_modify(|s| enter(s, SyncActivity::Running { mode, phase }));
         self.journal(format!("phase {phase}"));
     }
 
@@ -313,19 +296,40 @@ impl Sync {
         }
     }
 
-    /// "While a clearance is held, the background sync does not run its entity phases."
-    async fn wait_for_ui_transactions(&mut self) -> Result<(), Stop> {
+    /// Enters the entity phase `phase` — "While a clearance is held, the background sync does
+    /// not run its entity phases": until every UI transaction is released it waits, in no
+    /// phase, so the saves it waits for go ahead. The gate is read and the phase entered under
+    /// the UI gate's lock, which `tryEnterUiTransaction` decides under too
+    /// ([`super::EngineHandle::update_ui_gate`]): a clearance is taken either before (the sync
+    /// waits for it) or after (it sees the entity phase).
+    async fn enter_entity_phase(&mut self, phase: Phase) -> Result<(), Stop> {
+        let mode = self.mode;
         loop {
             self.check()?;
-            let held = self.ctx.ui.borrow().clearances;
-            let gate = rules::may_enter_entity_phase(held);
-            let EntityPhaseGate::Wait { .. } = gate else {
-                self.ctx.status.send_modify(|s| s.waiting = None);
+            let gate = {
+                let ui = self.ctx.ui.borrow();
+                let gate = rules::may_enter_entity_phase(ui.clearances);
+                let activity = match gate {
+                    EntityPhaseGate::Go => SyncActivity::Running { mode, phase },
+                    EntityPhaseGate::Wait { clearances_held } => {
+                        SyncActivity::WaitingForUiTransactions {
+                            mode,
+                            before: phase,
+                            held: clearances_held,
+                        }
+                    }
+                };
+                self.ctx.status.send_modify(|s| enter(s, activity));
+                gate
+            };
+            let EntityPhaseGate::Wait {
+                clearances_held: held,
+            } = gate
+            else {
+                self.journal(format!("phase {phase}"));
                 return Ok(());
             };
-            let text = gate.to_string();
-            self.journal(text.clone());
-            self.ctx.status.send_modify(|s| s.waiting = Some(text));
+            self.journal(gate.to_string());
             // Wake on every change of the gate, so the status always says how many are held.
             let mut ui = self.ctx.ui.clone();
             let mut cancel = self.ctx.cancel.clone();
@@ -445,7 +449,11 @@ impl Sync {
         state.applied_version = project.version;
         state.update_available = None;
         self.store.set_sync_state(&state)?;
-        self.ctx.status.send_modify(|s| s.update_available = None);
+        let version = project.version;
+        self.ctx.status.send_modify(|s| {
+            s.update_available = None;
+            s.project_version = version;
+        });
         self.journal(format!("project version {} applied", project.version));
         Ok(())
     }
@@ -514,6 +522,37 @@ impl Sync {
         self.refresh_counts();
         last
     }
+}
+
+/// Every phase pending: a sync about to start.
+pub(super) fn pending_phases() -> Vec<PhaseProgress> {
+    Phase::ALL
+        .iter()
+        .map(|&phase| PhaseProgress {
+            phase,
+            state: PhaseState::Pending,
+            done: 0,
+            total: None,
+        })
+        .collect()
+}
+
+/// The status as the sync enters `activity`: the phases before it are done, its own runs.
+fn enter(s: &mut SyncStatus, activity: SyncActivity) {
+    let (phase, entered) = match activity {
+        SyncActivity::Running { phase, .. } => (phase, true),
+        SyncActivity::WaitingForUiTransactions { before, .. } => (before, false),
+        SyncActivity::Idle => return,
+    };
+    for p in &mut s.phases {
+        if p.phase < phase && p.state == PhaseState::Running {
+            p.state = PhaseState::Done;
+        }
+        if p.phase == phase && entered {
+            p.state = PhaseState::Running;
+        }
+    }
+    s.activity = activity;
 }
 
 /// The next request of a download or an upload, made while the answer to the current one is

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::rules::{Network, Phase, SyncActivity, Trigger};
+use crate::rules::{Network, Phase, SyncActivity, Trigger, UploadSnapshot};
 use crate::store::{JournalEntry, LastSync};
 
 /// One phase's progress in the current sync.
@@ -38,8 +38,9 @@ pub struct SyncStatus {
     /// A newer project version waits: the down arrow.
     pub update_available: Option<u32>,
     pub network: Network,
-    /// Why the sync is waiting, when it is (UI transactions held).
-    pub waiting: Option<String>,
+    /// The project version applied on the device (0: none yet). A sync may apply a new one
+    /// while it runs ("so that the user can start working with the app").
+    pub project_version: u32,
     /// Changes saved during the running sync queued one more sync.
     pub follow_up_queued: bool,
     /// An automatic sync deferred until the last form closes.
@@ -62,7 +63,7 @@ impl Default for SyncStatus {
             unresolved_conflicts: 0,
             update_available: None,
             network: Network::Connected,
-            waiting: None,
+            project_version: 0,
             follow_up_queued: false,
             deferred: None,
             last_decision: None,
@@ -74,6 +75,14 @@ impl Default for SyncStatus {
 impl SyncStatus {
     pub fn phase(&self, phase: Phase) -> Option<&PhaseProgress> {
         self.phases.iter().find(|p| p.phase == phase)
+    }
+
+    /// The Upload takes its snapshot as it begins: until then its phase is pending.
+    pub fn upload_snapshot(&self) -> UploadSnapshot {
+        match self.phase(Phase::Upload) {
+            Some(p) if p.state == PhaseState::Pending => UploadSnapshot::NotTaken,
+            _ => UploadSnapshot::Taken,
+        }
     }
 }
 

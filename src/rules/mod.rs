@@ -13,6 +13,7 @@ mod mode_switch;
 mod on_start;
 mod save_gate;
 mod setting_change;
+mod sign_in;
 mod triggers;
 mod ui_transaction;
 
@@ -31,10 +32,11 @@ pub use on_start::{
     on_start, on_start_checklist,
 };
 pub use save_gate::{
-    EntityPhaseGate, SaveDecision, SaveRefusal, StartGate, may_enter_entity_phase,
-    may_start_background_sync, save_gate,
+    EntityPhaseGate, SaveDecision, SaveRefusal, StartGate, UploadSnapshot, UploadsWith,
+    may_enter_entity_phase, may_start_background_sync, save_gate, uploads_with,
 };
 pub use setting_change::{change_setting, is_changeable};
+pub use sign_in::{LoginReason, SignIn, TypedPassword, sign_in};
 pub use triggers::{
     AutoSyncBlocker, IntervalDecision, OnChangeDecision, auto_sync_blockers, interval, on_change,
     sync_mode,
@@ -110,7 +112,46 @@ impl fmt::Display for SyncMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SyncActivity {
     Idle,
-    Running { mode: SyncMode, phase: Phase },
+    Running {
+        mode: SyncMode,
+        phase: Phase,
+    },
+    /// Running, but held before the entity phase `before` until the forms' UI transactions are
+    /// released: it is in no phase yet, so it blocks no save ("While a clearance is held, the
+    /// background sync does not run its entity phases").
+    WaitingForUiTransactions {
+        mode: SyncMode,
+        before: Phase,
+        held: u32,
+    },
+}
+
+impl SyncActivity {
+    /// A sync runs, in a phase or waiting before one.
+    pub fn is_running(self) -> bool {
+        self != SyncActivity::Idle
+    }
+
+    /// The running sync's mode.
+    pub fn mode(self) -> Option<SyncMode> {
+        match self {
+            SyncActivity::Idle => None,
+            SyncActivity::Running { mode, .. }
+            | SyncActivity::WaitingForUiTransactions { mode, .. } => Some(mode),
+        }
+    }
+}
+
+impl fmt::Display for SyncActivity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SyncActivity::Idle => f.write_str("idle"),
+            SyncActivity::Running { phase, .. } => write!(f, "{phase}"),
+            SyncActivity::WaitingForUiTransactions { held, .. } => {
+                write!(f, "waiting for UI transactions ({held} held)")
+            }
+        }
+    }
 }
 
 /// What started (or would start) a synchronization.
@@ -163,10 +204,11 @@ pub enum Network {
     Disconnected,
 }
 
-/// Whether the device can sign in without asking the user.
+/// Whether a password is saved for the sync to sign in with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Credentials {
-    /// A password is saved and Require Sync Login is false.
+    /// A password is saved on the device (Save password On). Require Sync Login is its own
+    /// condition ([`sign_in`]).
     Saved,
     /// "Password is not saved".
     PasswordNotSaved,

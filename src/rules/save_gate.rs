@@ -93,7 +93,7 @@ impl fmt::Display for SaveDecision {
 ///
 /// *Interpretation*: a foreground sync shows the sync screen and the user waits, so its entity
 /// phases refuse saves under every behavior; its other phases, like a background sync's, never
-/// do.
+/// do. A sync waiting for UI transactions is in no phase: the saves it waits for go ahead.
 pub fn save_gate(behavior: BackgroundBehavior, activity: SyncActivity) -> SaveDecision {
     let SyncActivity::Running { mode, phase } = activity else {
         return SaveDecision::Allow;
@@ -191,5 +191,38 @@ pub fn may_enter_entity_phase(clearances_held: u32) -> EntityPhaseGate {
         EntityPhaseGate::Go
     } else {
         EntityPhaseGate::Wait { clearances_held }
+    }
+}
+
+/// Whether the running sync has taken the snapshot of the outbox its Upload sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum UploadSnapshot {
+    NotTaken,
+    Taken,
+}
+
+/// Which synchronization uploads a change saved now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum UploadsWith {
+    RunningSync,
+    NextSync,
+}
+
+impl fmt::Display for UploadsWith {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UploadsWith::RunningSync => "it uploads with the running sync",
+            UploadsWith::NextSync => "it uploads with the next sync",
+        })
+    }
+}
+
+/// A change saved before the running sync takes its upload snapshot — while it connects,
+/// checks the customization, or waits for UI transactions before its Upload — goes with that
+/// sync; from the snapshot on, with the next one.
+pub fn uploads_with(activity: SyncActivity, snapshot: UploadSnapshot) -> UploadsWith {
+    match (activity, snapshot) {
+        (SyncActivity::Idle, _) | (_, UploadSnapshot::Taken) => UploadsWith::NextSync,
+        (_, UploadSnapshot::NotTaken) => UploadsWith::RunningSync,
     }
 }

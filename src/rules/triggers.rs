@@ -112,8 +112,8 @@ pub fn on_change(
         (SyncActivity::Idle, _) => OnChangeDecision::StartNow {
             mode: sync_mode(Trigger::OnChange, background_sync),
         },
-        (SyncActivity::Running { .. }, false) => OnChangeDecision::QueueFollowUp,
-        (SyncActivity::Running { .. }, true) => OnChangeDecision::AlreadyQueued,
+        (_, false) => OnChangeDecision::QueueFollowUp,
+        (_, true) => OnChangeDecision::AlreadyQueued,
     }
 }
 
@@ -171,7 +171,7 @@ pub fn interval(
     if interval_seconds == 0 {
         return IntervalDecision::Off;
     }
-    if let SyncActivity::Running { .. } = activity {
+    if activity.is_running() {
         return IntervalDecision::SyncRunning;
     }
     if let Some(end) = last_sync_end {

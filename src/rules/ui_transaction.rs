@@ -48,8 +48,9 @@ impl UiTransactions {
     }
 
     /// `tryEnterUiTransaction()`: false while a sync is in an entity phase under either Block
-    /// behavior; true otherwise, holding one more clearance. *Interpretation*: a foreground
-    /// sync's entity phases refuse too, since a save there would be refused.
+    /// behavior; true otherwise — a sync waiting for UI transactions is in none — holding one
+    /// more clearance. *Interpretation*: a foreground sync's entity phases refuse too, since a
+    /// save there would be refused.
     pub fn try_enter(
         &mut self,
         behavior: BackgroundBehavior,

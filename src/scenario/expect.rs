@@ -158,6 +158,7 @@ pub async fn check(
         let got = match status.activity {
             SyncActivity::Idle => "idle".to_string(),
             SyncActivity::Running { phase, .. } => format!("{phase:?}"),
+            SyncActivity::WaitingForUiTransactions { .. } => "waiting".to_string(),
         };
         if !got.eq_ignore_ascii_case(phase) {
             failures.push(fail("phase", phase, got));

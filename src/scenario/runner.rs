@@ -739,7 +739,7 @@ impl Runner<'_> {
                 let done = match &target {
                     // A sync deferred until the last form closes leaves the engine idle.
                     WaitFor::Idle => status.activity == SyncActivity::Idle && !status.follow_up_queued,
-                    WaitFor::UiTransactions => status.waiting.is_some(),
+                    WaitFor::UiTransactions => matches!(status.activity, SyncActivity::WaitingForUiTransactions { .. }),
                     WaitFor::Upload => {
                         matches!(status.activity, SyncActivity::Running { phase: Phase::Upload, .. }) && status.phase(Phase::Upload).is_some_and(|p| p.total.is_some())
                     }

@@ -29,12 +29,12 @@ pub struct Conflict {
     pub entity: String,
     pub record_id: String,
     pub kind: ConflictKind,
-    /// The fields the device changed, with the device's values.
+    /// The fields the device changed, with the device's values (its pending changes now).
     pub device_changes: Fields,
-    /// The whole device record.
+    /// The whole device record, as the device has it now (the form shows the same).
     pub device_record: Fields,
-    /// The server's record when the conflict was found (`None`: deleted on the server, or for
-    /// a refused create, not there).
+    /// The server's latest known version: when the conflict was found, or a newer one a later
+    /// download brought (`None`: deleted on the server, or for a refused create, not there).
     pub server: Option<Record>,
     pub detected_at: DateTime<Utc>,
     /// What the server said when it refused the operation ([`ConflictKind::RefusedByServer`]).
@@ -166,8 +166,32 @@ impl Store {
                 })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+        let mut conflicts = rows
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        for c in &mut conflicts {
+            self.as_the_device_has_it(c)?;
+        }
+        Ok(conflicts)
+    }
+
+    /// The device's side of a sync error is what the device has now — the record the form
+    /// shows, the changes still pending — not a copy from when it was found: the user may have
+    /// edited it since.
+    fn as_the_device_has_it(&self, conflict: &mut Conflict) -> Result<()> {
+        let (entity, id) = (&conflict.entity, &conflict.record_id);
+        if let Some(local) = records::read(self.conn(), entity, id).map_err(|e| self.err(e))? {
+            conflict.device_record = local.fields;
+        }
+        let rows = outbox::rows_for(self.conn(), entity, id).map_err(|e| self.err(e))?;
+        if !rows.is_empty() {
+            conflict.device_changes = rows
+                .iter()
+                .flat_map(|r| r.changes.iter())
+                .map(|(f, (_, new))| (f.clone(), new.clone()))
+                .collect();
+        }
+        Ok(())
     }
 
     /// The record a sync error (resolved or not) is about.
@@ -226,6 +250,15 @@ impl Store {
         self.write(|tx| {
             let rows = outbox::rows_for(tx, &entity, &id)?;
             let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+            // Manual Action kept the record as the device had it; the device now takes the
+            // server's version with its own pending changes on top.
+            let mine_on = |server: &Record| {
+                let mut fields = server.fields.clone();
+                for (f, (_, new)) in rows.iter().flat_map(|r| r.changes.iter()) {
+                    fields.insert(f.clone(), new.clone());
+                }
+                fields
+            };
             let local = records::read(tx, &entity, &id)?;
             // A refused create was never on the server; a refused update was.
             let on_server = local.as_ref().is_some_and(|l| l.etag.is_some());
@@ -250,7 +283,7 @@ impl Store {
                 }
                 (UserResolution::RetryWithMine, Some(server)) => {
                     // Same rows, new base: the next upload overwrites the server's version.
-                    records::upsert(tx, &entity, &id, Some(&server.etag), &device)?;
+                    records::upsert(tx, &entity, &id, Some(&server.etag), &mine_on(server))?;
                 }
                 (UserResolution::RetryWithMine, None) => {
                     outbox::delete_rows(tx, &seqs)?;
@@ -300,6 +333,10 @@ impl Store {
                     }
                     records::upsert(tx, &entity, &id, etag, &merged)?;
                 }
+                (UserResolution::Ignore, Some(server)) if !refused => {
+                    outbox::delete_rows(tx, &seqs)?;
+                    records::upsert(tx, &entity, &id, Some(&server.etag), &mine_on(server))?;
+                }
                 (UserResolution::Ignore, _) => outbox::delete_rows(tx, &seqs)?,
             }
             tx.execute(
@@ -316,6 +353,36 @@ impl Store {
             )
         })
     }
+}
+
+/// "Manual Action: the record is listed under Sync Errors ... until the user resolves it": until
+/// then a download leaves the record as the device has it and puts the server's newer version
+/// (`None`: its delete) in the record's Sync Errors item instead. True when `id` is held so.
+/// A refused operation holds nothing: the download writes under its pending changes as always.
+pub(crate) fn hold_server_version(
+    tx: &rusqlite::Transaction,
+    entity: &str,
+    id: &str,
+    server: Option<&Record>,
+) -> rusqlite::Result<bool> {
+    let kind = match server {
+        Some(_) => ConflictKind::ChangedOnBoth,
+        None => ConflictKind::DeletedOnServer,
+    };
+    let held = tx
+        .prepare_cached(
+            "UPDATE conflicts SET kind = ?3, server_record = ?4, server_etag = ?5
+             WHERE entity = ?1 AND record_id = ?2 AND resolved_at IS NULL AND kind <> ?6",
+        )?
+        .execute(params![
+            entity,
+            id,
+            to_json(&kind),
+            server.map(to_json),
+            server.map(|s| s.etag.clone()),
+            to_json(&ConflictKind::RefusedByServer)
+        ])?;
+    Ok(held > 0)
 }
 
 /// A new Sync Errors item for `op`.

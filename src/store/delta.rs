@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::journal::JournalEntry;
-use super::outbox;
 use super::records::{self, write_server_version};
 use super::{Result, Store, StoreError, to_json};
+use super::{conflicts, outbox};
 use crate::rules::ConcurrentEdit;
 use crate::wire::Record;
 
@@ -246,7 +246,9 @@ impl Store {
             }
             for record in records {
                 if any_pending && has_pending.exists(params![entity, record.id])? {
-                    report.overwritten.extend(write_server_version(tx, entity, record, snapshot, policy, now)?);
+                    if !conflicts::hold_server_version(tx, entity, &record.id, Some(record))? {
+                        report.overwritten.extend(write_server_version(tx, entity, record, snapshot, policy, now)?);
+                    }
                 } else {
                     upsert.execute(params![entity, record.id, record.etag, to_json(&record.fields)])?;
                 }
@@ -256,6 +258,8 @@ impl Store {
                 if outbox::rows_for(tx, entity, id)?.is_empty() {
                     records::remove(tx, entity, id)?;
                     report.deleted += 1;
+                } else {
+                    conflicts::hold_server_version(tx, entity, id, None)?;
                 }
             }
             match end {

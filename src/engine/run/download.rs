@@ -5,8 +5,7 @@ use super::*;
 
 impl Sync {
     pub(super) async fn download(&mut self) -> Result<(), Stop> {
-        self.set_phase(Phase::Download);
-        self.wait_for_ui_transactions().await?;
+        self.enter_entity_phase(Phase::Download).await?;
         let snapshot = match self.snapshot {
             Some(s) => s,
             None => self.store.outbox_snapshot()?,

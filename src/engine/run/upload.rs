@@ -5,8 +5,7 @@ use super::*;
 
 impl Sync {
     pub(super) async fn upload(&mut self) -> Result<(), Stop> {
-        self.set_phase(Phase::Upload);
-        self.wait_for_ui_transactions().await?;
+        self.enter_entity_phase(Phase::Upload).await?;
         let snapshot = self.store.outbox_snapshot()?;
         self.snapshot = Some(snapshot);
         self.progress(Phase::Upload, 0, Some(0));

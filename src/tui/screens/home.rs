@@ -131,9 +131,9 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::raw(format!("Mode        {} · network ", app.mode_label())),
         network,
     ]));
-    if let Some(waiting) = &status.waiting {
+    if let SyncActivity::WaitingForUiTransactions { .. } = status.activity {
         lines.push(Line::styled(
-            truncate(&format!("Waiting     {waiting}"), width),
+            truncate(&format!("Sync        {}", status.activity), width),
             theme.warn(),
         ));
     }
@@ -162,10 +162,11 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let areas = Layout::vertical(rows).split(inner);
     frame.render_widget(Paragraph::new(lines), areas[0]);
     if let Some((label, ratio)) = progress {
-        let mode = match status.activity {
-            SyncActivity::Running { mode, .. } => mode.to_string(),
-            SyncActivity::Idle => String::new(),
-        };
+        let mode = status
+            .activity
+            .mode()
+            .map(|m| m.to_string())
+            .unwrap_or_default();
         let gauge = Gauge::default()
             .ratio(ratio)
             .label(format!("{mode}: {label} {:.0}%", ratio * 100.0))

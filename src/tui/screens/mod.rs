@@ -87,7 +87,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let activity = match app.status().activity {
         SyncActivity::Idle => String::new(),
-        SyncActivity::Running { phase, .. } => format!("⟳ {phase} · "),
+        running => format!("⟳ {running} · "),
     };
     let offset = app
         .clock_offset()
@@ -171,8 +171,15 @@ pub(crate) fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
 
 /// The sync's overall progress as a label plus a percentage (as Home shows it).
 pub(crate) fn overall_progress(status: &SyncStatus) -> Option<(String, f64)> {
-    let SyncActivity::Running { phase, .. } = status.activity else {
-        return None;
+    let phase = match status.activity {
+        SyncActivity::Idle => return None,
+        SyncActivity::Running { phase, .. } => phase,
+        // Waiting before `before`: everything before it is done, nothing of it yet.
+        SyncActivity::WaitingForUiTransactions { before, .. } => {
+            let index = Phase::ALL.iter().position(|p| *p == before).unwrap_or(0);
+            let ratio = index as f64 / Phase::ALL.len() as f64;
+            return Some((status.activity.to_string(), ratio));
+        }
     };
     let index = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
     let fraction = status

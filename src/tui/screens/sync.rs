@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Gauge, Paragraph};
 use super::{overall_progress, phase_detail, phase_state_word, popup};
 use crate::app::{App, SyncScreen};
 use crate::engine::PhaseState;
-use crate::rules::Phase;
+use crate::rules::{LoginReason, Phase};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -89,9 +89,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     frame.render_widget(Paragraph::new(lines), phases);
 
-    if login {
-        let text =
-            "The password is not saved on this device: type it and press Enter to synchronize.";
+    if let Some(SyncScreen::Login { reason, .. }) = app.sync_screen() {
+        let text = match reason {
+            LoginReason::SyncLoginRequired => {
+                "Sync login is required (Require Sync Login): type the password and press Enter to synchronize; it is used for this sync only."
+            }
+            LoginReason::PasswordNotSaved => {
+                "The password is not saved on this device: type it and press Enter to synchronize."
+            }
+            LoginReason::PasswordRejected => {
+                "The server rejected the password: type it and press Enter to synchronize."
+            }
+        };
         frame.render_widget(
             Paragraph::new(Line::styled(text, theme.dim()))
                 .wrap(ratatui::widgets::Wrap { trim: true }),

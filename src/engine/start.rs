@@ -1,0 +1,164 @@
+//! Starting a sync: the start gate (forms open under "don't start sync while form is opened"),
+//! signing in (the sign-in rule picks the password, or says why there is none), and the job the
+//! sync task runs.
+
+use tokio::sync::watch;
+
+use super::{Engine, EngineEvent, Running, run};
+use crate::rules::{self, LoginReason, SignIn, StartGate, SyncActivity, SyncMode, Trigger};
+use crate::settings::{AutoSync, EffectiveSettings};
+use crate::store::LastSync;
+
+impl Engine {
+    /// A sync that could not even start still counts as the previous sync for the result flags.
+    pub(super) fn finished_without_sync(&mut self, trigger: Trigger, mode: SyncMode, error: &str) {
+        let now = self.config.clock.now();
+        let last = LastSync {
+            started: now,
+            ended: now,
+            mode,
+            trigger,
+            flags: crate::store::SyncFlags {
+                connect_failed: true,
+                was_background: mode == SyncMode::Background,
+                ..Default::default()
+            },
+            error: Some(error.to_string()),
+        };
+        if let Ok(mut state) = self.store.sync_state() {
+            state.last = Some(last.clone());
+            let _ = self.store.set_sync_state(&state);
+        }
+        self.status.send_modify(|s| {
+            s.last = Some(last.clone());
+            s.last_error = last.error.clone();
+        });
+        let _ = self.events.send(EngineEvent::Finished(last));
+    }
+
+    pub(super) fn start_if_idle(
+        &mut self,
+        mode: SyncMode,
+        trigger: Trigger,
+        effective: &EffectiveSettings,
+    ) {
+        if self.running.is_some() {
+            if trigger == Trigger::ModeSwitch {
+                // The switch waits for its own sync: it runs as soon as this one ends.
+                self.mode_switch_queued = true;
+                self.decided(
+                    "the sync before switching modes runs when the running sync ends".into(),
+                );
+                return;
+            }
+            if trigger.is_automatic() {
+                self.follow_up = true;
+                self.status.send_modify(|s| s.follow_up_queued = true);
+            }
+            self.decided(format!(
+                "{trigger} sync not started: a sync is already running"
+            ));
+            return;
+        }
+        if mode == SyncMode::Background {
+            let open_forms = self.ui.borrow().open_forms;
+            let gate = rules::may_start_background_sync(
+                effective.background_sync_behavior,
+                trigger,
+                open_forms,
+            );
+            if let StartGate::Defer { .. } = gate {
+                self.decided(gate.to_string());
+                self.deferred = Some(trigger);
+                self.status.send_modify(|s| s.deferred = Some(trigger));
+                return;
+            }
+        }
+        let Some(settings) = self.store.settings().ok().flatten() else {
+            return;
+        };
+        let password = match self.password_for(effective) {
+            Ok(password) => password,
+            Err(reason) => {
+                self.decided(format!(
+                    "{trigger} sync not started: {reason}; enter the password on the sync screen"
+                ));
+                self.finished_without_sync(trigger, mode, &reason.to_string());
+                return;
+            }
+        };
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        let job = run::Job {
+            mode,
+            trigger,
+            behavior: effective.background_sync_behavior,
+            background_sync: effective.background_sync,
+            auto_sync_enabled: effective.auto_sync != AutoSync::Never
+                || effective.auto_sync_interval > 0,
+            background_download: effective.background_download,
+            server_url: settings.server_url.clone(),
+            user: settings.user_name.clone(),
+            password,
+        };
+        let ctx = run::Context {
+            store_path: self.config.store_path.clone(),
+            clock: self.config.clock.clone(),
+            status: self.status.clone(),
+            events: self.events.clone(),
+            ui: self.ui.clone(),
+            network: self.network.subscribe(),
+            cancel: cancel_rx,
+            page_limit: self.config.page_limit,
+            request_timeout: self.config.request_timeout,
+        };
+        self.follow_up = false;
+        // The sync counts as running from now: a caller that sees Idle after this may trust it.
+        self.status.send_modify(|s| {
+            s.follow_up_queued = false;
+            s.deferred = None;
+            s.activity = SyncActivity::Running {
+                mode,
+                phase: rules::Phase::Connect,
+            };
+            s.phases = run::pending_phases();
+            s.trigger = Some(trigger);
+        });
+        self.deferred = None;
+        self.cancel = Some(cancel_tx);
+        let done = self.done_tx.clone();
+        self.running = Some(Running {
+            task: tokio::spawn(async move {
+                let _ = done.send(run::run(ctx, job).await);
+            }),
+        });
+    }
+
+    /// The password this sync signs in with, or why it has none. Under Require Sync Login a
+    /// typed password is forgotten once a sync has taken it, so one held here was typed for
+    /// this sync.
+    fn password_for(&mut self, effective: &EffectiveSettings) -> Result<String, LoginReason> {
+        let typed = match (&self.session_password, effective.require_sync_login) {
+            (None, _) => rules::TypedPassword::None,
+            (Some(_), true) => rules::TypedPassword::ForThisSync,
+            (Some(_), false) => rules::TypedPassword::EarlierThisSession,
+        };
+        let credentials = self.credentials(effective);
+        match rules::sign_in(effective.require_sync_login, credentials, typed, false) {
+            SignIn::SavedPassword => self
+                .store
+                .password()
+                .ok()
+                .flatten()
+                .ok_or(LoginReason::PasswordNotSaved),
+            SignIn::TypedPassword if effective.require_sync_login => self
+                .session_password
+                .take()
+                .ok_or(LoginReason::SyncLoginRequired),
+            SignIn::TypedPassword => self
+                .session_password
+                .clone()
+                .ok_or(LoginReason::PasswordNotSaved),
+            SignIn::Ask { reason } => Err(reason),
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Signing a synchronization in: with the saved password, with one the user typed on the sync
+//! screen, or not without the user — and then why, in the reference's words: "Password is not
+//! saved", "Sync login is required".
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::Credentials;
+
+/// Why a synchronization cannot sign in without the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum LoginReason {
+    /// "Sync login is required": Require Sync Login = true, so the user logs in at each sync,
+    /// whether a password is saved or not.
+    SyncLoginRequired,
+    /// "Password is not saved".
+    PasswordNotSaved,
+    /// The server rejected the password the last sync signed in with.
+    PasswordRejected,
+}
+
+impl fmt::Display for LoginReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LoginReason::SyncLoginRequired => "sync login is required (Require Sync Login)",
+            LoginReason::PasswordNotSaved => "password is not saved",
+            LoginReason::PasswordRejected => "the server rejected the password",
+        })
+    }
+}
+
+/// A password the user typed on the sync screen, if any, and what it was typed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum TypedPassword {
+    None,
+    /// Typed earlier in this session (Save password off keeps it in memory).
+    EarlierThisSession,
+    /// Typed on the sync screen for the sync about to start.
+    ForThisSync,
+}
+
+/// What a synchronization signs in with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum SignIn {
+    SavedPassword,
+    TypedPassword,
+    /// The sync screen asks for the password.
+    Ask {
+        reason: LoginReason,
+    },
+}
+
+/// "Require Sync Login: true means the user must log in at each sync" (domain notes): only a
+/// password typed for this very sync will do, saved or not. Otherwise the saved password, or
+/// one typed earlier this session. A password the server rejected is asked for again.
+pub fn sign_in(
+    require_sync_login: bool,
+    credentials: Credentials,
+    typed: TypedPassword,
+    rejected: bool,
+) -> SignIn {
+    let ask = |reason| SignIn::Ask { reason };
+    match (require_sync_login, credentials, typed) {
+        (_, _, TypedPassword::ForThisSync) => SignIn::TypedPassword,
+        _ if rejected => ask(LoginReason::PasswordRejected),
+        (true, _, _) => ask(LoginReason::SyncLoginRequired),
+        (false, Credentials::Saved, _) => SignIn::SavedPassword,
+        (false, Credentials::PasswordNotSaved, TypedPassword::EarlierThisSession) => {
+            SignIn::TypedPassword
+        }
+        (false, Credentials::PasswordNotSaved, TypedPassword::None) => {
+            ask(LoginReason::PasswordNotSaved)
+        }
+    }
+}
