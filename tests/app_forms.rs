@@ -487,3 +487,37 @@ async fn online_saves_go_to_the_server_at_once_and_a_stale_one_keeps_the_edits()
         notice(&h)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_on_the_unsaved_changes_dialog_keeps_the_edits() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0003".into(),
+    })
+    .await;
+    h.act(Action::EditField {
+        field: "email".into(),
+        value: "kept@example.com".into(),
+    })
+    .await;
+    // Whatever asked (leaving, going Home, quitting), Enter answers "keep editing".
+    for ask in [Action::Back, Action::OpenHome, Action::Quit] {
+        h.act(ask.clone()).await;
+        assert!(
+            matches!(h.app.dialog(), Some(Dialog::Discard { .. })),
+            "{ask:?} asks first"
+        );
+        assert_eq!(h.app.select_action(), Some(Action::KeepEditing));
+        h.act(Action::Select).await;
+        assert_eq!(h.app.dialog(), None, "{ask:?}: Enter closed the dialog");
+        assert_eq!(h.app.screen_kind(), ScreenKind::Form);
+        assert!(!h.app.is_quitting());
+        assert_eq!(form(&h).field("email").unwrap().value, "kept@example.com");
+    }
+    // Discarding takes its own action (the `d` key).
+    h.act(Action::Back).await;
+    h.act(Action::ConfirmDiscard).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Home);
+    assert_eq!(h.app.client().open_forms(), 0);
+}

@@ -222,3 +222,46 @@ async fn without_a_control_api_the_server_controls_say_so() {
         "the device's own controls still work"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_opens_a_log_line_in_full_with_its_data() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    let long = "a city name far longer than any log line at eighty columns can show in its row";
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+    })
+    .await;
+    h.act(Action::EditField {
+        field: "city".into(),
+        value: long.into(),
+    })
+    .await;
+    h.act(Action::Save).await;
+    h.act(Action::OpenLog).await;
+    let lines = h.app.filtered_log();
+    let edit = lines
+        .iter()
+        .position(|l| l.kind == JournalKind::Edit)
+        .expect("the edit's line");
+    for _ in edit..lines.len() - 1 {
+        h.act(Action::Up).await;
+    }
+    let Some(Action::OpenLogEntry { seq }) = h.app.select_action() else {
+        panic!("Enter opens the selected line");
+    };
+    h.act(Action::Select).await;
+    let Screen::LogEntry(entry) = h.app.screen() else {
+        panic!("the line in full: {:?}", h.app.screen_kind());
+    };
+    assert_eq!(entry.line.seq, seq);
+    assert!(entry.line.text.contains(long), "{}", entry.line.text);
+    assert_eq!(entry.line.entry.new.as_deref(), Some(long));
+    assert_eq!(entry.line.entry.record_id.as_deref(), Some("acc-0001"));
+    h.act(Action::Back).await;
+    assert_eq!(
+        h.app.screen_kind(),
+        ScreenKind::Log,
+        "Esc returns to the log"
+    );
+}

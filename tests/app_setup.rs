@@ -5,7 +5,7 @@
 mod app_common;
 
 use app_common::*;
-use autosync::app::{Action, ScreenKind, SetupRow, SyncScreen};
+use autosync::app::{Action, Refusal, ScreenKind, SetupRow, SyncScreen, cycle};
 use autosync::settings::{AutoSync, SettingChange};
 use crossterm::event::KeyCode;
 
@@ -131,4 +131,70 @@ async fn server_url_and_user_name_are_typed_into_a_text_input() {
     h.act(Action::Back).await;
     assert_eq!(h.app.settings().unwrap().user_name, "alice");
     assert_eq!(h.app.screen_kind(), ScreenKind::Setup);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn left_and_right_step_every_selector_back_and_forward() {
+    let mut h = Harness::new(Prep::Synced).await;
+    h.act(Action::OpenSetup).await;
+    let auto_sync = |h: &Harness| h.app.settings().unwrap().auto_sync;
+    assert_eq!(auto_sync(&h), AutoSync::OnStartAndChange);
+    // ← goes back, → forward, and both go round at the ends.
+    for (delta, expected) in [
+        (-1, AutoSync::OnChange),
+        (-1, AutoSync::OnStart),
+        (1, AutoSync::OnChange),
+        (1, AutoSync::OnStartAndChange),
+        (1, AutoSync::Never),
+        (-1, AutoSync::OnStartAndChange),
+    ] {
+        let step = h.app.setup_step_action(delta).expect("a selector");
+        assert_eq!(
+            step,
+            Action::ChangeSetting(SettingChange::AutoSync(expected))
+        );
+        h.act(step).await;
+        assert_eq!(auto_sync(&h), expected, "after {delta:+}");
+    }
+    // The on/off selectors flip either way.
+    h.act(Action::Down).await;
+    for delta in [-1, 1] {
+        let before = h.app.settings().unwrap().background_sync;
+        h.act(h.app.setup_step_action(delta).unwrap()).await;
+        assert_eq!(h.app.settings().unwrap().background_sync, !before);
+    }
+    // Texts have no values to step through.
+    h.acts([Action::Down, Action::Down]).await;
+    assert_eq!(
+        SetupRow::ALL[3],
+        SetupRow::ServerUrl,
+        "the fourth row is a text"
+    );
+    assert_eq!(h.app.setup_step_action(-1), None);
+    assert_eq!(h.app.setup_step_action(1), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_selector_is_refused_in_both_directions() {
+    let toml = project_with("locked = []", "locked = [\"auto_sync\"]");
+    let h = Harness::with_project(Some(&toml), Prep::Synced).await;
+    let mut h = h;
+    h.act(Action::OpenSetup).await;
+    for delta in [-1, 1] {
+        let step = h.app.setup_step_action(delta).unwrap();
+        assert!(
+            matches!(h.app.refusal(&step), Some(Refusal::Answered(_))),
+            "{delta:+} on a locked setting is refused"
+        );
+    }
+}
+
+#[test]
+fn cycle_steps_any_selector_round_both_ends() {
+    let values = ['a', 'b', 'c'];
+    assert_eq!(cycle(&values, 'a', -1), 'c');
+    assert_eq!(cycle(&values, 'c', 1), 'a');
+    assert_eq!(cycle(&values, 'b', 1), 'c');
+    assert_eq!(cycle(&values, 'b', -1), 'a');
+    assert!(!cycle(&[false, true], true, 1));
 }

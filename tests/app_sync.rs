@@ -271,3 +271,22 @@ async fn force_sync_switches_only_when_the_sync_succeeds() {
         h.message()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dialog_buttons_go_round_both_ways() {
+    let toml = project_with(
+        "sync_before_online = \"NoAction\"",
+        "sync_before_online = \"AskUserToSync\"",
+    );
+    let mut h = Harness::with_project(Some(&toml), Prep::SyncedQuiet).await;
+    h.act(Action::SwitchMode).await;
+    let selected = |h: &Harness| match h.app.dialog() {
+        Some(Dialog::ModeSwitch { selected, .. }) => *selected,
+        other => panic!("no dialog: {other:?}"),
+    };
+    h.act(Action::PrevField).await;
+    assert_eq!(selected(&h), 2, "← from the first button goes to the last");
+    h.act(Action::NextField).await;
+    assert_eq!(selected(&h), 0, "→ from the last button goes to the first");
+    assert!(h.app.can_move(-1) && h.app.can_move(1));
+}

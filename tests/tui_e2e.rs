@@ -246,7 +246,7 @@ fn start_fresh_change_a_setting_edit_save_sync_and_quit() {
         line_with(s, "City").is_some_and(|l| l.contains('▸'))
     });
     tui.send(ENTER);
-    tui.until("typing", |s| s.contains("Enter done"));
+    tui.until("typing", |s| s.contains("Enter/Esc done"));
     tui.send(CTRL_U);
     tui.send(b"Reykjavik");
     tui.until("the typed value", |s| {
@@ -332,7 +332,7 @@ fn a_recorded_session_replays_with_play_to_the_same_outcome() {
         line_with(s, "City").is_some_and(|l| l.contains('▸'))
     });
     tui.send(ENTER);
-    tui.until("typing", |s| s.contains("Enter done"));
+    tui.until("typing", |s| s.contains("Enter/Esc done"));
     tui.send(CTRL_U);
     tui.send(b"Recorded City");
     tui.send(ENTER);

@@ -179,20 +179,17 @@ async fn the_bar_and_the_help_come_from_the_same_key_map() {
     ];
     for screen in screens {
         h.act(screen.clone()).await;
-        let help: Vec<(&str, &str)> = keymap::help(&h.app)
+        let help: Vec<String> = keymap::help(&h.app)
             .into_iter()
-            .flat_map(|(_, bs)| bs.into_iter().map(|b| (b.label, b.help)))
+            .flat_map(|(_, listed)| listed.into_iter().map(|l| l.label))
             .collect();
         for (label, _) in keymap::bar(&h.app) {
             assert!(
-                help.iter().any(|(l, _)| *l == label),
+                help.contains(&label),
                 "{screen:?}: bar key {label} is not in the help"
             );
         }
-        assert!(
-            help.iter().any(|(l, _)| *l == "q"),
-            "quit is always documented"
-        );
+        assert!(help.iter().any(|l| l == "q"), "quit is always documented");
     }
 }
 
@@ -215,4 +212,71 @@ async fn demo_keys_work_from_any_screen() {
     assert_eq!(keymap::contexts(&h.app)[0], Context::Background);
     press(&mut h, char_key('r')).await;
     assert!(!h.app.in_background());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enter_keeps_unsaved_edits_and_d_discards_them() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenRecord {
+        entity: "contact".into(),
+        id: "con-0001".into(),
+    })
+    .await;
+    h.act(Action::EditField {
+        field: "job_title".into(),
+        value: "Unsaved".into(),
+    })
+    .await;
+    press(&mut h, key(KeyCode::Esc)).await;
+    assert_eq!(keymap::contexts(&h.app), vec![Context::Discard]);
+    press(&mut h, key(KeyCode::Enter)).await;
+    assert_eq!(h.app.dialog(), None);
+    assert!(h.app.top_form().unwrap().is_dirty(), "Enter kept the edits");
+    press(&mut h, key(KeyCode::Esc)).await;
+    press(&mut h, char_key('?')).await;
+    assert!(h.app.help_shown(), "? works on the dialog");
+    press(&mut h, key(KeyCode::Esc)).await;
+    assert!(!h.app.help_shown());
+    assert!(
+        matches!(h.app.dialog(), Some(Dialog::Discard { .. })),
+        "Esc closed the help, not the dialog"
+    );
+    press(&mut h, char_key('d')).await;
+    assert_eq!(
+        h.app.screen_kind(),
+        ScreenKind::Home,
+        "d discarded and left"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn left_and_right_step_the_setup_selectors() {
+    use autosync::settings::AutoSync;
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    press(&mut h, char_key('u')).await;
+    let auto_sync = |h: &Harness| h.app.settings().unwrap().auto_sync;
+    assert_eq!(auto_sync(&h), AutoSync::Never);
+    press(&mut h, key(KeyCode::Left)).await;
+    assert_eq!(auto_sync(&h), AutoSync::OnStartAndChange, "← goes round");
+    press(&mut h, key(KeyCode::Right)).await;
+    assert_eq!(auto_sync(&h), AutoSync::Never, "→ comes back");
+    press(&mut h, key(KeyCode::Right)).await;
+    assert_eq!(auto_sync(&h), AutoSync::OnStart);
+    let listed: Vec<String> = keymap::help(&h.app)
+        .into_iter()
+        .flat_map(|(_, l)| l.into_iter().map(|l| l.label))
+        .collect();
+    assert!(listed.contains(&"←→".to_string()), "{listed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_bar_shows_e_while_sync_errors_wait() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    let has_e = |h: &Harness| keymap::bar(&h.app).iter().any(|(k, _)| k == "e");
+    assert!(!has_e(&h), "no sync errors, no e in the bar");
+    make_contact_conflict(&mut h, "con-0001").await;
+    h.act(Action::OpenHome).await;
+    assert!(has_e(&h), "{:?}", keymap::bar(&h.app));
+    press(&mut h, char_key('e')).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::SyncErrors);
 }

@@ -182,6 +182,8 @@ async fn forms_editing_saved_refused_and_the_custom_command() {
     .await;
     h.act(Action::Save).await;
     snap!("form_save_refused", h);
+    h.act(Action::EnterUiTransaction).await;
+    snap!("form_try_enter_refused", h);
     h.until_synced(before).await;
     h.act(Action::CancelForm).await;
 
@@ -223,6 +225,9 @@ async fn sync_errors_conflict_merge_and_what_if() {
     snap!("sync_errors", h);
     h.act(Action::Select).await;
     snap!("conflict", h);
+    h.acts([Action::Down, Action::Down]).await;
+    snap!("conflict_email_in_full", h);
+    h.acts([Action::Up, Action::Up]).await;
     h.act(Action::ToggleMerge).await;
     h.act(Action::Down).await;
     h.act(Action::Select).await;
@@ -240,6 +245,45 @@ async fn log_all_and_filtered() {
         .await;
     h.act(Action::PageUp).await;
     snap!("log_filtered", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_after_an_upload_and_one_line_in_full() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+    })
+    .await;
+    h.act(Action::EditField {
+        field: "city".into(),
+        value: "Reykjavik, Capital Region, Iceland — the northernmost capital of a sovereign state"
+            .into(),
+    })
+    .await;
+    h.act(Action::Save).await;
+    h.act(Action::OpenHome).await;
+    h.sync().await;
+    h.act(Action::OpenLog).await;
+    let lines = h.app.filtered_log();
+    let uploaded = lines
+        .iter()
+        .position(|l| l.kind == autosync::store::JournalKind::Uploaded)
+        .expect("an uploaded line");
+    for _ in uploaded..lines.len() - 1 {
+        h.act(Action::Up).await;
+    }
+    snap!("log_uploaded", h);
+    h.act(Action::Select).await;
+    snap!("log_entry", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_wraps_a_failed_sync_and_names_the_missing_network() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::ToggleNetwork).await;
+    h.sync().await;
+    snap!("home_sync_failed_no_network", h);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -303,6 +347,9 @@ async fn discard_dialog_help_and_background() {
     .await;
     h.act(Action::Back).await;
     snap!("dialog_discard", h);
+    h.act(Action::Help).await;
+    snap!("help_discard", h);
+    h.act(Action::Help).await;
     h.act(Action::KeepEditing).await;
     h.act(Action::Help).await;
     snap!("help_form", h);

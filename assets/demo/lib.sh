@@ -68,7 +68,7 @@ quit() {
   keys q
   local deadline=$((SECONDS + DEMO_TIMEOUT))
   while tmux has-session -t "$SESSION" 2>/dev/null; do
-    if screen | grep -qF "Discard"; then keys y; fi
+    if screen | grep -qF "Discard (d)"; then keys d; fi
     if ((SECONDS >= deadline)); then echo "demo: autosync did not quit" >&2; exit 1; fi
     sleep 0.1
   done

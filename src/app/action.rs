@@ -37,6 +37,10 @@ pub enum Action {
     },
     /// The timeline.
     OpenLog,
+    /// One line of the timeline in full, with its data.
+    OpenLogEntry {
+        seq: i64,
+    },
     /// The demo controls.
     OpenServerPanel,
     /// Leave the current screen (asks first if a form with unsaved edits would close).
@@ -176,6 +180,7 @@ impl Action {
                 | Action::OpenSyncErrors
                 | Action::OpenConflict { .. }
                 | Action::OpenLog
+                | Action::OpenLogEntry { .. }
                 | Action::OpenServerPanel
                 | Action::Back
         )

@@ -53,7 +53,7 @@ impl App {
         self.custom_log.clear();
         match self.client.try_enter_ui_transaction() {
             Err(refused) => {
-                let text = format!("tryEnterUiTransaction → false: {refused}");
+                let text = format!("tryEnterUiTransaction → false: {}", refused.reason());
                 self.custom_log.push(text.clone());
                 self.error(format!("Custom command not run: {text}"));
                 self.refresh_journal();
@@ -131,7 +131,10 @@ impl App {
     pub(super) fn enter_ui_transaction(&mut self) {
         match self.client.try_enter_ui_transaction() {
             Ok(held) => self.success(format!("tryEnterUiTransaction → true (held: {held})")),
-            Err(refused) => self.error(format!("tryEnterUiTransaction → false: {refused}")),
+            Err(refused) => self.error(format!(
+                "tryEnterUiTransaction → false: {}",
+                refused.reason()
+            )),
         }
         self.refresh_journal();
     }

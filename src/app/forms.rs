@@ -5,9 +5,9 @@ use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::App;
 use super::effect::Effect;
 use super::state::*;
-use super::{Action, App};
 use crate::client::{AppMode, SaveOutcome};
 use crate::project::FieldKind;
 use crate::rules::{Network, SaveDecision};
@@ -466,57 +466,4 @@ impl App {
         self.refresh_journal();
         self.refresh_screens();
     }
-
-    // --- Setup ------------------------------------------------------------------------------
-
-    /// Enter on a Setup row: the next value of a selector, or editing a text.
-    pub(super) fn setup_select_action(&self, selected: usize) -> Option<Action> {
-        let settings = self.settings.as_ref()?;
-        let effective = self.effective.as_ref();
-        Some(match SetupRow::ALL.get(selected)? {
-            SetupRow::AutoSync => Action::ChangeSetting(SettingChange::AutoSync(
-                effective
-                    .map(|e| e.auto_sync)
-                    .unwrap_or(settings.auto_sync)
-                    .next(),
-            )),
-            SetupRow::BackgroundSync => Action::ChangeSetting(SettingChange::BackgroundSync(
-                !effective
-                    .map(|e| e.background_sync)
-                    .unwrap_or(settings.background_sync),
-            )),
-            SetupRow::SavePassword => Action::ChangeSetting(SettingChange::SavePassword(
-                !effective
-                    .map(|e| e.save_password)
-                    .unwrap_or(settings.save_password),
-            )),
-            SetupRow::ServerUrl | SetupRow::UserName => Action::BeginEdit,
-        })
-    }
-
-    pub(super) fn change_setting(&mut self, change: SettingChange) {
-        let label = match &change {
-            SettingChange::AutoSync(v) => format!("Auto Sync: {v}"),
-            SettingChange::BackgroundSync(v) => format!("Background sync: {}", on_off(*v)),
-            SettingChange::SavePassword(v) => format!("Save password: {}", on_off(*v)),
-            SettingChange::ServerUrl(v) => format!("Server URL: {v}"),
-            SettingChange::UserName(v) => format!("User name: {v}"),
-        };
-        match self.client.change_setting(change.clone()) {
-            Ok(()) => {
-                if let SettingChange::SavePassword(false) = change {
-                    self.session_password = false;
-                }
-                self.success(format!("{label} (saved)"));
-            }
-            Err(e) => self.error(e.to_string()),
-        }
-        self.refresh_settings();
-        self.refresh_checklist();
-        self.refresh_journal();
-    }
-}
-
-pub(super) fn on_off(value: bool) -> &'static str {
-    if value { "On" } else { "Off" }
 }

@@ -74,8 +74,9 @@ impl App {
                     at: e.at,
                     text: line_text(&e),
                     kind: e.kind,
-                    actor: e.actor,
+                    actor: e.actor.clone(),
                     duration: None,
+                    entry: e,
                 };
                 if ends_phase(&line)
                     && let Some(open) = self.log.iter_mut().rev().take(200).find(|l| {
@@ -112,6 +113,17 @@ impl App {
                 state.selected = None;
             }
             _ => self.warn("The filter works on the log"),
+        }
+    }
+
+    /// Opens one line of the log in full (the log keeps its place beneath).
+    pub(super) fn open_log_entry(&mut self, seq: i64) {
+        match self.log.iter().find(|l| l.seq == seq) {
+            Some(line) => {
+                let line = line.clone();
+                self.push(Screen::LogEntry(Box::new(LogEntryState { line })));
+            }
+            None => self.warn("That line is no longer in the log"),
         }
     }
 

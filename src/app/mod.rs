@@ -12,6 +12,8 @@ mod demo;
 pub mod effect;
 mod forms;
 mod log;
+mod refusal;
+mod setup;
 pub mod state;
 mod sync;
 
@@ -19,6 +21,8 @@ pub use action::Action;
 pub use conflicts::{ConflictRow, WhatIfRow};
 pub use demo::{describe_fault, fault_for, server_item_label};
 pub use effect::{ControlCall, Effect, EffectContext, EffectResult, run_effect};
+pub use refusal::Refusal;
+pub use setup::cycle;
 pub use state::*;
 
 use std::collections::BTreeMap;
@@ -394,7 +398,7 @@ impl App {
             // The last message answered something on the screen being left.
             self.message = None;
         }
-        if let Some(refusal) = self.refusal(&action) {
+        if let Some(refusal) = self.gate(&action) {
             self.warn(refusal);
             return Vec::new();
         }
@@ -428,7 +432,7 @@ impl App {
     /// selected with Enter is the record it opened, typing is the value the field got. Pure
     /// navigation is left out; passwords never are kept.
     fn semantic(&self, action: &Action) -> Option<Action> {
-        if self.quitting || self.refusal(action).is_some() {
+        if self.quitting || self.gate(action).is_some() {
             return None;
         }
         match action {
@@ -487,53 +491,6 @@ impl App {
         }
     }
 
-    /// Why this action cannot be done now, if it cannot.
-    fn refusal(&self, action: &Action) -> Option<String> {
-        if action.is_input() || matches!(action, Action::Quit | Action::Help) {
-            return None;
-        }
-        if self.foreground_sync_running() {
-            let allowed =
-                matches!(action, Action::CancelSync | Action::Back) || action.is_demo_control();
-            return (!allowed).then(|| "A foreground synchronization is running: wait for it to finish, or press Esc to cancel it".to_string());
-        }
-        if let Some(SyncScreen::Login { .. }) = &self.sync_screen {
-            let allowed = matches!(
-                action,
-                Action::Input(_)
-                    | Action::EndEdit
-                    | Action::EnterPassword(_)
-                    | Action::CancelSync
-                    | Action::Back
-            ) || action.is_demo_control();
-            return (!allowed).then(|| {
-                "Enter the password and press Enter to sync, or Esc to cancel".to_string()
-            });
-        }
-        if self.background {
-            let allowed = matches!(action, Action::Resume | Action::SendToBackground)
-                || action.is_demo_control();
-            return (!allowed)
-                .then(|| "The app is in the background: press r to bring it back".to_string());
-        }
-        if self.dialog.is_some() {
-            let allowed = matches!(
-                action,
-                Action::AnswerDialog(_)
-                    | Action::ConfirmDiscard
-                    | Action::KeepEditing
-                    | Action::Up
-                    | Action::Down
-                    | Action::NextField
-                    | Action::PrevField
-                    | Action::Select
-                    | Action::Back
-            ) || action.is_demo_control();
-            return (!allowed).then(|| "Answer the dialog first".to_string());
-        }
-        None
-    }
-
     fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::OpenHome => self.go_home(),
@@ -550,6 +507,7 @@ impl App {
                 self.refresh_lost();
                 self.push(Screen::Log(LogState::default()));
             }
+            Action::OpenLogEntry { seq } => self.open_log_entry(seq),
             Action::OpenServerPanel => self.push(Screen::Server(ServerState::default())),
             Action::Back => return self.back(),
             Action::Up => self.move_selection(-1),
@@ -860,12 +818,16 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: i64) {
-        if let Some(Dialog::ModeSwitch {
-            choices, selected, ..
-        }) = &mut self.dialog
-        {
-            *selected = step(*selected, delta.signum(), choices.len());
-            return;
+        match &mut self.dialog {
+            // The buttons go round, as the Setup selectors do.
+            Some(Dialog::ModeSwitch {
+                choices, selected, ..
+            }) => {
+                *selected = cycle_index(*selected, delta.signum(), choices.len());
+                return;
+            }
+            Some(Dialog::Discard { .. }) => return,
+            None => {}
         }
         let home_len = self.home_items().len();
         let conflicts = self.conflicts.len();
@@ -894,7 +856,7 @@ impl App {
                 };
             }
             Some(Screen::Server(s)) => s.selected = step(s.selected, delta, ServerItem::ALL.len()),
-            None => {}
+            Some(Screen::LogEntry(_)) | None => {}
         }
     }
 
@@ -905,7 +867,8 @@ impl App {
                 Dialog::ModeSwitch {
                     choices, selected, ..
                 } => Action::AnswerDialog(choices[(*selected).min(choices.len() - 1)]),
-                Dialog::Discard { .. } => Action::ConfirmDiscard,
+                // Enter keeps the edits: discarding needs its own key.
+                Dialog::Discard { .. } => Action::KeepEditing,
             });
         }
         match self.screen() {
@@ -933,7 +896,14 @@ impl App {
                 .get(s.selected)
                 .map(|c| Action::OpenConflict { conflict_id: c.id }),
             Screen::Conflict(_) => None,
-            Screen::Log(_) => None,
+            Screen::Log(l) => {
+                let lines = self.filtered_log();
+                let index = l.selected.unwrap_or(lines.len().saturating_sub(1));
+                lines
+                    .get(index)
+                    .map(|line| Action::OpenLogEntry { seq: line.seq })
+            }
+            Screen::LogEntry(_) => None,
             Screen::Server(s) => {
                 self.server_item_action(ServerItem::ALL[s.selected.min(ServerItem::ALL.len() - 1)])
             }
@@ -941,7 +911,9 @@ impl App {
     }
 
     fn select(&mut self) -> Vec<Effect> {
-        if let Some(Screen::Conflict(c)) = self.stack.last_mut() {
+        if self.dialog.is_none()
+            && let Some(Screen::Conflict(c)) = self.stack.last_mut()
+        {
             if c.merge.is_some() {
                 self.toggle_merge_pick();
             }
@@ -958,7 +930,7 @@ impl App {
             choices, selected, ..
         }) = &mut self.dialog
         {
-            *selected = step(*selected, delta.signum(), choices.len());
+            *selected = cycle_index(*selected, delta.signum(), choices.len());
             return;
         }
         match self.stack.last_mut() {
@@ -977,6 +949,14 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// Moves an index by `delta` within `0..len`, going round at either end.
+fn cycle_index(index: usize, delta: i64, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (index as i64 + delta).rem_euclid(len as i64) as usize
 }
 
 /// Moves an index by `delta` within `0..len`, clamped.

@@ -8,7 +8,7 @@ use tui_input::Input;
 
 use crate::project::FieldKind;
 use crate::rules::{LoginReason, ModeSwitch, SwitchChoice, Trigger};
-use crate::store::JournalKind;
+use crate::store::{JournalEntry, JournalKind};
 
 /// One screen on the navigation stack. Home is always at the bottom.
 #[derive(Debug, Clone)]
@@ -20,6 +20,7 @@ pub enum Screen {
     SyncErrors(SyncErrorsState),
     Conflict(ConflictState),
     Log(LogState),
+    LogEntry(Box<LogEntryState>),
     Server(ServerState),
 }
 
@@ -33,6 +34,7 @@ pub enum ScreenKind {
     SyncErrors,
     Conflict,
     Log,
+    LogEntry,
     Server,
 }
 
@@ -46,6 +48,7 @@ impl Screen {
             Screen::SyncErrors(_) => ScreenKind::SyncErrors,
             Screen::Conflict(_) => ScreenKind::Conflict,
             Screen::Log(_) => ScreenKind::Log,
+            Screen::LogEntry(_) => ScreenKind::LogEntry,
             Screen::Server(_) => ScreenKind::Server,
         }
     }
@@ -61,6 +64,7 @@ impl ScreenKind {
             ScreenKind::SyncErrors => "Sync Errors",
             ScreenKind::Conflict => "Sync Error",
             ScreenKind::Log => "Log",
+            ScreenKind::LogEntry => "Log line",
             ScreenKind::Server => "Server panel",
         }
     }
@@ -242,6 +246,12 @@ pub struct LogState {
     pub selected: Option<usize>,
 }
 
+/// One log line opened in full.
+#[derive(Debug, Clone)]
+pub struct LogEntryState {
+    pub line: LogLine,
+}
+
 /// The kinds the log's filter cycles through (`None`: everything).
 pub const LOG_FILTERS: [Option<JournalKind>; 10] = [
     None,
@@ -271,6 +281,8 @@ pub struct LogLine {
     pub text: String,
     /// For a sync phase: how long it ran (until the next phase or the end), once known.
     pub duration: Option<chrono::Duration>,
+    /// The journal row the line was made from, for the line's detail view.
+    pub entry: JournalEntry,
 }
 
 /// A modal question.

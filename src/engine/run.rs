@@ -152,7 +152,8 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
         snapshot: None,
         started,
     };
-    sync.journal(format!("{} sync started ({})", sync.job.trigger, sync.mode));
+    // Not "… sync started": the decision line before it says that already.
+    sync.journal(format!("sync running: {}, {}", sync.job.trigger, sync.mode));
     let result = sync.phases().await;
     sync.finish(result)
 }

@@ -16,13 +16,19 @@ pub struct UiTransactionRefused {
     pub phase: Phase,
 }
 
-impl fmt::Display for UiTransactionRefused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "tryEnterUiTransaction returned false: a {} sync is in its {} phase ({})",
+impl UiTransactionRefused {
+    /// Why, without the call's name: "a background sync is in its Upload phase (…)".
+    pub fn reason(&self) -> String {
+        format!(
+            "a {} sync is in its {} phase ({})",
             self.mode, self.phase, self.behavior
         )
+    }
+}
+
+impl fmt::Display for UiTransactionRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "tryEnterUiTransaction returned false: {}", self.reason())
     }
 }
 

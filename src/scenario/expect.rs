@@ -43,31 +43,16 @@ fn fail(what: &str, expected: impl ToString, actual: impl ToString) -> Failure {
     }
 }
 
-/// The line a sync writes as it begins ("manual sync started (background)"): not a decision.
-fn is_sync_beginning(detail: &str) -> bool {
-    use crate::rules::Trigger;
-    let triggers = [
-        Trigger::OnStart,
-        Trigger::Resume,
-        Trigger::OnChange,
-        Trigger::Interval,
-        Trigger::Manual,
-        Trigger::ProjectUpdate,
-        Trigger::ModeSwitch,
-    ];
-    triggers.iter().any(|t| {
-        detail == format!("{t} sync started (background)")
-            || detail == format!("{t} sync started (foreground)")
-    })
-}
-
 /// The automatic-sync decision of the step, from its journal: the last decision line.
 fn sync_decision(journal: &[JournalEntry]) -> (SyncExpect, String) {
     let decision = journal
         .iter()
         .rev()
         .filter(|e| {
-            e.kind == JournalKind::Sync && e.actor == "sync" && !is_sync_beginning(&e.detail)
+            // "sync running: manual, background", the run's first line, is no decision.
+            e.kind == JournalKind::Sync
+                && e.actor == "sync"
+                && !e.detail.starts_with("sync running:")
         })
         .find(|e| {
             let d = &e.detail;

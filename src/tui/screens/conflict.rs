@@ -4,12 +4,15 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
-use super::truncate;
+use super::{column_widths, fitted_row, text_width, truncate, wrapped_height};
 use crate::app::{App, ConflictState, Side};
 use crate::store::ConflictKind;
 use crate::tui::theme::Theme;
+
+/// The selected row's mark; its column is kept on every row.
+const SYMBOL: &str = "▸";
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState, theme: &Theme) {
     let Some(conflict) = app.conflict(state.conflict_id) else {
@@ -66,6 +69,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState, the
     }
     let rows = app.conflict_rows(state.conflict_id);
     let merging = state.merge.is_some();
+    let constraints = [
+        Constraint::Length(2),
+        Constraint::Length(15),
+        Constraint::Percentage(45),
+        Constraint::Percentage(45),
+    ];
+    let widths = column_widths(&constraints, body.width, SYMBOL);
     let table_rows: Vec<Row> = rows
         .iter()
         .map(|r| {
@@ -98,24 +108,46 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState, the
             } else {
                 ratatui::style::Style::new()
             };
-            Row::new(vec![mark.to_string(), r.label.clone(), device, server]).style(style)
+            fitted_row(
+                vec![mark.to_string(), r.label.clone(), device, server],
+                &widths,
+            )
+            .style(style)
         })
         .collect();
     let header = Row::new(vec!["", "Field", "Device (yours)", "Server"]).style(theme.dim());
-    let table = Table::new(
-        table_rows,
-        [
-            Constraint::Length(2),
-            Constraint::Length(15),
-            Constraint::Percentage(45),
-            Constraint::Percentage(45),
-        ],
-    )
-    .header(header)
-    .row_highlight_style(theme.selected())
-    .highlight_symbol("▸");
+    let table = Table::new(table_rows, constraints)
+        .header(header)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol(SYMBOL)
+        .highlight_spacing(HighlightSpacing::Always);
+    // A value cut in the table reads in full under it while its row is selected.
+    let mut full = Vec::new();
+    if let Some(r) = rows.get(state.selected) {
+        let device = r.device.clone().unwrap_or_default();
+        let server = r.server.clone().unwrap_or_else(|| "(deleted)".into());
+        // Merge mode brackets the side kept.
+        let brackets = |side| if r.pick == Some(side) { 2 } else { 0 };
+        if text_width(&device) + brackets(Side::Device) > widths[2]
+            || text_width(&server) + brackets(Side::Server) > widths[3]
+        {
+            full.push(format!("{} on the device: {device}", r.label));
+            full.push(format!("{} on the server: {server}", r.label));
+        }
+    }
+    let full_height: u16 = full
+        .iter()
+        .map(|l| wrapped_height(l, body.width as usize))
+        .sum();
+    let [table_area, full_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(full_height)]).areas(body);
     let mut table_state = TableState::default().with_selected(Some(state.selected));
-    frame.render_stateful_widget(table, body, &mut table_state);
+    frame.render_stateful_widget(table, table_area, &mut table_state);
+    let full: Vec<Line> = full
+        .into_iter()
+        .map(|l| Line::styled(l, theme.key()))
+        .collect();
+    frame.render_widget(Paragraph::new(full).wrap(Wrap { trim: true }), full_area);
     let text = if merging {
         "Merge: [brackets] mark the value kept. Enter switches device ⇄ server on a * field; s applies."
     } else {
@@ -134,6 +166,13 @@ fn draw_what_if(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState,
         .iter()
         .filter(|r| r.differs || r.changed_on_device)
         .collect();
+    let shown = outcomes.iter().filter(|o| o.result.is_some()).count();
+    let mut constraints = vec![Constraint::Length(14)];
+    constraints.extend(std::iter::repeat_n(
+        Constraint::Ratio(1, shown.max(1) as u32),
+        shown,
+    ));
+    let widths = column_widths(&constraints, area.width.saturating_sub(2), "");
     let mut table_rows = Vec::new();
     for field in &fields {
         let mut cells = vec![field.label.clone()];
@@ -146,7 +185,7 @@ fn draw_what_if(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState,
                     .unwrap_or_default(),
             );
         }
-        table_rows.push(Row::new(cells));
+        table_rows.push(fitted_row(cells, &widths));
     }
     let mut header = vec!["Field".to_string()];
     header.extend(
@@ -155,19 +194,13 @@ fn draw_what_if(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState,
             .filter(|o| o.result.is_some())
             .map(|o| o.strategy.to_string()),
     );
-    let columns = header.len();
-    let mut widths = vec![Constraint::Length(14)];
-    widths.extend(std::iter::repeat_n(
-        Constraint::Ratio(1, (columns - 1).max(1) as u32),
-        columns - 1,
-    ));
     let [table_area, notes_area] = Layout::vertical([
         Constraint::Length(fields.len() as u16 + 3),
         Constraint::Min(0),
     ])
     .areas(area);
-    let table = Table::new(table_rows, widths)
-        .header(Row::new(header).style(theme.dim()))
+    let table = Table::new(table_rows, constraints)
+        .header(fitted_row(header, &widths).style(theme.dim()))
         .block(Block::bordered().title(" What if "));
     frame.render_widget(table, table_area);
     let notes: Vec<Line> = outcomes.iter().map(|o| Line::raw(o.note.clone())).collect();

@@ -71,10 +71,11 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
                     "The form has unsaved edits. Discard them and {after}?"
                 )),
                 Line::raw(""),
+                // Keeping is the default: Enter never throws edits away.
                 Line::from(vec![
-                    Span::styled(" Discard (y) ", theme.selected()),
+                    Span::styled(" Keep editing (Enter) ", theme.selected()),
                     Span::raw(" "),
-                    Span::styled(" Keep editing (n) ", theme.button()),
+                    Span::styled(" Discard (d) ", theme.button()),
                 ]),
             ];
             let area = popup(area, 64, 7);

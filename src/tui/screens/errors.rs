@@ -3,11 +3,15 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, HighlightSpacing, Paragraph, Row, Table, TableState};
+
+use super::{column_widths, fitted_row};
 
 use crate::app::{App, SyncErrorsState};
 use crate::store::ConflictKind;
 use crate::tui::theme::Theme;
+
+const SYMBOL: &str = "▸ ";
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SyncErrorsState, theme: &Theme) {
     let conflicts = app.conflicts();
@@ -25,6 +29,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SyncErrorsState, t
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     }
+    let constraints = [
+        Constraint::Length(4),
+        Constraint::Length(18),
+        Constraint::Length(30),
+        Constraint::Min(10),
+    ];
+    let widths = column_widths(&constraints, area.width.saturating_sub(2), SYMBOL);
     let rows: Vec<Row> = conflicts
         .iter()
         .map(|c| {
@@ -39,28 +50,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SyncErrorsState, t
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(", ");
-            Row::new(vec![
-                format!("#{}", c.id),
-                format!("{} {}", c.entity, c.record_id),
-                kind.to_string(),
-                fields,
-            ])
+            fitted_row(
+                vec![
+                    format!("#{}", c.id),
+                    format!("{} {}", c.entity, c.record_id),
+                    kind.to_string(),
+                    fields,
+                ],
+                &widths,
+            )
         })
         .collect();
     let header = Row::new(vec!["", "Record", "Conflict", "Your changes"]).style(theme.dim());
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(4),
-            Constraint::Length(18),
-            Constraint::Length(30),
-            Constraint::Min(10),
-        ],
-    )
-    .header(header)
-    .block(block)
-    .row_highlight_style(theme.selected())
-    .highlight_symbol("▸ ");
+    let table = Table::new(rows, constraints)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol(SYMBOL)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut table_state = TableState::default().with_selected(Some(state.selected));
     frame.render_stateful_widget(table, area, &mut table_state);
 }

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::popup;
+use super::{popup, text_width};
 use crate::app::App;
 use crate::tui::keymap;
 use crate::tui::theme::Theme;
@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let mut row: Vec<Span> = Vec::new();
         let mut used = 0;
         for b in bindings {
-            let width = b.label.chars().count() + b.help.chars().count() + 4;
+            let width = text_width(&b.label) + text_width(b.help) + 4;
             if used + width > area.width.saturating_sub(4) as usize && !row.is_empty() {
                 lines.push(Line::from(std::mem::take(&mut row)));
                 used = 0;

@@ -7,9 +7,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, List, ListItem, Paragraph, Wrap};
 
-use super::{ago, overall_progress, text_width, truncate};
-use crate::app::{App, HomeItem, HomeState};
-use crate::rules::{Network, OnStartRule, SyncActivity};
+use super::{ago, line_text, overall_progress, text_width, wrapped_height};
+use crate::app::{Action, App, HomeItem, HomeState};
+use crate::rules::{Network, ON_START_WINDOW_MINUTES, OnStartRule, SkipReason, SyncActivity};
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &HomeState, theme: &Theme) {
@@ -78,13 +78,20 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let width = inner.width as usize;
 
     let mut lines: Vec<Line> = Vec::new();
-    let button = match status.update_available {
-        Some(v) => Span::styled(format!(" ↓ Update to v{v} "), theme.button()),
-        None => Span::styled(" ⟳ Sync ", theme.button()),
+    let (button, hint, press) = match status.update_available {
+        Some(v) => (
+            format!(" ↓ Update to v{v} "),
+            "  s: apply it (foreground sync)",
+            Action::PressDownArrow,
+        ),
+        None => (" ⟳ Sync ".to_string(), "  s", Action::PressSync),
     };
-    let hint = match status.update_available {
-        Some(_) => "  s: apply it (foreground sync)",
-        None => "  s",
+    let button = Span::styled(button, theme.button());
+    // The key is named only while it would do something (not while a sync runs).
+    let hint = if app.refusal(&press).is_none() {
+        hint
+    } else {
+        ""
     };
     lines.push(Line::from(vec![button, Span::styled(hint, theme.dim())]));
     lines.push(Line::raw(""));
@@ -124,25 +131,23 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(format!("{pending} change(s) to upload"), pending_style),
     ]));
     let network = match app.network() {
-        Network::Connected => Span::styled("connected", theme.ok()),
+        Network::Connected => Span::styled("network connected", theme.ok()),
         Network::Disconnected => Span::styled("no network", theme.error()),
     };
     lines.push(Line::from(vec![
-        Span::raw(format!("Mode        {} · network ", app.mode_label())),
+        Span::raw(format!("Mode        {} · ", app.mode_label())),
         network,
     ]));
     if let SyncActivity::WaitingForUiTransactions { .. } = status.activity {
+        // Wraps, as every status line on Home does (issue 14, defect 6).
         lines.push(Line::styled(
-            truncate(&format!("Sync        {}", status.activity), width),
+            format!("Sync        {}", status.activity),
             theme.warn(),
         ));
     }
     if let Some(trigger) = status.deferred {
         lines.push(Line::styled(
-            truncate(
-                &format!("Deferred    {trigger} sync (a form is open)"),
-                width,
-            ),
+            format!("Deferred    {trigger} sync (a form is open)"),
             theme.warn(),
         ));
     }
@@ -153,14 +158,19 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
     }
 
+    // Status lines wrap: a long failure reads in full.
+    let height: u16 = lines
+        .iter()
+        .map(|l| wrapped_height(&line_text(l), width))
+        .sum();
     let progress = overall_progress(status);
-    let mut rows = vec![Constraint::Length(lines.len() as u16)];
+    let mut rows = vec![Constraint::Length(height)];
     if progress.is_some() {
         rows.push(Constraint::Length(1));
     }
     rows.push(Constraint::Min(0));
     let areas = Layout::vertical(rows).split(inner);
-    frame.render_widget(Paragraph::new(lines), areas[0]);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), areas[0]);
     if let Some((label, ratio)) = progress {
         let mode = status
             .activity
@@ -197,25 +207,25 @@ fn draw_why(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 None => ("✓", theme.ok()),
                 Some(_) => ("✗", theme.error()),
             };
-            let mut text = format!("{mark} {}", check.rule);
-            match (&check.blocked_by, check.rule) {
+            let text = match (&check.blocked_by, check.rule) {
+                // Said as what happened, not as a broken "not synchronized" rule.
                 (
-                    Some(crate::rules::SkipReason::SyncedRecently {
+                    Some(SkipReason::SyncedRecently {
                         minutes_ago,
                         minutes_left,
                     }),
                     OnStartRule::NotSyncedWithin15Minutes,
-                ) => {
-                    text.push_str(&format!(" — synced {minutes_ago} min ago; {minutes_left} min left in the 15-minute window"));
-                }
-                (Some(reason), _) => text.push_str(&format!(" — {reason}")),
-                (None, _) => {}
-            }
+                ) => format!(
+                    "{mark} Synchronized {minutes_ago} min ago — {minutes_left} min left in the {ON_START_WINDOW_MINUTES}-minute window"
+                ),
+                (Some(reason), rule) => format!("{mark} {rule} — {reason}"),
+                (None, rule) => format!("{mark} {rule}"),
+            };
             lines.push(Line::styled(text, style));
         }
     } else {
         lines.push(Line::styled(
-            "w: every on-start rule and the 15-minute window",
+            format!("w: every on-start rule and the {ON_START_WINDOW_MINUTES}-minute window"),
             theme.dim(),
         ));
     }

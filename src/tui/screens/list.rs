@@ -3,10 +3,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+
+use super::{column_widths, fitted_row};
 
 use crate::app::ListState;
 use crate::tui::theme::Theme;
+
+const SYMBOL: &str = "▸ ";
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &ListState, theme: &Theme) {
     let title = format!(" {} ({}) ", state.label, state.total);
@@ -52,22 +56,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &ListState, theme: &Theme) {
         Cell::from("Id"),
     ])
     .style(theme.dim());
+    let constraints = [
+        Constraint::Percentage(45),
+        Constraint::Percentage(35),
+        Constraint::Percentage(20),
+    ];
+    let widths = column_widths(&constraints, table_area.width, SYMBOL);
     let rows: Vec<Row> = state
         .rows
         .iter()
-        .map(|r| Row::new(vec![r.primary.clone(), r.secondary.clone(), r.id.clone()]))
+        .map(|r| {
+            fitted_row(
+                vec![r.primary.clone(), r.secondary.clone(), r.id.clone()],
+                &widths,
+            )
+        })
         .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Percentage(45),
-            Constraint::Percentage(35),
-            Constraint::Percentage(20),
-        ],
-    )
-    .header(header)
-    .row_highlight_style(theme.selected())
-    .highlight_symbol("▸ ");
+    let table = Table::new(rows, constraints)
+        .header(header)
+        .row_highlight_style(theme.selected())
+        .highlight_symbol(SYMBOL)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut table_state = TableState::default().with_selected(Some(state.selected));
     frame.render_stateful_widget(table, table_area, &mut table_state);
 }

@@ -3,9 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{Block, HighlightSpacing, List, ListItem, ListState, Paragraph};
 
-use super::truncate;
+use super::{text_width, truncate};
 use crate::app::{App, LogState};
 use crate::store::JournalKind;
 use crate::tui::theme::Theme;
@@ -52,7 +52,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &LogState, theme: &
         frame.render_widget(Paragraph::new(text), lost_area);
     }
 
-    let width = list_area.width as usize;
+    // The cursor's column is kept on every line, so the columns stay put as it moves.
+    let width = (list_area.width as usize).saturating_sub(text_width(CURSOR));
     let items: Vec<ListItem> = lines
         .iter()
         .map(|l| {
@@ -60,10 +61,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &LogState, theme: &
                 .duration
                 .map(|d| format!(" ({})", duration(d)))
                 .unwrap_or_default();
-            let head = format!("{} {:<8} ", l.at.format("%H:%M:%S"), short_kind(l.kind));
+            // Two spaces after the kind, so the longest kind ("uploaded") stays a column.
+            let head = format!(
+                "{} {:<KIND_WIDTH$}  ",
+                l.at.format("%H:%M:%S"),
+                short_kind(l.kind)
+            );
             let rest = truncate(
                 &format!("{}{duration}", l.text),
-                width.saturating_sub(head.chars().count()),
+                width.saturating_sub(text_width(&head)),
             );
             ListItem::new(Line::from(vec![
                 Span::styled(head, kind_style(l.kind, theme)),
@@ -82,10 +88,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &LogState, theme: &
         return;
     }
     let selected = state.selected.unwrap_or(items.len() - 1);
-    let list = List::new(items).highlight_style(theme.selected());
+    let list = List::new(items)
+        .highlight_style(theme.selected())
+        .highlight_symbol(CURSOR)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut list_state = ListState::default().with_selected(Some(selected));
     frame.render_stateful_widget(list, list_area, &mut list_state);
 }
+
+/// The selected line's mark: ↑↓ move it, Enter opens the line in full.
+const CURSOR: &str = "▸ ";
+
+/// The kind column fits the longest short kind.
+const KIND_WIDTH: usize = 8;
 
 fn short_kind(kind: JournalKind) -> &'static str {
     match kind {
@@ -97,7 +112,7 @@ fn short_kind(kind: JournalKind) -> &'static str {
 }
 
 /// "12 ms", "3.4 s".
-fn duration(d: chrono::Duration) -> String {
+pub(super) fn duration(d: chrono::Duration) -> String {
     let ms = d.num_milliseconds().max(0);
     if ms < 1000 {
         format!("{ms} ms")

@@ -10,6 +10,7 @@ mod help;
 mod home;
 mod list;
 mod log;
+mod log_entry;
 mod server;
 mod setup;
 mod sync;
@@ -18,7 +19,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Row};
 
 use super::keymap;
 use super::theme::Theme;
@@ -28,11 +29,14 @@ use crate::rules::{Network, Phase, SyncActivity};
 
 /// Draws the whole app.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let width = frame.area().width as usize;
+    let bar_lines = bar_lines(app, width, theme);
+    let message_lines = message_lines(app, width, theme);
     let [header, body, message, bar] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(message_lines.len().max(1) as u16),
+        Constraint::Length(bar_lines.len() as u16),
     ])
     .areas(frame.area());
     draw_header(frame, header, app, theme);
@@ -49,6 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             Screen::SyncErrors(state) => errors::draw(frame, body, app, state, theme),
             Screen::Conflict(state) => conflict::draw(frame, body, app, state, theme),
             Screen::Log(state) => log::draw(frame, body, app, state, theme),
+            Screen::LogEntry(state) => log_entry::draw(frame, body, state, theme),
             Screen::Server(state) => server::draw(frame, body, app, state, theme),
         }
         if let Some(dialog) = app.dialog() {
@@ -58,8 +63,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if app.help_shown() {
         help::draw(frame, body, app, theme);
     }
-    draw_message(frame, message, app, theme);
-    draw_bar(frame, bar, app, theme);
+    frame.render_widget(Paragraph::new(message_lines), message);
+    frame.render_widget(Paragraph::new(bar_lines), bar);
 }
 
 fn breadcrumb(app: &App) -> String {
@@ -107,55 +112,125 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(text).style(theme.header()), area);
 }
 
-fn draw_message(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(message) = app.message() else { return };
+/// Most rows the message takes before it is cut.
+const MESSAGE_ROWS: usize = 3;
+
+/// The answer to the last action, word-wrapped over up to three rows (then cut with `…`).
+fn message_lines(app: &App, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(message) = app.message() else {
+        return Vec::new();
+    };
     let (mark, style) = match message.level {
         Level::Info => ("·", theme.dim()),
         Level::Success => ("✓", theme.ok()),
         Level::Warning => ("!", theme.warn()),
         Level::Error => ("✗", theme.error()),
     };
-    let text = truncate(&format!(" {mark} {}", message.text), area.width as usize);
-    frame.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), area);
+    let mut text = format!("{mark} {}", message.text);
+    let inner = width.saturating_sub(1).max(1);
+    let mut room = text_width(&text);
+    while room > 1 && wrap_words(&text, inner).len() > MESSAGE_ROWS {
+        room -= 1;
+        text = truncate(&format!("{mark} {}", message.text), room);
+    }
+    wrap_words(&text, inner)
+        .into_iter()
+        .map(|row| Line::from(Span::styled(format!(" {row}"), style)))
+        .collect()
 }
 
-fn draw_bar(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// `text` word-wrapped to `width` columns; a word longer than a row is cut across rows.
+pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = vec![String::new()];
+    for word in text.split(' ') {
+        let row = rows.last_mut().expect("one row at least");
+        if row.is_empty() || text_width(row) + 1 + text_width(word) <= width {
+            if !row.is_empty() {
+                row.push(' ');
+            }
+            row.push_str(word);
+        } else {
+            rows.push(word.to_string());
+        }
+        while text_width(rows.last().expect("one row")) > width {
+            let last = rows.pop().expect("one row");
+            let (head, tail) = split_at_width(&last, width);
+            rows.push(head);
+            rows.push(tail);
+        }
+    }
+    rows
+}
+
+/// The first `width` columns of `s`, and the rest.
+fn split_at_width(s: &str, width: usize) -> (String, String) {
+    use unicode_truncate::UnicodeTruncateStr;
+    let (head, _) = s.unicode_truncate(width);
+    (head.to_string(), s[head.len()..].to_string())
+}
+
+/// The key bar, on as many lines as its entries need: every key it lists is shown.
+fn bar_lines(app: &App, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     for (keys, what) in keymap::bar(app) {
-        let width = text_width(keys) + text_width(what) + 3;
-        if used + width > area.width as usize {
-            break;
+        let entry = text_width(&keys) + text_width(what) + 3;
+        // The last entry of a row needs no trailing gap.
+        if used + entry - 2 > width && spans.len() > 1 {
+            lines.push(Line::from(std::mem::replace(
+                &mut spans,
+                vec![Span::raw(" ")],
+            )));
+            used = 1;
         }
         spans.push(Span::styled(keys, theme.key()));
         spans.push(Span::raw(format!(" {what}  ")));
-        used += width;
+        used += entry;
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    lines.push(Line::from(spans));
+    lines
 }
 
+/// Columns a string takes on the terminal.
 pub(crate) fn text_width(s: &str) -> usize {
-    unicode_width(s)
-}
-
-fn unicode_width(s: &str) -> usize {
-    ratatui::text::Span::raw(s).width()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// Cuts `s` to `width` columns, with an ellipsis when cut.
 pub(crate) fn truncate(s: &str, width: usize) -> String {
+    use unicode_truncate::UnicodeTruncateStr;
     if text_width(s) <= width {
         return s.to_string();
     }
-    let mut out = String::new();
-    for c in s.chars() {
-        if text_width(&out) + text_width(&c.to_string()) + 1 > width {
-            break;
-        }
-        out.push(c);
+    if width == 0 {
+        return String::new();
     }
-    out.push('…');
-    out
+    let (kept, _) = s.unicode_truncate(width - 1);
+    format!("{kept}…")
+}
+
+/// The widths a `Table` gives its columns in `width` columns (ratatui's own layout: one column
+/// of spacing, the highlight symbol's column first), so cells can be cut with an ellipsis.
+pub(crate) fn column_widths(widths: &[Constraint], width: u16, symbol: &str) -> Vec<usize> {
+    let columns = Rect::new(0, 0, width.saturating_sub(text_width(symbol) as u16), 1);
+    Layout::horizontal(widths.to_vec())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(columns)
+        .iter()
+        .map(|r| r.width as usize)
+        .collect()
+}
+
+/// A table row whose cells are cut to their columns, with an ellipsis when cut.
+pub(crate) fn fitted_row(cells: Vec<String>, widths: &[usize]) -> Row<'static> {
+    let cut = cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, cell)| truncate(&cell, widths.get(i).copied().unwrap_or(usize::MAX)));
+    Row::new(cut.collect::<Vec<_>>())
 }
 
 /// "just now", "3 min ago", "2 h 5 min ago".
@@ -230,22 +305,5 @@ pub(crate) fn line_text(line: &Line) -> String {
 
 /// How many rows `text` takes when word-wrapped to `width` columns (as `Paragraph` wraps).
 pub(crate) fn wrapped_height(text: &str, width: usize) -> u16 {
-    let width = width.max(1);
-    let (mut rows, mut column) = (1u16, 0usize);
-    for word in text.split(' ') {
-        let w = text_width(word);
-        if column == 0 {
-            column = w;
-        } else if column + 1 + w <= width {
-            column += 1 + w;
-        } else {
-            rows += 1;
-            column = w;
-        }
-        while column > width {
-            rows += 1;
-            column -= width;
-        }
-    }
-    rows
+    wrap_words(text, width).len() as u16
 }

@@ -3,10 +3,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, HighlightSpacing, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::{text_width, truncate, wrapped_height};
 
 use crate::app::{App, ServerItem, ServerState, server_item_label};
 use crate::tui::theme::Theme;
+
+const SYMBOL: &str = "▸ ";
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ServerState, theme: &Theme) {
     let title = if app.has_control() {
@@ -17,25 +21,46 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ServerState, theme
     let block = Block::bordered().title(title).title_style(theme.title());
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [list_area, hint_area] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(2)]).areas(inner);
+    // A control cut in the list reads in full under it while it is selected.
+    let selected = ServerItem::ALL[state.selected.min(ServerItem::ALL.len() - 1)];
+    let full = server_item_label(app, selected);
+    let cut = text_width(&full) + text_width(SYMBOL) > inner.width as usize;
+    let full_height = if cut {
+        wrapped_height(&full, inner.width as usize)
+    } else {
+        0
+    };
+    let [list_area, full_area, hint_area] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(full_height),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    if cut {
+        frame.render_widget(
+            Paragraph::new(Line::styled(full, theme.key())).wrap(Wrap { trim: true }),
+            full_area,
+        );
+    }
+    let width = (list_area.width as usize).saturating_sub(text_width(SYMBOL));
     let items: Vec<ListItem> = ServerItem::ALL
         .iter()
         .map(|item| {
             let label = server_item_label(app, *item);
             if item.needs_control() && !app.has_control() {
                 ListItem::new(Line::styled(
-                    format!("{label} (not available)"),
+                    truncate(&format!("{label} (not available)"), width),
                     theme.dim(),
                 ))
             } else {
-                ListItem::new(label)
+                ListItem::new(truncate(&label, width))
             }
         })
         .collect();
     let list = List::new(items)
         .highlight_style(theme.selected())
-        .highlight_symbol("▸ ");
+        .highlight_symbol(SYMBOL)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut list_state = ListState::default().with_selected(Some(state.selected));
     frame.render_stateful_widget(list, list_area, &mut list_state);
     let hint = if app.has_control() {

@@ -107,7 +107,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SetupState, theme:
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "Enter changes the selected setting; settings persist in the profile.",
+        "←/→ or Enter change the selected setting; settings persist in the profile.",
         theme.dim(),
     ));
     frame.render_widget(Paragraph::new(lines), inner);
