@@ -212,7 +212,7 @@ async fn run_fault_matrix(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
         for row in &matrix.rows {
             out!(
                 "{}",
-                serde_json::json!({"scenario": matrix.scenario, "fault": row.fault, "at": row.at, "changes": row.changes, "summary": row.summary})
+                serde_json::json!({"scenario": matrix.scenario, "fault": row.fault, "at": row.at, "hit": row.hit, "changes": row.changes, "summary": row.summary})
             );
         }
         out!(

@@ -65,20 +65,6 @@ fn check(m: &fault_matrix::FaultMatrix) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_race_under_every_fault_at_every_request() {
-    let m = matrix_of("race-no-action.toml").await;
-    check(&m);
-    // The race's own loss stays the race's: the fault-free run loses the edit to the sync.
-    assert_eq!(
-        m.baseline
-            .end
-            .lost_by_cause
-            .get(&LossCause::OverwrittenBySync),
-        Some(&1)
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_idempotent_create_under_every_fault_at_every_request() {
     let m = matrix_of("idempotent-create-after-lost-response.toml").await;
     check(&m);
@@ -90,11 +76,14 @@ async fn the_idempotent_create_under_every_fault_at_every_request() {
     assert!(m.requests.iter().any(|p| p.sync == 2));
 }
 
+/// The race through the command, as a user runs it: one JSON object per faulted run, then the
+/// counts; every fault lands, none costs an edit or duplicates a record, and the race's own loss
+/// stays the race's.
 #[test]
-fn the_command_prints_the_table_and_json() {
+fn the_race_under_every_fault_at_every_request_through_the_command() {
     let out = Command::new(env!("CARGO_BIN_EXE_autosync"))
         .args(["play", "--matrix", "faults", "--json"])
-        .arg("assets/scenarios/save-defer-on-change-starts-when-form-closes.toml")
+        .arg("assets/scenarios/race-no-action.toml")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
@@ -104,8 +93,46 @@ fn the_command_prints_the_table_and_json() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let last = lines.last().unwrap();
-    assert_eq!(last["runs"].as_u64().unwrap() as usize, lines.len() - 1);
+    let (last, rows) = lines.split_last().unwrap();
+    assert_eq!(last["runs"].as_u64().unwrap() as usize, rows.len());
+    assert_eq!(
+        last["possible"].as_u64().unwrap() as usize,
+        rows.len(),
+        "one request sync: every (fault, request) is run"
+    );
     assert!(last["seconds"].as_f64().unwrap() < 60.0, "{last}");
-    assert!(lines[0]["fault"].is_string() && lines[0]["at"]["phase"].is_string());
+    assert_eq!(
+        last["baseline"]["end"]["lost_by_cause"]["OverwrittenBySync"], 1,
+        "{last}"
+    );
+    for (label, _) in fault_matrix::kinds() {
+        assert!(
+            rows.iter().any(|r| r["fault"] == label),
+            "{label} was tried"
+        );
+    }
+    assert!(rows.iter().any(|r| r["at"]["phase"] == "Upload"));
+    let mut no_effect = 0;
+    for row in rows {
+        assert_eq!(row["hit"], true, "the fault reached its request: {row}");
+        let changes: Vec<&str> = row["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(
+            !changes
+                .iter()
+                .any(|c| c.starts_with("duplicates") || c.starts_with("lost (Unexplained)")),
+            "{row}"
+        );
+        assert_eq!(
+            row["summary"]["end"]["lost_by_cause"]["Unexplained"],
+            serde_json::Value::Null,
+            "{row}"
+        );
+        no_effect += usize::from(changes.is_empty());
+    }
+    assert_eq!(last["no_effect"].as_u64().unwrap() as usize, no_effect);
 }
