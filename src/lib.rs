@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod engine;
+pub mod event;
 pub mod file_error;
 pub mod logging;
 pub mod play_cmd;

@@ -114,15 +114,20 @@ pub async fn run(args: &PlayArgs) -> u8 {
 fn print_entry(scenario: &str, entry: &TimelineEntry, json: bool) {
     let mut out = std::io::stdout().lock();
     if json {
-        let line = serde_json::json!({"scenario": scenario, "at": entry.at, "actor": entry.actor, "event": entry.event});
-        let _ = writeln!(out, "{line}");
+        let event = TimelineEntry {
+            scenario: Some(scenario.to_string()),
+            ..entry.clone()
+        };
+        if let Ok(line) = serde_json::to_string(&event) {
+            let _ = writeln!(out, "{line}");
+        }
     } else {
         let _ = writeln!(
             out,
             "{}  {:<9} {}",
             entry.at.format("%H:%M:%S"),
             entry.actor,
-            entry.event
+            entry.text
         );
     }
 }
@@ -157,7 +162,7 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
             if json {
                 out!(
                     "{}",
-                    serde_json::json!({"scenario": name, "result": "pass", "steps": loaded.scenario.steps.len()})
+                    serde_json::json!({"kind": "result", "scenario": name, "result": "pass", "steps": loaded.scenario.steps.len()})
                 );
             } else {
                 out!(
@@ -182,7 +187,7 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
                 if json {
                     out!(
                         "{}",
-                        serde_json::json!({"scenario": name, "result": "fail", "step": f.step, "line": f.line, "what": f.what, "expected": f.expected, "actual": f.actual})
+                        serde_json::json!({"kind": "result", "scenario": name, "result": "fail", "step": f.step, "line": f.line, "what": f.what, "expected": f.expected, "actual": f.actual})
                     );
                 } else {
                     out!("{line}");
@@ -212,12 +217,12 @@ async fn run_fault_matrix(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
         for row in &matrix.rows {
             out!(
                 "{}",
-                serde_json::json!({"scenario": matrix.scenario, "fault": row.fault, "at": row.at, "hit": row.hit, "changes": row.changes, "summary": row.summary})
+                serde_json::json!({"kind": "fault_run", "scenario": matrix.scenario, "fault": row.fault, "at": row.at, "hit": row.hit, "changes": row.changes, "summary": row.summary})
             );
         }
         out!(
             "{}",
-            serde_json::json!({"scenario": matrix.scenario, "baseline": matrix.baseline, "runs": matrix.rows.len(), "possible": matrix.possible, "no_effect": matrix.without_effect(), "seconds": started.elapsed().as_secs_f64()})
+            serde_json::json!({"kind": "fault_matrix", "scenario": matrix.scenario, "baseline": matrix.baseline, "runs": matrix.rows.len(), "possible": matrix.possible, "no_effect": matrix.without_effect(), "seconds": started.elapsed().as_secs_f64()})
         );
         return EXIT_OK;
     }
@@ -285,7 +290,7 @@ async fn run_matrix(loaded: &LoadedScenario, kind: MatrixKind, args: &PlayArgs) 
         for (label, s) in &rows {
             out!(
                 "{}",
-                serde_json::json!({"scenario": name, "variant": label, "summary": s})
+                serde_json::json!({"kind": "matrix", "scenario": name, "variant": label, "summary": s})
             );
         }
         return EXIT_OK;

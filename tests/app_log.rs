@@ -67,7 +67,7 @@ async fn export_writes_the_whole_journal_as_json_lines() {
     h.act(Action::ExportLog { path: path.clone() }).await;
     assert!(h.message().starts_with("Exported"), "{}", h.message());
     let text = std::fs::read_to_string(&path).unwrap();
-    let entries: Vec<JournalEntry> = text
+    let entries: Vec<autosync::event::Event> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
@@ -75,7 +75,41 @@ async fn export_writes_the_whole_journal_as_json_lines() {
     assert!(
         entries
             .iter()
-            .any(|e| e.kind == JournalKind::Sync && e.detail == "sync finished")
+            .any(|e| e.kind == JournalKind::Sync.as_str() && e.text == "sync finished")
+    );
+    // The same schema as `autosync play --json`: a kind and typed data beside the text.
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    for key in ["at", "kind", "actor", "text", "seq"] {
+        assert!(first.get(key).is_some(), "{key} in {first}");
+    }
+    // A second export beside the first does not replace it.
+    let default = h.app.default_export_path();
+    assert!(
+        default
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("autosync-log-2"),
+        "{}",
+        default.display()
+    );
+    h.act(Action::ExportLog {
+        path: default.clone(),
+    })
+    .await;
+    h.act(Action::ExportLog {
+        path: default.clone(),
+    })
+    .await;
+    let second = default.with_file_name(format!(
+        "{}-2.jsonl",
+        default.file_stem().unwrap().to_string_lossy()
+    ));
+    assert!(default.exists() && second.exists(), "{}", h.message());
+    assert!(
+        h.message().contains(&second.display().to_string()),
+        "{}",
+        h.message()
     );
     h.act(Action::ExportLog {
         path: h.dir.path().join("no/such/dir/log.jsonl"),

@@ -168,11 +168,23 @@ fn json_output_is_one_object_per_line() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert!(
-        lines
-            .iter()
-            .any(|l| l["actor"] == "user" && l["event"] == "restarts the app")
+        lines.iter().any(|l| l["actor"] == "user"
+            && l["kind"] == "step"
+            && l["text"] == "restarts the app")
     );
     assert_eq!(lines.last().unwrap()["result"], "pass");
+    // Journal rows carry their kind and sequence number; every line its scenario.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["kind"] == "sync" && l["seq"].is_i64() && l["actor"] == "sync"),
+        "{stdout}"
+    );
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|l| l["scenario"] == "Save password off blocks the on-start sync")
+    );
 }
 
 #[test]

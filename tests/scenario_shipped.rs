@@ -81,7 +81,7 @@ async fn run_one(file: &Path) -> Result<(), String> {
             "{}  {:<9} {}",
             e.at.format("%H:%M:%S"),
             e.actor,
-            e.event
+            e.text
         ))
     };
     let mut screen = |_: usize, _: &App| {};

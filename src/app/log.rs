@@ -155,16 +155,18 @@ impl App {
 
     pub(super) fn export_log(&mut self, path: &Path) {
         match self.write_export(path) {
-            Ok(n) => self.success(format!(
+            Ok((n, written)) => self.success(format!(
                 "Exported {n} journal entries to {}",
-                path.display()
+                written.display()
             )),
             Err(e) => self.error(format!("Cannot export the log to {}: {e}", path.display())),
         }
     }
 
-    fn write_export(&self, path: &Path) -> Result<usize, String> {
-        let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    /// Writes the journal as JSON lines ([`crate::event::Event`]) to `path`, or, when a file is
+    /// there already, to `path` with `-2`, `-3`, … before its extension: nothing is replaced.
+    fn write_export(&self, path: &Path) -> Result<(usize, std::path::PathBuf), String> {
+        let (file, path) = create_new_beside(path).map_err(|e| e.to_string())?;
         let mut out = std::io::BufWriter::new(file);
         let (mut after, mut count) = (0, 0);
         loop {
@@ -176,14 +178,45 @@ impl App {
             let Some(last) = batch.last() else { break };
             after = last.seq;
             for entry in &batch {
-                serde_json::to_writer(&mut out, entry).map_err(|e| e.to_string())?;
+                let event = crate::event::Event::from(entry);
+                serde_json::to_writer(&mut out, &event).map_err(|e| e.to_string())?;
                 out.write_all(b"\n").map_err(|e| e.to_string())?;
                 count += 1;
             }
         }
         out.flush().map_err(|e| e.to_string())?;
-        Ok(count)
+        Ok((count, path))
     }
+}
+
+/// Creates `path`, or the first free `stem-N.ext` beside it.
+fn create_new_beside(path: &Path) -> std::io::Result<(std::fs::File, std::path::PathBuf)> {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let mut candidate = path.to_path_buf();
+    for n in 2..1000 {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(file) => return Ok((file, candidate)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                candidate = path.with_file_name(format!("{stem}-{n}{ext}"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        "999 exports of that name exist already",
+    ))
 }
 
 /// The journal's newest sequence number, found in O(log n) primary-key lookups.

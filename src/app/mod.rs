@@ -370,7 +370,8 @@ impl App {
         }
     }
 
-    /// Where `ExportLog` writes by default: beside the profile.
+    /// Where `ExportLog` writes by default: beside the profile, named for the moment, so a
+    /// second export does not replace the first.
     pub fn default_export_path(&self) -> std::path::PathBuf {
         let dir = self
             .client
@@ -379,7 +380,10 @@ impl App {
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default();
-        dir.join("autosync-log.jsonl")
+        dir.join(format!(
+            "autosync-log-{}.jsonl",
+            self.clock.now().format("%Y%m%dT%H%M%SZ")
+        ))
     }
 
     // --- update -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -50,13 +50,8 @@ pub struct Injection {
     pub fault: crate::wire::Fault,
 }
 
-/// One line of the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TimelineEntry {
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub event: String,
-}
+/// One line of the timeline: an [`Event`](crate::event::Event), the schema `--json` prints.
+pub use crate::event::Event as TimelineEntry;
 
 /// What a run measured, for the matrix.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -322,11 +317,12 @@ impl Runner<'_> {
     }
 
     fn say(&mut self, actor: &str, event: impl Into<String>) {
-        let entry = TimelineEntry {
-            at: self.clock.now(),
-            actor: actor.to_string(),
-            event: event.into(),
+        let kind = match actor {
+            "check" => crate::event::kind::CHECK,
+            "auditor" => crate::event::kind::AUDITOR,
+            _ => crate::event::kind::STEP,
         };
+        let entry = TimelineEntry::plain(self.clock.now(), kind, actor, event);
         (self.emit)(&entry);
     }
 
@@ -487,11 +483,8 @@ impl Runner<'_> {
                 }
                 _ => String::new(),
             };
-            let entry = TimelineEntry {
-                at: e.at,
-                actor: actor.into(),
-                event: format!("{record}{}{field}", e.detail),
-            };
+            let entry =
+                TimelineEntry::from_journal(&e, actor, format!("{record}{}{field}", e.detail));
             match e.kind {
                 JournalKind::Save if e.detail.contains("save refused") => {
                     self.summary.saves_refused += 1
