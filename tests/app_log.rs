@@ -6,7 +6,7 @@ mod app_common;
 
 use app_common::*;
 use autosync::app::{Action, Screen, ScreenKind, ServerItem};
-use autosync::store::{JournalEntry, JournalKind};
+use autosync::store::JournalKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_shows_the_timeline_and_filters_it_by_kind() {
