@@ -3,7 +3,10 @@
 //! connection; every database write is a short transaction, never held across a network await.
 
 mod download;
+mod request;
 mod upload;
+
+use request::Ahead;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -226,61 +229,6 @@ impl Sync {
             return Err(Stop::Remote(RemoteError::Offline));
         }
         Ok(())
-    }
-
-    /// Calls the server, backing off exponentially with jitter on transient failures and
-    /// honoring `Retry-After`; stops at once on cancel or loss of network.
-    async fn call<T, F, Fut>(&mut self, what: &str, f: F) -> Result<T, Stop>
-    where
-        F: FnMut(Remote) -> Fut,
-        Fut: Future<Output = Result<T, RemoteError>>,
-    {
-        self.call_from(what, None, f).await
-    }
-
-    /// [`Sync::call`] whose first attempt may already have been made ahead of time (`first`):
-    /// its outcome counts as that attempt's, after the same cancel and network check.
-    async fn call_from<T, F, Fut>(
-        &mut self,
-        what: &str,
-        mut first: Option<Result<T, RemoteError>>,
-        mut f: F,
-    ) -> Result<T, Stop>
-    where
-        F: FnMut(Remote) -> Fut,
-        Fut: Future<Output = Result<T, RemoteError>>,
-    {
-        let mut attempt = 0;
-        loop {
-            self.check()?;
-            let outcome = match first.take() {
-                Some(outcome) => outcome,
-                None => f(self.remote.clone()).await,
-            };
-            let error = match outcome {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            attempt += 1;
-            if !error.is_transient() || attempt >= MAX_ATTEMPTS {
-                return Err(Stop::Remote(error));
-            }
-            let wait = backoff(attempt, &error);
-            let message = format!(
-                "{what}: {error}; retrying in {:.1} s (attempt {}/{MAX_ATTEMPTS})",
-                wait.as_secs_f64(),
-                attempt + 1
-            );
-            self.ctx
-                .status
-                .send_modify(|s| s.last_error = Some(message.clone()));
-            self.journal(message);
-            let mut cancel = self.ctx.cancel.clone();
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = cancel.wait_for(|c| *c) => return Err(Stop::Cancelled),
-            }
-        }
     }
 
     /// Between two of the sync's write transactions: lets a long WAL start over
@@ -554,42 +502,4 @@ fn enter(s: &mut SyncStatus, activity: SyncActivity) {
         }
     }
     s.activity = activity;
-}
-
-/// The next request of a download or an upload, made while the answer to the current one is
-/// written to the database. Its outcome is the first attempt of [`Sync::call_from`]. Dropped
-/// unused (the sync stopped), the request is abandoned.
-struct Ahead<T>(Option<tokio::task::JoinHandle<Result<T, RemoteError>>>);
-
-impl<T: Send + 'static> Ahead<T> {
-    fn spawn(request: impl Future<Output = Result<T, RemoteError>> + Send + 'static) -> Self {
-        Ahead(Some(tokio::spawn(request)))
-    }
-
-    /// The request's outcome; `None` if the task itself failed (then the request is made again).
-    async fn outcome(mut self) -> Option<Result<T, RemoteError>> {
-        self.0.take()?.await.ok()
-    }
-}
-
-impl<T> Drop for Ahead<T> {
-    fn drop(&mut self) {
-        if let Some(task) = self.0.take() {
-            task.abort();
-        }
-    }
-}
-
-/// Exponential backoff with jitter, or the server's `Retry-After` when it names one.
-fn backoff(attempt: u32, error: &RemoteError) -> Duration {
-    if let RemoteError::Transient {
-        retry_after: Some(after),
-        ..
-    } = error
-    {
-        return (*after).min(Duration::from_secs(60));
-    }
-    let base = Duration::from_millis(200) * 2u32.pow(attempt.saturating_sub(1).min(6));
-    let jitter = rand::rng().random_range(0..=base.as_millis() as u64 / 2);
-    base + Duration::from_millis(jitter)
 }
