@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 
 use crate::remote::urlencode;
 use crate::wire::{
-    AdminRecordBody, Delay, Fault, FaultRule, Fields, PublishAsset, Published, PurgeRequest,
-    Purged, Record, RequestLog,
+    AdminRecordBody, Delay, Fault, FaultRule, Fields, GenerateRequest, Generated, PublishAsset,
+    Published, PurgeRequest, Purged, Record, RequestLog,
 };
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -172,6 +172,17 @@ impl Control {
         self.call::<(), serde_json::Value>(Method::DELETE, &path, None)
             .await
             .map(|_| ())
+    }
+
+    /// Bulk-inserts `count` generated records of `entity` (a large download to watch).
+    pub async fn generate(&self, entity: &str, count: u32) -> Result<Generated, ControlError> {
+        let body = GenerateRequest {
+            entity: entity.to_string(),
+            count,
+        };
+        self.call(Method::POST, "/admin/generate", Some(&body))
+            .await?
+            .ok_or_else(|| empty("generate"))
     }
 
     /// Sets the business-logic delay of an entity's writes.

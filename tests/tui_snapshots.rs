@@ -52,10 +52,10 @@ fn mid_download(h: &Harness, mode: SyncMode) -> autosync::engine::SyncStatus {
                 _ => (PhaseState::Pending, 0, None),
             };
             PhaseProgress {
-                phase,
                 state,
                 done,
                 total,
+                ..PhaseProgress::pending(phase)
             }
         })
         .collect();

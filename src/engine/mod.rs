@@ -4,11 +4,13 @@
 //! and runs each sync as its own task with its own database connection, so the engine keeps
 //! answering commands while a sync runs and never blocks its caller.
 
+pub mod progress;
 mod run;
 mod start;
 mod status;
 
-pub use status::{EngineEvent, PhaseProgress, PhaseState, SyncStatus, UiGate};
+pub use progress::{ItemProgress, PhaseProgress, PhaseState, Unit};
+pub use status::{EngineEvent, SyncStatus, UiGate};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

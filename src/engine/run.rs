@@ -3,9 +3,11 @@
 //! connection; every database write is a short transaction, never held across a network await.
 
 mod download;
+mod progress;
 mod request;
 mod upload;
 
+use progress::{Meter, Tally, Wake};
 use request::Ahead;
 
 use std::future::Future;
@@ -17,7 +19,8 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use tokio::sync::{broadcast, watch};
 
-use super::status::{EngineEvent, PhaseProgress, PhaseState, SyncStatus, UiGate};
+use super::progress::{PhaseProgress, PhaseState};
+use super::status::{EngineEvent, SyncStatus, UiGate};
 use crate::clock::Clock;
 use crate::project::Project;
 use crate::remote::{ProjectFetch, Remote, RemoteError};
@@ -99,6 +102,7 @@ struct Sync {
     flags: SyncFlags,
     snapshot: Option<i64>,
     started: DateTime<Utc>,
+    meter: Meter,
 }
 
 pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
@@ -154,6 +158,7 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
         flags,
         snapshot: None,
         started,
+        meter: Meter::start(),
     };
     // Not "… sync started": the decision line before it says that already.
     sync.journal(format!("sync running: {}, {}", sync.job.trigger, sync.mode));
@@ -196,20 +201,13 @@ impl Sync {
     }
 
     fn set_phase(&mut self, phase: Phase) {
+        self.close_phase();
         let mode = self.mode;
         self.ctx
             .status
             .send_modify(|s| enter(s, SyncActivity::Running { mode, phase }));
+        self.meter = Meter::start();
         self.journal(format!("phase {phase}"));
-    }
-
-    fn progress(&self, phase: Phase, done: u64, total: Option<u64>) {
-        self.ctx.status.send_modify(|s| {
-            if let Some(p) = s.phases.iter_mut().find(|p| p.phase == phase) {
-                p.done = done;
-                p.total = total;
-            }
-        });
     }
 
     fn refresh_counts(&self) {
@@ -252,6 +250,7 @@ impl Sync {
     /// ([`super::EngineHandle::update_ui_gate`]): a clearance is taken either before (the sync
     /// waits for it) or after (it sees the entity phase).
     async fn enter_entity_phase(&mut self, phase: Phase) -> Result<(), Stop> {
+        self.close_phase();
         let mode = self.mode;
         loop {
             self.check()?;
@@ -275,6 +274,7 @@ impl Sync {
                 clearances_held: held,
             } = gate
             else {
+                self.meter = Meter::start();
                 self.journal(format!("phase {phase}"));
                 return Ok(());
             };
@@ -445,6 +445,7 @@ impl Sync {
             let _ = self.store.set_sync_state(&state);
         }
         let failed = !self.flags.succeeded();
+        self.close_phase();
         self.ctx.status.send_modify(|s| {
             for p in &mut s.phases {
                 if p.state == PhaseState::Running {
@@ -477,12 +478,7 @@ impl Sync {
 pub(super) fn pending_phases() -> Vec<PhaseProgress> {
     Phase::ALL
         .iter()
-        .map(|&phase| PhaseProgress {
-            phase,
-            state: PhaseState::Pending,
-            done: 0,
-            total: None,
-        })
+        .map(|&p| PhaseProgress::pending(p))
         .collect()
 }
 

@@ -2,26 +2,9 @@
 
 use serde::Serialize;
 
+use super::progress::{PhaseProgress, PhaseState};
 use crate::rules::{Network, Phase, SyncActivity, Trigger, UploadSnapshot};
 use crate::store::{JournalEntry, LastSync};
-
-/// One phase's progress in the current sync.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct PhaseProgress {
-    pub phase: Phase,
-    pub state: PhaseState,
-    pub done: u64,
-    /// `None` while unknown (a delta download does not know its size in advance).
-    pub total: Option<u64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum PhaseState {
-    Pending,
-    Running,
-    Done,
-    Failed,
-}
 
 /// The latest state of synchronization, as Home and the sync screen show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

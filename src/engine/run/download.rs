@@ -2,6 +2,7 @@
 //! position) and the non-blocking file phases.
 
 use super::*;
+use crate::engine::progress::ItemProgress;
 
 impl Sync {
     pub(super) async fn download(&mut self) -> Result<(), Stop> {
@@ -33,7 +34,18 @@ impl Sync {
         policy: rules::ConcurrentEdit,
     ) -> Result<(), Stop> {
         let mut done = 0u64;
-        for entity in project.entities.iter().map(|e| e.name.clone()) {
+        for (index, (entity, label)) in project
+            .entities
+            .iter()
+            .map(|e| (e.name.clone(), &e.label))
+            .enumerate()
+        {
+            let mut item = ItemProgress {
+                label: label.clone(),
+                done: 0,
+                total: None,
+            };
+            self.count_item(Wake::Now, done, index, &item);
             let mut restarted = false;
             let position = self.store.delta_position(&entity)?;
             // A download resumed from a cursor ends at the window its first page fixed, before
@@ -61,6 +73,8 @@ impl Sync {
                 let page = match page {
                     Err(Stop::Remote(RemoteError::Gone)) if !restarted => {
                         restarted = true;
+                        // The full download counts from its own first page.
+                        (item.done, item.total) = (0, None);
                         self.journal(format!("{entity}: {}", RemoteError::Gone));
                         self.store.start_full_download(&entity)?;
                         (since, cursor, resumed) = (None, None, false);
@@ -68,6 +82,12 @@ impl Sync {
                     }
                     other => other?,
                 };
+                // A first page tells how many changes its download holds: what is done of
+                // this entity so far plus those (one more delta after a resumed download).
+                if let (None, Some(total)) = (&cursor, page.total) {
+                    item.total = Some(item.done + total);
+                    self.count_item(Wake::Now, done, index, &item);
+                }
                 let end = match (&page.next, &page.delta_token) {
                     (Some(next), _) => PageEnd::Next(next.clone()),
                     (None, Some(token)) => PageEnd::Complete(token.clone()),
@@ -115,8 +135,10 @@ impl Sync {
                             "{entity}: removed {removed} record(s) the server deleted while our delta token expired"
                         ));
                     }
-                    done += chunk.len() as u64;
-                    self.progress(Phase::Download, done, None);
+                    let changes = (chunk.len() + deleted.len()) as u64;
+                    done += changes;
+                    item.done += changes;
+                    self.count_item(Wake::WhenDue, done, index, &item);
                     // Let a waiting save take the write lock between chunks.
                     self.step_aside().await;
                 }
@@ -128,6 +150,7 @@ impl Sync {
                     (None, _) => break,
                 }
             }
+            self.count_item(Wake::Now, done, index, &item);
         }
         Ok(())
     }
@@ -142,7 +165,7 @@ impl Sync {
             })
             .await?;
         let total = list.files.len() as u64;
-        self.progress(phase, 0, Some(total));
+        self.count(phase, Wake::Now, 0, Some(total));
         for (i, file) in list.files.iter().enumerate() {
             if !self.store.has_file(kind.as_str(), &file.id, &file.etag)? {
                 let id = file.id.clone();
@@ -155,7 +178,8 @@ impl Sync {
                 self.store
                     .save_file(kind.as_str(), &file.id, &file.name, &file.etag, &bytes)?;
             }
-            self.progress(phase, i as u64 + 1, Some(total));
+            let done = i as u64 + 1;
+            self.count(phase, Wake::step(done, total), done, Some(total));
         }
         self.store
             .set_file_token(kind.as_str(), &list.delta_token)?;

@@ -66,7 +66,9 @@ impl Sync {
 pub(super) struct Ahead<T>(Option<tokio::task::JoinHandle<Result<T, RemoteError>>>);
 
 impl<T: Send + 'static> Ahead<T> {
-    pub(super) fn spawn(request: impl Future<Output = Result<T, RemoteError>> + Send + 'static) -> Self {
+    pub(super) fn spawn(
+        request: impl Future<Output = Result<T, RemoteError>> + Send + 'static,
+    ) -> Self {
         Ahead(Some(tokio::spawn(request)))
     }
 

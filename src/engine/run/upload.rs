@@ -8,7 +8,7 @@ impl Sync {
         self.enter_entity_phase(Phase::Upload).await?;
         let snapshot = self.store.outbox_snapshot()?;
         self.snapshot = Some(snapshot);
-        self.progress(Phase::Upload, 0, Some(0));
+        self.count(Phase::Upload, Wake::Now, 0, Some(0));
         let project = self
             .store
             .project()?
@@ -22,14 +22,19 @@ impl Sync {
 
     async fn upload_rounds(&mut self, project: &Project, snapshot: i64) -> Result<(), Stop> {
         let mut done = 0u64;
+        let mut tally = Tally::default();
         for _round in 0..MAX_UPLOAD_ROUNDS {
             let ops = self.store.pending_ops(snapshot)?;
             if ops.is_empty() {
                 break;
             }
             let total = done + ops.len() as u64;
+            for op in &ops {
+                let item = tally.entry(project, &op.entity);
+                item.total = item.total.map(|t| t + 1);
+            }
             // The snapshot is taken: edits saved from now on are "during this sync".
-            self.progress(Phase::Upload, done, Some(total));
+            self.count_upload(Wake::Now, done, total, &tally);
             let mut retargeted = false;
             // Remembered before anything leaves: an answer lost from here on is recognized.
             self.store.record_sent(&ops)?;
@@ -91,7 +96,10 @@ impl Sync {
                 }
                 self.complete(acknowledged, snapshot)?;
                 done += chunk.len() as u64;
-                self.progress(Phase::Upload, done, Some(total));
+                for op in chunk {
+                    tally.entry(project, &op.entity).done += 1;
+                }
+                self.count_upload(Wake::step(done, total), done, total, &tally);
                 // Counting what is pending scans the outbox: a few times a second is enough
                 // for the status, and once more when the round is done.
                 if counted.elapsed() >= RECOUNT_EVERY || i + 1 == batches.len() {
