@@ -1,18 +1,27 @@
-//! `autosync sync`: one headless synchronization of the client profile, printing each phase
-//! with its counts and the result. Exit 0 when it succeeded, 1 with the reason when it failed.
+//! `autosync sync`: one headless synchronization of the client profile, printing each phase,
+//! its progress while it runs (stderr), its totals and the result. Exit 0 when it succeeded,
+//! 1 with the reason when it failed.
 
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
 use tokio::sync::broadcast::error::RecvError;
+use tokio::time::MissedTickBehavior;
+
+use progress::{PLAIN_EVERY, Progress};
 
 use crate::client::{Client, init_profile};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::engine::{Command, EngineEvent, PhaseState};
+use crate::engine::progress::thousands;
+use crate::engine::{Command, EngineEvent};
 use crate::rules::Trigger;
 use crate::store::{JournalKind, Store};
+
+mod progress;
+
+const STOPPED: &str = "the sync engine stopped unexpectedly";
 
 /// The client profile's file in the data directory.
 pub fn profile_path(data_dir: &Path) -> std::path::PathBuf {
@@ -92,43 +101,49 @@ pub async fn run(
     let client = Client::start(&path, clock, |c| c.page_limit = args.page_size)
         .map_err(|e| e.to_string())?;
     let mut events = client.engine().subscribe();
+    let mut watch = client.engine().watch_status();
     println!("syncing {} as {user} with {url}", path.display());
     let started = Instant::now();
+    let mut progress = Progress::for_stderr(started);
+    let mut due = tokio::time::interval_at(tokio::time::Instant::now() + PLAIN_EVERY, PLAIN_EVERY);
+    due.set_missed_tick_behavior(MissedTickBehavior::Delay);
     client.engine().send(Command::Trigger(Trigger::Manual));
     let last = loop {
-        match events.recv().await {
-            Ok(EngineEvent::Journal(e))
-                if matches!(
-                    e.kind,
-                    JournalKind::Sync
-                        | JournalKind::Conflict
-                        | JournalKind::Overwritten
-                        | JournalKind::ServerWins
-                ) =>
-            {
-                println!("{:>8.3}s  {}", started.elapsed().as_secs_f64(), e.detail);
-            }
-            Ok(EngineEvent::Finished(last)) => break last,
-            Ok(_) | Err(RecvError::Lagged(_)) => {}
-            Err(RecvError::Closed) => return Err("the sync engine stopped unexpectedly".into()),
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(EngineEvent::Journal(e))
+                    if matches!(
+                        e.kind,
+                        JournalKind::Sync
+                            | JournalKind::Conflict
+                            | JournalKind::Overwritten
+                            | JournalKind::ServerWins
+                    ) =>
+                {
+                    progress.println(&format!(
+                        "{:>8.3}s  {}",
+                        started.elapsed().as_secs_f64(),
+                        e.detail
+                    ));
+                }
+                Ok(EngineEvent::Finished(last)) => break last,
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return Err(STOPPED.into()),
+            },
+            changed = watch.changed() => match changed {
+                Ok(()) => progress.changed(&watch.borrow_and_update()),
+                Err(_) => return Err(STOPPED.into()),
+            },
+            _ = due.tick() => progress.due(&watch.borrow()),
         }
     };
+    progress.finish();
     let status = client
         .engine()
         .wait_for(|s| s.activity == crate::rules::SyncActivity::Idle)
         .await;
-    for p in status
-        .phases
-        .iter()
-        .filter(|p| p.state != PhaseState::Pending)
-    {
-        let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
-        println!(
-            "  {:<16} {:?}  {}{total}",
-            p.phase.to_string(),
-            p.state,
-            p.done
-        );
+    for line in progress::totals(&status) {
+        println!("{line}");
     }
     let store = client.store();
     let project = store.project().map_err(|e| e.to_string())?;
@@ -136,7 +151,7 @@ pub async fn run(
         println!(
             "  {:<16} {} records on the device",
             entity.label,
-            store.count(&entity.name).map_err(|e| e.to_string())?
+            thousands(store.count(&entity.name).map_err(|e| e.to_string())? as u64)
         );
     }
     println!("  pending uploads  {}", status.pending_uploads);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use autosync::engine::{ItemProgress, PhaseState};
 use autosync::rules::{Phase, Trigger};
 use autosync::settings::AutoSync;
+use autosync::wire::Fault;
 use engine_common::*;
 
 fn item(label: &str, done: u64, total: u64) -> ItemProgress {
@@ -68,4 +69,74 @@ async fn the_status_counts_each_entity_uploaded_and_downloaded_against_its_total
         accounts.total == Some(accounts.done) && accounts.done >= 1,
         "at least the server's edit, counted against the delta's total: {accounts:?}"
     );
+}
+
+/// The `done / total` of a progress line: "Download · Accounts 20,000 / 100,240 · …".
+fn done_and_total(line: &str) -> Option<(u64, u64)> {
+    let counts = line.split(" · ").nth(1)?;
+    let (done, total) = counts.rsplit_once(" / ")?;
+    let number = |s: &str| s.replace(',', "").parse::<u64>().ok();
+    Some((number(done.rsplit(' ').next()?)?, number(total)?))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autosync_sync_prints_progress_lines_with_done_and_total_during_a_100000_record_download() {
+    let world = World::new().await;
+    world.control.generate("account", 100_000).await.unwrap();
+    // The plain lines come every 2 s, so the Download must last more than 6 s for three of
+    // them, on a fast machine too: 50 pages held 150 ms each make it last at least 7.5 s (a
+    // slow machine only adds lines).
+    world
+        .control
+        .fault(
+            Some("GET"),
+            Some("/api/v1/entities/account"),
+            50,
+            Fault::Latency { ms: 150 },
+        )
+        .await
+        .unwrap();
+    let data = world.dir.path().join("cli");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_autosync"));
+    cmd.args(["sync", "--data-dir"])
+        .arg(&data)
+        .arg("--server")
+        .arg(world.server.url());
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+
+    let downloading: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("  Download · "))
+        .collect();
+    assert!(
+        downloading.len() >= 3,
+        "three lines or more during the Download:\n{stderr}"
+    );
+    let counts: Vec<(u64, u64)> = downloading
+        .iter()
+        .map(|l| done_and_total(l).unwrap_or_else(|| panic!("no done / total in {l:?}")))
+        .collect();
+    let accounts: Vec<u64> = counts
+        .iter()
+        .filter(|(_, total)| *total == 100_240)
+        .map(|(done, _)| *done)
+        .collect();
+    assert!(
+        accounts.len() >= 3 && accounts.is_sorted() && accounts.iter().all(|d| *d <= 100_240),
+        "the accounts' count grows toward the server's total:\n{stderr}"
+    );
+    for line in [
+        "Download         Done  100,600 in",
+        "Accounts       100,240 downloaded",
+        "Contacts       360 downloaded",
+        "Accounts         100,240 records on the device",
+        "result: synchronized",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
 }

@@ -471,6 +471,13 @@ async fn killed_during_download_the_next_sync_resumes_and_converges() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // Resumed from its cursor, the download counts only what it brought (its total came in
+    // the first run), and then the delta after it.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("Contacts       {} downloaded\n", 360 - partial)),
+        "{stdout}"
+    );
     let store = autosync::store::Store::open(&profile).unwrap();
     assert_eq!(store.count("contact").unwrap(), 360);
     assert_eq!(store.count("account").unwrap(), 240);
