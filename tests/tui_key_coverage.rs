@@ -78,14 +78,12 @@ fn mid_download(h: &Harness) -> autosync::engine::SyncStatus {
     status.phases = Phase::ALL
         .iter()
         .map(|&phase| PhaseProgress {
-            phase,
             state: if phase == Phase::Download {
                 PhaseState::Running
             } else {
                 PhaseState::Pending
             },
-            done: 0,
-            total: None,
+            ..PhaseProgress::pending(phase)
         })
         .collect();
     status

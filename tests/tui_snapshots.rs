@@ -4,9 +4,11 @@
 
 mod app_common;
 
+use std::time::Duration;
+
 use app_common::*;
 use autosync::app::{Action, ServerItem};
-use autosync::engine::{PhaseProgress, PhaseState};
+use autosync::engine::{ItemProgress, PhaseProgress, PhaseState};
 use autosync::rules::{Phase, SyncActivity, SyncMode};
 use autosync::settings::SettingChange;
 use autosync::tui::Theme;
@@ -34,27 +36,53 @@ macro_rules! snap {
     };
 }
 
-/// A status as the engine reports it in the middle of a sync's download.
+/// A status as the engine reports it in the middle of a sync's download: the accounts are in,
+/// the contacts' first page announced 300,240, and 220,240 changes took 5.37 s.
 fn mid_download(h: &Harness, mode: SyncMode) -> autosync::engine::SyncStatus {
+    let contacts = ItemProgress {
+        label: "Contacts".into(),
+        done: 220_000,
+        total: Some(300_240),
+    };
+    downloading(h, mode, contacts, Duration::from_millis(5_370))
+}
+
+fn downloading(
+    h: &Harness,
+    mode: SyncMode,
+    contacts: ItemProgress,
+    elapsed: Duration,
+) -> autosync::engine::SyncStatus {
     let mut status = h.app.status().clone();
     status.activity = SyncActivity::Running {
         mode,
         phase: Phase::Download,
     };
     status.trigger = Some(autosync::rules::Trigger::Manual);
+    let accounts = ItemProgress {
+        label: "Accounts".into(),
+        done: 240,
+        total: Some(240),
+    };
     status.phases = Phase::ALL
         .iter()
         .map(|&phase| {
             let (state, done, total) = match phase {
                 Phase::Connect | Phase::Customization => (PhaseState::Done, 0, None),
                 Phase::Upload => (PhaseState::Done, 3, Some(3)),
-                Phase::Download => (PhaseState::Running, 250, None),
+                Phase::Download => (PhaseState::Running, 240 + contacts.done, None),
                 _ => (PhaseState::Pending, 0, None),
+            };
+            let (items, elapsed) = match phase {
+                Phase::Download => (vec![accounts.clone(), contacts.clone()], elapsed),
+                _ => (Vec::new(), Duration::ZERO),
             };
             PhaseProgress {
                 state,
                 done,
                 total,
+                items,
+                elapsed,
                 ..PhaseProgress::pending(phase)
             }
         })
@@ -98,6 +126,21 @@ async fn home_during_a_background_sync() {
     let status = mid_download(&h, SyncMode::Background);
     h.app.update(Action::Status(status));
     snap!("home_background_sync", h);
+    // Resumed from a cursor, the download has no total: what it did and its rate, no
+    // percentage, no ETA.
+    let resumed = ItemProgress {
+        label: "Contacts".into(),
+        done: 20_000,
+        total: None,
+    };
+    let status = downloading(
+        &h,
+        SyncMode::Background,
+        resumed,
+        Duration::from_millis(1_500),
+    );
+    h.app.update(Action::Status(status));
+    snap!("home_download_resumed", h);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

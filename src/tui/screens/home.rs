@@ -5,9 +5,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Gauge, List, ListItem, Paragraph, Wrap};
+use ratatui::widgets::{Block, List, ListItem, Paragraph, Wrap};
 
-use super::{ago, line_text, overall_progress, text_width, wrapped_height};
+use super::{ago, line_text, progress, text_width, wrapped_height};
 use crate::app::{Action, App, HomeItem, HomeState};
 use crate::rules::{Network, ON_START_WINDOW_MINUTES, OnStartRule, SkipReason, SyncActivity};
 use crate::tui::theme::Theme;
@@ -158,12 +158,16 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
     }
 
+    let progress = progress::shown(status);
+    if let Some(shown) = &progress {
+        // Broken between its parts here, so the wrapping below leaves the numbers whole.
+        lines.extend(shown.rows("Progress    ", width).into_iter().map(Line::raw));
+    }
     // Status lines wrap: a long failure reads in full.
     let height: u16 = lines
         .iter()
         .map(|l| wrapped_height(&line_text(l), width))
         .sum();
-    let progress = overall_progress(status);
     let mut rows = vec![Constraint::Length(height)];
     if progress.is_some() {
         rows.push(Constraint::Length(1));
@@ -171,17 +175,9 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     rows.push(Constraint::Min(0));
     let areas = Layout::vertical(rows).split(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), areas[0]);
-    if let Some((label, ratio)) = progress {
-        let mode = status
-            .activity
-            .mode()
-            .map(|m| m.to_string())
-            .unwrap_or_default();
-        let gauge = Gauge::default()
-            .ratio(ratio)
-            .label(format!("{mode}: {label} {:.0}%", ratio * 100.0))
-            .gauge_style(theme.gauge());
-        frame.render_widget(gauge, areas[1]);
+    if let Some(shown) = &progress {
+        let mode = status.activity.mode().map(|m| format!("{m} sync"));
+        frame.render_widget(shown.gauge(&mode.unwrap_or_default(), theme), areas[1]);
     }
     draw_why(frame, areas[areas.len() - 1], app, theme);
 }

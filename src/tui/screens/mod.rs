@@ -11,6 +11,7 @@ mod home;
 mod list;
 mod log;
 mod log_entry;
+mod progress;
 mod server;
 mod setup;
 mod sync;
@@ -24,8 +25,8 @@ use ratatui::widgets::{Paragraph, Row};
 use super::keymap;
 use super::theme::Theme;
 use crate::app::{App, Level, Screen, SyncScreen};
-use crate::engine::{PhaseState, SyncStatus};
-use crate::rules::{Network, Phase, SyncActivity};
+use crate::engine::PhaseState;
+use crate::rules::{Network, SyncActivity};
 
 /// Draws the whole app.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
@@ -241,43 +242,6 @@ pub(crate) fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
         m if m < 60 => format!("{m} min ago"),
         m if m < 60 * 48 => format!("{} h {} min ago", m / 60, m % 60),
         m => format!("{} days ago", m / (60 * 24)),
-    }
-}
-
-/// The sync's overall progress as a label plus a percentage (as Home shows it).
-pub(crate) fn overall_progress(status: &SyncStatus) -> Option<(String, f64)> {
-    let phase = match status.activity {
-        SyncActivity::Idle => return None,
-        SyncActivity::Running { phase, .. } => phase,
-        // Waiting before `before`: everything before it is done, nothing of it yet.
-        SyncActivity::WaitingForUiTransactions { before, .. } => {
-            let index = Phase::ALL.iter().position(|p| *p == before).unwrap_or(0);
-            let ratio = index as f64 / Phase::ALL.len() as f64;
-            return Some((status.activity.to_string(), ratio));
-        }
-    };
-    let index = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
-    let fraction = status
-        .phase(phase)
-        .and_then(|p| p.total.filter(|t| *t > 0).map(|t| p.done as f64 / t as f64))
-        .unwrap_or(0.0)
-        .clamp(0.0, 1.0);
-    let ratio = ((index as f64 + fraction) / Phase::ALL.len() as f64).clamp(0.0, 1.0);
-    let detail = status.phase(phase).map(phase_detail).unwrap_or_default();
-    let label = if detail.is_empty() {
-        phase.to_string()
-    } else {
-        format!("{phase} {detail}")
-    };
-    Some((label, ratio))
-}
-
-/// "120/300", "250 records", "" for one phase.
-pub(crate) fn phase_detail(p: &crate::engine::PhaseProgress) -> String {
-    match (p.total, p.done) {
-        (Some(total), done) if total > 0 => format!("{done}/{total}"),
-        (None, done) if done > 0 => format!("{done} records"),
-        _ => String::new(),
     }
 }
 

@@ -1,12 +1,13 @@
 //! The sync screen (Background sync off, a project update, a sync that needs the password):
-//! URL, user name and password, per-phase progress. While it shows, nothing else can be done.
+//! URL, user name and password, each phase's state and count, and the running phase's
+//! progress. While it shows, nothing else can be done.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Gauge, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
-use super::{overall_progress, phase_detail, phase_state_word, popup};
+use super::{phase_state_word, popup, progress};
 use crate::app::{App, SyncScreen};
 use crate::engine::PhaseState;
 use crate::rules::{LoginReason, Phase};
@@ -23,10 +24,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = Block::bordered().title(title).title_style(theme.title());
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [fields, _, phases, gauge, hint] = Layout::vertical([
+    let status = app.status();
+    let shown = progress::shown(status).filter(|_| !login);
+    let rows = shown
+        .as_ref()
+        .map(|s| s.rows("", inner.width as usize))
+        .unwrap_or_default();
+    let [fields, _, phases, line, gauge, hint] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(1),
         Constraint::Length(8),
+        Constraint::Length(rows.len() as u16),
         Constraint::Length(1),
         Constraint::Min(0),
     ])
@@ -60,7 +68,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ];
     frame.render_widget(Paragraph::new(lines), fields);
 
-    let status = app.status();
     let mut lines = Vec::new();
     for phase in Phase::ALL {
         let (word, detail, style) = match status.phase(phase) {
@@ -71,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     PhaseState::Failed => theme.error(),
                     PhaseState::Pending => theme.dim(),
                 };
-                (phase_state_word(p.state), phase_detail(p), style)
+                (phase_state_word(p.state), progress::phase_counts(p), style)
             }
             _ => ("pending", String::new(), theme.dim()),
         };
@@ -83,7 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(vec![
             Span::raw(format!("  {:<16}", phase.to_string())),
             Span::styled(format!("{word:<9}"), style),
-            Span::raw(format!("{detail:<14}")),
+            Span::raw(format!("{detail:<22}")),
             Span::styled(blocking, theme.dim()),
         ]));
     }
@@ -108,14 +115,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
-    if let Some((label, ratio)) = overall_progress(status) {
-        frame.render_widget(
-            Gauge::default()
-                .ratio(ratio)
-                .label(format!("{label} {:.0}%", ratio * 100.0))
-                .gauge_style(theme.gauge()),
-            gauge,
-        );
+    if let Some(shown) = &shown {
+        let rows: Vec<Line> = rows.into_iter().map(Line::raw).collect();
+        frame.render_widget(Paragraph::new(rows), line);
+        frame.render_widget(shown.gauge("", theme), gauge);
     }
     let trigger = status
         .trigger
