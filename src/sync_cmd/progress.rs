@@ -112,12 +112,12 @@ pub fn totals(status: &SyncStatus) -> Vec<String> {
         .filter(|p| p.state != PhaseState::Pending)
     {
         let counts = match p.total {
-            Some(total) => format!(" {} / {}", thousands(p.done), thousands(total)),
-            None if p.done > 0 => format!(" {}", thousands(p.done)),
+            Some(total) => format!("  {} / {}", thousands(p.done), thousands(total)),
+            None if p.done > 0 => format!("  {}", thousands(p.done)),
             None => String::new(),
         };
         lines.push(format!(
-            "  {:<16} {:?} {counts}{}",
+            "  {:<16} {:?}{counts}{}",
             p.phase.to_string(),
             p.state,
             timing(p)
