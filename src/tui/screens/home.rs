@@ -176,8 +176,7 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let areas = Layout::vertical(rows).split(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), areas[0]);
     if let Some(shown) = &progress {
-        let mode = status.activity.mode().map(|m| format!("{m} sync"));
-        frame.render_widget(shown.gauge(&mode.unwrap_or_default(), theme), areas[1]);
+        frame.render_widget(shown.gauge(status.activity.mode(), theme), areas[1]);
     }
     draw_why(frame, areas[areas.len() - 1], app, theme);
 }

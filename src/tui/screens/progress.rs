@@ -7,14 +7,19 @@ use ratatui::widgets::Gauge;
 use super::{text_width, truncate};
 use crate::engine::progress::thousands;
 use crate::engine::{PhaseProgress, SyncStatus};
-use crate::rules::SyncActivity;
+use crate::rules::{SyncActivity, SyncMode};
 use crate::tui::theme::Theme;
 
 /// What the progress rows show now.
-pub(crate) struct Shown {
-    parts: Vec<String>,
-    /// `None` without a total (Connect, a download resumed from a cursor).
-    ratio: Option<f64>,
+pub(crate) enum Shown {
+    /// A phase runs: its line's parts, and how far (`None` without a total: Connect, a download
+    /// resumed from a cursor).
+    Phase {
+        parts: Vec<String>,
+        ratio: Option<f64>,
+    },
+    /// The sync waits before an entity phase: nothing counts, the gauge says why.
+    Waiting(String),
 }
 
 /// The progress of the running sync; `None` while idle.
@@ -23,16 +28,14 @@ pub(crate) fn shown(status: &SyncStatus) -> Option<Shown> {
         SyncActivity::Idle => None,
         SyncActivity::Running { phase, .. } => {
             let p = status.phase(phase)?;
-            Some(Shown {
+            Some(Shown::Phase {
                 parts: p.parts(),
                 ratio: p.ratio(),
             })
         }
-        // Nothing counts while it waits: the screens say what it waits for.
-        SyncActivity::WaitingForUiTransactions { .. } => Some(Shown {
-            parts: Vec::new(),
-            ratio: None,
-        }),
+        waiting @ SyncActivity::WaitingForUiTransactions { .. } => {
+            Some(Shown::Waiting(waiting.to_string()))
+        }
     }
 }
 
@@ -40,14 +43,14 @@ impl Shown {
     /// The line after `label` (a column as wide as it, on every row), in rows of `width`:
     /// rows break between the line's parts, and a part wider than a row is cut.
     pub(crate) fn rows(&self, label: &str, width: usize) -> Vec<String> {
-        if self.parts.is_empty() {
+        let Shown::Phase { parts, .. } = self else {
             return Vec::new();
-        }
+        };
         let indent = " ".repeat(text_width(label));
         let room = width.saturating_sub(text_width(label));
         let mut rows: Vec<String> = Vec::new();
         let mut row = String::new();
-        for part in &self.parts {
+        for part in parts {
             let part = truncate(part, room);
             if row.is_empty() {
                 row = part;
@@ -64,14 +67,21 @@ impl Shown {
             .collect()
     }
 
-    /// The gauge: `label` and the percentage, when there is a total.
-    pub(crate) fn gauge(&self, label: &str, theme: &Theme) -> Gauge<'static> {
-        let text = match self.ratio {
-            Some(ratio) => format!("{label} {:.0}%", ratio * 100.0).trim().to_string(),
-            None => label.to_string(),
+    /// The gauge: the percentage when there is a total, after the sync's mode when given
+    /// ("background sync 73%"); or why the sync waits ("background: waiting for …").
+    pub(crate) fn gauge(&self, mode: Option<SyncMode>, theme: &Theme) -> Gauge<'static> {
+        let (text, ratio) = match (self, mode) {
+            (Shown::Phase { ratio, .. }, mode) => {
+                let mode = mode.map(|m| format!("{m} sync"));
+                let percent = ratio.map(|r| format!("{:.0}%", r * 100.0));
+                let text: Vec<String> = [mode, percent].into_iter().flatten().collect();
+                (text.join(" "), ratio.unwrap_or(0.0))
+            }
+            (Shown::Waiting(why), Some(mode)) => (format!("{mode}: {why}"), 0.0),
+            (Shown::Waiting(why), None) => (why.clone(), 0.0),
         };
         Gauge::default()
-            .ratio(self.ratio.unwrap_or(0.0))
+            .ratio(ratio)
             .label(text)
             .gauge_style(theme.gauge())
     }
@@ -100,7 +110,7 @@ mod tests {
 
     #[test]
     fn rows_break_between_parts_and_cut_a_part_wider_than_a_row() {
-        let shown = Shown {
+        let shown = Shown::Phase {
             parts: [
                 "Download",
                 "Contacts 1,220,000 / 3,000,240",

@@ -118,7 +118,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(shown) = &shown {
         let rows: Vec<Line> = rows.into_iter().map(Line::raw).collect();
         frame.render_widget(Paragraph::new(rows), line);
-        frame.render_widget(shown.gauge("", theme), gauge);
+        frame.render_widget(shown.gauge(None, theme), gauge);
     }
     let trigger = status
         .trigger
