@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 
 use crate::remote::urlencode;
 use crate::wire::{
-    AdminRecordBody, Delay, Fault, FaultRule, Fields, PublishAsset, Published, PurgeRequest,
-    Purged, Record, RequestLog,
+    AdminRecordBody, Delay, Fault, FaultRule, Fields, GenerateRequest, Generated, PublishAsset,
+    Published, PurgeRequest, Purged, Record, RequestLog,
 };
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -133,6 +133,17 @@ impl Control {
             detail: e.to_string(),
             status: None,
         })
+    }
+
+    /// Bulk-inserts `count` generated records of `entity` (large lists, benchmarks).
+    pub async fn generate(&self, entity: &str, count: u32) -> Result<Generated, ControlError> {
+        let body = GenerateRequest {
+            entity: entity.to_string(),
+            count,
+        };
+        self.call(Method::POST, "/admin/generate", Some(&body))
+            .await?
+            .ok_or_else(|| empty("generate"))
     }
 
     /// Edits a record on the server as another user (default `backoffice`).

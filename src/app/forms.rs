@@ -157,10 +157,48 @@ impl App {
             }
             _ => {}
         }
-        if reload && let Some(Screen::List(mut list)) = self.stack.pop() {
-            list.selected = 0;
-            self.load_rows(&mut list);
-            self.stack.push(Screen::List(list));
+        if reload {
+            self.search_changed();
+        }
+    }
+
+    /// A paste goes in at the cursor as one edit, as if typed, on one line.
+    pub(super) fn paste(&mut self, text: &str) {
+        let text = one_line(text);
+        let insert = |input: &mut Input| {
+            let value = input.value();
+            let cursor = input.cursor();
+            let at = value
+                .char_indices()
+                .nth(cursor)
+                .map_or(value.len(), |(byte, _)| byte);
+            let joined = format!("{}{text}{}", &value[..at], &value[at..]);
+            *input = Input::new(joined).with_cursor(cursor + text.chars().count());
+        };
+        if let Some(SyncScreen::Login { password, .. }) = &mut self.sync_screen {
+            insert(password);
+            return;
+        }
+        let mut reload = false;
+        match self.stack.last_mut() {
+            Some(Screen::Form(f)) => {
+                if let Some(input) = &mut f.editing {
+                    insert(input);
+                }
+            }
+            Some(Screen::Setup(s)) => {
+                if let Some(input) = &mut s.editing {
+                    insert(input);
+                }
+            }
+            Some(Screen::List(l)) if l.searching => {
+                insert(&mut l.search);
+                reload = true;
+            }
+            _ => {}
+        }
+        if reload {
+            self.search_changed();
         }
     }
 
@@ -396,4 +434,18 @@ impl App {
         self.refresh_journal();
         self.refresh_screens();
     }
+}
+
+/// Pasted text for a one-line input: line breaks and tabs become spaces (a trailing line break
+/// is dropped), other control characters go.
+pub(super) fn one_line(text: &str) -> String {
+    text.trim_end_matches(['\r', '\n'])
+        .replace("\r\n", " ")
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }

@@ -9,7 +9,6 @@ use super::state::*;
 use crate::project::FieldKind;
 
 impl App {
-
     pub(super) fn open_list(&mut self, entity: &str) {
         let Some(e) = self.project.as_ref().and_then(|p| p.entity(entity)) else {
             self.warn(format!(
@@ -27,6 +26,7 @@ impl App {
             secondary_label: secondary.map(|f| f.label.clone()),
             secondary_field: secondary.map(|f| f.name.clone()),
             rows: Vec::new(),
+            offset: 0,
             total: 0,
             selected: 0,
             search: Input::default(),
@@ -36,18 +36,30 @@ impl App {
         self.push(Screen::List(list));
     }
 
+    /// Counts the matches again and loads the page holding the selection.
     pub(super) fn load_rows(&self, list: &mut ListState) {
         let store = self.client.store();
-        let records = store
+        list.total = store
+            .count_matching(&list.entity, &list.primary_field, list.search.value())
+            .unwrap_or(0);
+        list.selected = list.selected.min(list.total.saturating_sub(1));
+        self.load_page(list);
+    }
+
+    /// Loads the page of [`LIST_LIMIT`] rows that holds the selection.
+    fn load_page(&self, list: &mut ListState) {
+        list.offset = list.selected / LIST_LIMIT * LIST_LIMIT;
+        let records = self
+            .client
+            .store()
             .list(
                 &list.entity,
                 &list.primary_field,
                 list.search.value(),
                 LIST_LIMIT,
-                0,
+                list.offset,
             )
             .unwrap_or_default();
-        list.total = records.len();
         list.rows = records
             .into_iter()
             .map(|r| ListRow {
@@ -64,7 +76,32 @@ impl App {
                 id: r.id,
             })
             .collect();
-        list.selected = list.selected.min(list.rows.len().saturating_sub(1));
+        // Records may have gone since they were counted.
+        let end = list.offset + list.rows.len();
+        if list.selected >= end {
+            list.selected = end.saturating_sub(1);
+        }
+    }
+
+    /// The search text of the list on top changed: its matches from the first.
+    pub(super) fn search_changed(&mut self) {
+        if let Some(Screen::List(mut list)) = self.stack.pop() {
+            list.selected = 0;
+            self.load_rows(&mut list);
+            self.stack.push(Screen::List(list));
+        }
+    }
+
+    /// After the selection moved: the page holding it, if it is not the one loaded.
+    pub(super) fn follow_list_page(&mut self) {
+        let moved_off = match self.stack.last() {
+            Some(Screen::List(l)) => l.selected / LIST_LIMIT * LIST_LIMIT != l.offset,
+            _ => false,
+        };
+        if moved_off && let Some(Screen::List(mut list)) = self.stack.pop() {
+            self.load_page(&mut list);
+            self.stack.push(Screen::List(list));
+        }
     }
 
     pub(super) fn search(&mut self, text: String) {
@@ -77,5 +114,4 @@ impl App {
         self.load_rows(&mut list);
         self.stack.push(Screen::List(list));
     }
-
 }

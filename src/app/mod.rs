@@ -88,6 +88,7 @@ pub struct App {
     why_expanded: bool,
     background: bool,
     message: Option<Message>,
+    fit: Fit,
 
     // Flows in progress.
     session_password: bool,
@@ -136,6 +137,7 @@ impl App {
             why_expanded: false,
             background: false,
             message: None,
+            fit: Fit::Fits,
             session_password: false,
             password_rejected: false,
             switch_pending: false,
@@ -177,6 +179,14 @@ impl App {
 
     /// Applies one action and returns the asynchronous work it needs.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if let Action::Pick(index) = action
+            && !self.quitting
+            && self.gate(&action).is_none()
+            && self.select_index(index)
+        {
+            // Recorded as what Enter did there.
+            return self.update(Action::Select);
+        }
         let semantic = self.semantic(&action);
         let at = self.clock.now();
         if self.quitting {
@@ -305,7 +315,12 @@ impl App {
             Action::Down => self.move_selection(1),
             Action::PageUp => self.move_selection(-10),
             Action::PageDown => self.move_selection(10),
+            Action::First => self.move_selection(i64::MIN),
+            Action::Last => self.move_selection(i64::MAX),
+            Action::Scroll(rows) => self.move_selection(rows),
             Action::Select => return self.select(),
+            // Applied in `update`; here only when the index is not an item.
+            Action::Pick(_) => {}
             Action::NextField => self.next_field(1),
             Action::PrevField => self.next_field(-1),
             Action::Help => self.help = !self.help,
@@ -315,6 +330,7 @@ impl App {
             Action::BeginEdit => self.begin_edit(),
             Action::EndEdit => return self.end_edit(),
             Action::Search(text) => self.search(text),
+            Action::Paste(text) => self.paste(&text),
 
             Action::EditField { field, value } => self.edit_field(&field, value),
             Action::Save => return self.save(),
@@ -378,6 +394,13 @@ impl App {
             Action::Engine(event) => self.on_engine(event),
             Action::EffectDone(result) => return self.on_effect_done(result),
             Action::Tick => self.on_tick(),
+            Action::Resize { width, height } => {
+                self.fit = if width < MIN_WIDTH || height < MIN_HEIGHT {
+                    Fit::TooSmall { width, height }
+                } else {
+                    Fit::Fits
+                };
+            }
         }
         Vec::new()
     }

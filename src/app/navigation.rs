@@ -153,7 +153,7 @@ impl App {
                 s.editing = None;
                 s.selected = step(s.selected, delta, SetupRow::ALL.len());
             }
-            Some(Screen::List(l)) => l.selected = step(l.selected, delta, l.rows.len()),
+            Some(Screen::List(l)) => l.selected = step(l.selected, delta, l.total),
             Some(Screen::Form(_)) => self.next_field(delta),
             Some(Screen::SyncErrors(s)) => s.selected = step(s.selected, delta, conflicts),
             Some(Screen::Conflict(c)) => c.selected = step(c.selected, delta, conflict_rows),
@@ -168,6 +168,21 @@ impl App {
             }
             Some(Screen::Server(s)) => s.selected = step(s.selected, delta, ServerItem::ALL.len()),
             Some(Screen::LogEntry(_)) | None => {}
+        }
+        self.follow_list_page();
+    }
+
+    /// Moves the selection to `index`, as the arrows count; false when there is no such item.
+    pub(super) fn select_index(&mut self, index: usize) -> bool {
+        if self.dialog.is_some() {
+            return false;
+        }
+        match self.selection() {
+            Some((current, len, _)) if index < len => {
+                self.move_selection(index as i64 - current as i64);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -193,7 +208,7 @@ impl App {
                 HomeItem::Server => Action::OpenServerPanel,
             }),
             Screen::Setup(s) => self.setup_select_action(s.selected),
-            Screen::List(l) => l.rows.get(l.selected).map(|r| Action::OpenRecord {
+            Screen::List(l) => l.selected_row().map(|r| Action::OpenRecord {
                 entity: l.entity.clone(),
                 id: r.id.clone(),
             }),
@@ -275,6 +290,6 @@ pub(super) fn step(index: usize, delta: i64, len: usize) -> usize {
     if len == 0 {
         return 0;
     }
-    let next = index as i64 + delta;
+    let next = (index as i64).saturating_add(delta);
     next.clamp(0, len as i64 - 1) as usize
 }

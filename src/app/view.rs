@@ -104,6 +104,11 @@ impl App {
         self.message.as_ref()
     }
 
+    /// Whether the terminal is large enough for the screens.
+    pub fn fit(&self) -> Fit {
+        self.fit
+    }
+
     pub fn custom_run(&self) -> Option<&CustomRun> {
         self.custom.as_ref()
     }
