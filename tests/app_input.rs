@@ -93,7 +93,10 @@ async fn a_click_selects_and_does_what_enter_does() {
     h.act(Action::Pick(1)).await;
     let form = h.app.top_form().unwrap();
     assert_eq!(form.selected, 1);
-    assert!(form.fields[3].value.ends_with(" North"), "the edit was kept");
+    assert!(
+        form.fields[3].value.ends_with(" North"),
+        "the edit was kept"
+    );
     assert!(h.app.text_input_focused(), "the clicked field is edited");
 
     // Behind a dialog nothing is picked.
@@ -115,9 +118,7 @@ async fn a_click_on_a_field_in_merge_switches_its_side() {
         .iter()
         .position(|r| r.field == "job_title")
         .unwrap();
-    let pick = |h: &Harness| {
-        h.app.conflict_rows(h.app.conflicts()[0].id)[job_title].pick
-    };
+    let pick = |h: &Harness| h.app.conflict_rows(h.app.conflicts()[0].id)[job_title].pick;
     let before = pick(&h);
     h.act(Action::Pick(job_title)).await;
     assert_ne!(pick(&h), before);
@@ -127,7 +128,11 @@ async fn a_click_on_a_field_in_merge_switches_its_side() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminal_too_small_lets_only_quitting_through_until_it_grows() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    assert_eq!(h.app.fit(), Fit::Fits, "headless, the size is never too small");
+    assert_eq!(
+        h.app.fit(),
+        Fit::Fits,
+        "headless, the size is never too small"
+    );
     h.act(Action::Resize {
         width: 40,
         height: 12,
@@ -147,7 +152,11 @@ async fn a_terminal_too_small_lets_only_quitting_through_until_it_grows() {
         .collect();
     assert_eq!(listed, vec!["q".to_string()]);
     h.act(Action::OpenLog).await;
-    assert_eq!(h.app.screen_kind(), ScreenKind::Home, "nothing opens unseen");
+    assert_eq!(
+        h.app.screen_kind(),
+        ScreenKind::Home,
+        "nothing opens unseen"
+    );
     assert!(h.message().contains("too small"), "{}", h.message());
 
     // One column short is still too small; the smallest supported size fits.

@@ -49,8 +49,14 @@ fn id_at(h: &Harness, search: &str, index: usize) -> String {
 fn assert_selected(h: &Harness, index: usize) {
     let l = list(h);
     assert_eq!(l.selected, index);
-    assert_eq!(l.offset, index / LIST_LIMIT * LIST_LIMIT, "the page holding it");
-    let row = l.selected_row().expect("the selected row is on the page loaded");
+    assert_eq!(
+        l.offset,
+        index / LIST_LIMIT * LIST_LIMIT,
+        "the page holding it"
+    );
+    let row = l
+        .selected_row()
+        .expect("the selected row is on the page loaded");
     assert_eq!(row.id, id_at(h, l.search.value(), index));
 }
 

@@ -302,10 +302,19 @@ fn no_key_is_bound_twice_where_contexts_are_read_together() {
         .iter()
         .map(|s| vec![*s, Context::Global, Context::Demo])
         .collect();
-    for alone in [Context::ModeDialog, Context::SyncRunning, Context::Background] {
+    for alone in [
+        Context::ModeDialog,
+        Context::SyncRunning,
+        Context::Background,
+    ] {
         stacks.push(vec![alone, Context::Demo]);
     }
-    for alone in [Context::Discard, Context::Login, Context::Editing, Context::Help] {
+    for alone in [
+        Context::Discard,
+        Context::Login,
+        Context::Editing,
+        Context::Help,
+    ] {
         stacks.push(vec![alone]);
     }
     stacks.push(vec![Context::TooSmall]);
@@ -341,10 +350,7 @@ async fn g_stays_merge_on_a_sync_error_where_home_and_end_go_to_the_ends() {
         keymap::map_key(&h.app, key(KeyCode::End)),
         Some(Action::Last)
     );
-    assert_eq!(
-        keymap::map_key(&h.app, char_key('j')),
-        Some(Action::Down)
-    );
+    assert_eq!(keymap::map_key(&h.app, char_key('j')), Some(Action::Down));
     press(&mut h, key(KeyCode::End)).await;
     press(&mut h, char_key('g')).await;
     assert_eq!(keymap::contexts(&h.app)[0], Context::Merge);
