@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::file_error::{FileError, parse_toml};
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Where the client profile and the embedded server's database live.
@@ -17,8 +17,23 @@ pub struct Config {
     pub server_url: Option<String>,
     /// The user a fresh profile signs in as.
     pub user_name: Option<String>,
+    /// The TUI captures the mouse (click, wheel); `false` leaves the terminal's text selection.
+    pub mouse: bool,
     pub server: ServerConfig,
     pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: None,
+            server_url: None,
+            user_name: None,
+            mouse: true,
+            server: ServerConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -109,5 +124,6 @@ mod tests {
         let defaults = Config::default();
         assert_eq!(parsed.server, defaults.server);
         assert_eq!(parsed.log, defaults.log);
+        assert_eq!(parsed.mouse, defaults.mouse);
     }
 }

@@ -135,6 +135,17 @@ impl Control {
         })
     }
 
+    /// Bulk-inserts `count` generated records of `entity` (large lists, a large download to watch).
+    pub async fn generate(&self, entity: &str, count: u32) -> Result<Generated, ControlError> {
+        let body = GenerateRequest {
+            entity: entity.to_string(),
+            count,
+        };
+        self.call(Method::POST, "/admin/generate", Some(&body))
+            .await?
+            .ok_or_else(|| empty("generate"))
+    }
+
     /// Edits a record on the server as another user (default `backoffice`).
     pub async fn edit(
         &self,
@@ -172,17 +183,6 @@ impl Control {
         self.call::<(), serde_json::Value>(Method::DELETE, &path, None)
             .await
             .map(|_| ())
-    }
-
-    /// Bulk-inserts `count` generated records of `entity` (a large download to watch).
-    pub async fn generate(&self, entity: &str, count: u32) -> Result<Generated, ControlError> {
-        let body = GenerateRequest {
-            entity: entity.to_string(),
-            count,
-        };
-        self.call(Method::POST, "/admin/generate", Some(&body))
-            .await?
-            .ok_or_else(|| empty("generate"))
     }
 
     /// Sets the business-logic delay of an entity's writes.

@@ -108,6 +108,7 @@ fn tui(config: &Config, cli: &Cli) -> ExitCode {
         fresh: cli.device.fresh,
         user_name: config.user_name.clone(),
         record: cli.record.clone(),
+        mouse: config.mouse,
     };
     match autosync::tui::run(options) {
         Ok(()) => ExitCode::SUCCESS,

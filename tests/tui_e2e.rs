@@ -1,7 +1,9 @@
 //! The real binary in a 100×30 pseudo-terminal: start fresh, see Home fill after the on-start
 //! sync, change Auto Sync in Setup, edit and save an account, see the sync finish and the
-//! pending count return to 0, quit — and the terminal is restored (the alternate screen left).
-//! Also: SIGHUP restores the terminal too.
+//! pending count return to 0, quit — and the terminal is restored (the alternate screen left,
+//! mouse capture and bracketed paste off). Also: SIGHUP and SIGTERM restore the terminal too; a
+//! mouse click (SGR) opens a record; at 40×12 the too-small screen shows and the app recovers
+//! when resized back; a bracketed paste of 300 characters arrives as one edit, cursor in view.
 //!
 //! Everything asserted is read from the emulated screen (vt100), polled against a deadline.
 
@@ -47,7 +49,7 @@ struct Tui {
     output: Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
     _dir: tempfile::TempDir,
 }
 
@@ -58,9 +60,14 @@ impl Tui {
 
     /// Starts with extra arguments; relative paths are in the test's own directory.
     fn start_with(extra: &[&str]) -> Tui {
+        Self::start_configured("", extra)
+    }
+
+    /// Starts with `config` as the config file's text.
+    fn start_configured(config_text: &str, extra: &[&str]) -> Tui {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
-        std::fs::write(&config, "").unwrap();
+        std::fs::write(&config, config_text).unwrap();
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -104,7 +111,7 @@ impl Tui {
             output,
             writer,
             child,
-            _master: pty.master,
+            master: pty.master,
             _dir: dir,
         }
     }
@@ -149,6 +156,56 @@ impl Tui {
                 );
             }
         }
+    }
+
+    /// Resizes the terminal (the app gets SIGWINCH) and the emulator with it.
+    fn resize(&mut self, rows: u16, cols: u16) {
+        self.parser.set_size(
+            std::num::NonZeroU16::new(rows).unwrap(),
+            std::num::NonZeroU16::new(cols).unwrap(),
+        );
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    /// Where `needle` first shows: (row, column), 0-based.
+    fn find(&self, needle: &str) -> Option<(u16, u16)> {
+        let (_, cols) = self.parser.screen().size();
+        self.parser
+            .screen()
+            .rows(0, cols.get())
+            .enumerate()
+            .find_map(|(row, text)| {
+                let byte = text.find(needle)?;
+                Some((row as u16, text[..byte].chars().count() as u16))
+            })
+    }
+
+    /// A left click (SGR encoding: press, then release) at a 0-based cell.
+    fn click(&mut self, row: u16, col: u16) {
+        let (x, y) = (col + 1, row + 1);
+        self.send(format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m").as_bytes());
+    }
+
+    /// The terminal modes the app must leave behind: no alternate screen, no mouse, no paste.
+    fn assert_restored(&self, when: &str) {
+        let screen = self.parser.screen();
+        assert!(
+            !screen.alternate_screen(),
+            "{when}: the alternate screen was left"
+        );
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "{when}: mouse capture is off"
+        );
+        assert!(!screen.bracketed_paste(), "{when}: bracketed paste is off");
     }
 
     fn send(&mut self, bytes: &[u8]) {
@@ -272,10 +329,7 @@ fn start_fresh_change_a_setting_edit_save_sync_and_quit() {
     tui.send(b"q");
     let status = tui.wait_exit();
     assert!(status.success(), "exit status {status:?}");
-    assert!(
-        !tui.parser.screen().alternate_screen(),
-        "the terminal is restored: the alternate screen was left"
-    );
+    tui.assert_restored("on quit");
 }
 
 #[test]
@@ -288,10 +342,7 @@ fn sighup_restores_the_terminal() {
     // portable-pty's kill sends SIGHUP on unix: the terminal hung up.
     tui.child.kill().unwrap();
     tui.wait_exit();
-    assert!(
-        !tui.parser.screen().alternate_screen(),
-        "the alternate screen was left on SIGHUP"
-    );
+    tui.assert_restored("on SIGHUP");
 }
 
 #[test]
@@ -307,10 +358,7 @@ fn sigterm_restores_the_terminal() {
         .unwrap();
     assert!(sent.success());
     tui.wait_exit();
-    assert!(
-        !tui.parser.screen().alternate_screen(),
-        "the alternate screen was left on SIGTERM"
-    );
+    tui.assert_restored("on SIGTERM");
 }
 
 #[test]
@@ -391,4 +439,137 @@ fn a_recorded_session_replays_with_play_to_the_same_outcome() {
         text.contains("\"Recorded City\""),
         "the final check expects the saved value:\n{text}"
     );
+}
+
+/// Home, filled by the on-start sync.
+fn home_filled(s: &str) -> bool {
+    line_with(s, "Accounts").is_some_and(|l| l.contains("240")) && s.contains("succeeded")
+}
+
+#[test]
+fn a_mouse_click_opens_a_record() {
+    let mut tui = Tui::start();
+    tui.until("Home filled", home_filled);
+    let screen = tui.parser.screen();
+    assert_ne!(
+        screen.mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse capture is on by default"
+    );
+    assert!(screen.bracketed_paste(), "bracketed paste is on");
+    // The second menu item: Contacts.
+    let (row, col) = tui.find("Contacts").expect("Contacts on Home");
+    tui.click(row, col);
+    tui.until("the contact list", |s| s.contains("Contacts (360)"));
+    // The fourth row of the list, by its name.
+    let (row, name) = {
+        let text = tui.screen();
+        let header = text
+            .lines()
+            .position(|l| l.contains("Name") && l.contains("Id"))
+            .unwrap();
+        let line = text.lines().nth(header + 4).unwrap();
+        let name = line
+            .trim_start_matches(['│', ' '])
+            .split("  ")
+            .next()
+            .unwrap();
+        (header as u16 + 4, name.to_string())
+    };
+    assert!(!name.is_empty());
+    tui.click(row, 10);
+    tui.until("the form of the clicked contact", |s| {
+        s.contains(&format!("{name} (contact)"))
+    });
+    tui.send(b"q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored("on quit");
+}
+
+#[test]
+fn mouse_false_in_the_config_leaves_the_mouse_to_the_terminal() {
+    let mut tui = Tui::start_configured("mouse = false\n", &[]);
+    tui.until("Home filled", home_filled);
+    assert_eq!(
+        tui.parser.screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "no mouse capture: the terminal selects text"
+    );
+    assert!(tui.parser.screen().bracketed_paste());
+    tui.send(b"q");
+    assert!(tui.wait_exit().success());
+}
+
+#[test]
+fn a_40x12_terminal_shows_the_too_small_screen_and_the_app_recovers() {
+    let mut tui = Tui::start();
+    tui.until("Home filled", home_filled);
+    tui.resize(12, 40);
+    tui.until("the too-small screen", |s| {
+        s.contains("terminal too small: 40×12, needs 60×18") && s.contains("q quit")
+    });
+    // Unseen, nothing happens: l would open the Log.
+    tui.send(b"l");
+    tui.resize(ROWS, COLS);
+    tui.until("Home again, whole", |s| {
+        home_filled(s) && s.contains("Synchronization") && !s.contains("too small:")
+    });
+    assert!(
+        !tui.screen().contains("Log ·"),
+        "l did nothing while too small"
+    );
+    tui.send(b"l");
+    tui.until("the Log: keys work again", |s| s.contains("Log · all"));
+    tui.send(b"q");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored("on quit");
+}
+
+#[test]
+fn a_bracketed_paste_of_300_characters_arrives_as_one_edit_with_the_cursor_visible() {
+    let mut tui = Tui::start();
+    tui.until("Home filled", home_filled);
+    tui.send(ENTER);
+    tui.until("the account list", |s| s.contains("Accounts (240)"));
+    tui.send(ENTER);
+    tui.until("the form", |s| {
+        s.contains("(account)") && s.contains("City")
+    });
+    for _ in 0..3 {
+        tui.send(DOWN);
+    }
+    tui.until("City selected", |s| {
+        line_with(s, "City").is_some_and(|l| l.contains('▸'))
+    });
+    tui.send(ENTER);
+    tui.until("typing", |s| s.contains("Enter/Esc done"));
+    tui.send(CTRL_U);
+    // As keys, the line break would be Enter and "END-300" would be E (edit on the server)…
+    let pasted = format!("PASTE-START{}\r{}END-300", "x".repeat(138), "y".repeat(143));
+    assert_eq!(pasted.chars().count(), 300);
+    tui.send(format!("\x1b[200~{pasted}\x1b[201~").as_bytes());
+    tui.until("the end of the paste in view, still typing", |s| {
+        line_with(s, "City").is_some_and(|l| l.contains("yyyyEND-300"))
+            && s.contains("Enter/Esc done")
+    });
+    let (row, col) = tui.find("END-300").unwrap();
+    let screen = tui.parser.screen();
+    assert!(!screen.hide_cursor(), "the cursor shows");
+    assert_eq!(
+        screen.cursor_position(),
+        (row, col + 7),
+        "the cursor is right after the pasted text"
+    );
+    assert!(col + 7 < COLS);
+    tui.send(ENTER);
+    tui.until("the whole value, from its start", |s| {
+        line_with(s, "City").is_some_and(|l| l.contains("PASTE-STARTxxxx")) && s.contains("unsaved")
+    });
+    tui.send(b"q");
+    tui.until("asked about the unsaved edit", |s| {
+        s.contains("Discard them and quit?")
+    });
+    tui.send(b"d");
+    assert!(tui.wait_exit().success());
+    tui.assert_restored("on quit");
 }

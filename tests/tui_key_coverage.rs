@@ -48,6 +48,7 @@ enum State {
     Background,
     HelpOverHome,
     HelpOverDiscard,
+    TooSmall,
 }
 
 /// A record with related contacts, so the custom command has something to do.
@@ -218,6 +219,17 @@ async fn build(state: State) -> Harness {
         }
         State::Background => h.act(Action::SendToBackground).await,
         State::HelpOverHome => h.act(Action::Help).await,
+        State::TooSmall => {
+            h.act(Action::OpenList {
+                entity: "account".into(),
+            })
+            .await;
+            h.act(Action::Resize {
+                width: 40,
+                height: 12,
+            })
+            .await;
+        }
     }
     h
 }
@@ -242,6 +254,7 @@ fn context(state: State) -> Context {
         State::ForegroundSync => Context::SyncRunning,
         State::Background => Context::Background,
         State::HelpOverHome | State::HelpOverDiscard => Context::Help,
+        State::TooSmall => Context::TooSmall,
     }
 }
 
@@ -452,6 +465,7 @@ async fn dialogs_and_the_sync_screen_list_exactly_the_keys_that_work() {
         State::Login,
         State::ForegroundSync,
         State::Background,
+        State::TooSmall,
     ])
     .await;
 }
@@ -477,6 +491,7 @@ async fn every_context_has_a_state_in_this_test() {
         State::ForegroundSync,
         State::Background,
         State::HelpOverHome,
+        State::TooSmall,
     ];
     let mut seen = std::collections::HashSet::new();
     for state in states {

@@ -280,3 +280,95 @@ async fn the_home_bar_shows_e_while_sync_errors_wait() {
     press(&mut h, char_key('e')).await;
     assert_eq!(h.app.screen_kind(), ScreenKind::SyncErrors);
 }
+
+/// No key means two things at once: within each stack of contexts read together, every key is
+/// bound once — so `j` `k` `g` `G` `Home` `End` were added only where they were free.
+#[test]
+fn no_key_is_bound_twice_where_contexts_are_read_together() {
+    use autosync::tui::keymap::{Key, bindings};
+    let screens = [
+        Context::Home,
+        Context::Setup,
+        Context::List,
+        Context::Form,
+        Context::SyncErrors,
+        Context::Conflict,
+        Context::Merge,
+        Context::Log,
+        Context::LogEntry,
+        Context::Server,
+    ];
+    let mut stacks: Vec<Vec<Context>> = screens
+        .iter()
+        .map(|s| vec![*s, Context::Global, Context::Demo])
+        .collect();
+    for alone in [
+        Context::ModeDialog,
+        Context::SyncRunning,
+        Context::Background,
+    ] {
+        stacks.push(vec![alone, Context::Demo]);
+    }
+    for alone in [
+        Context::Discard,
+        Context::Login,
+        Context::Editing,
+        Context::Help,
+    ] {
+        stacks.push(vec![alone]);
+    }
+    stacks.push(vec![Context::TooSmall]);
+    for stack in stacks {
+        let mut seen: Vec<Key> = Vec::new();
+        for context in &stack {
+            for binding in bindings(*context) {
+                for key in binding.keys {
+                    assert!(
+                        !seen.contains(key),
+                        "{key:?} is bound twice in {stack:?} ({})",
+                        binding.help
+                    );
+                    seen.push(*key);
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g_stays_merge_on_a_sync_error_where_home_and_end_go_to_the_ends() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    make_contact_conflict(&mut h, "con-0001").await;
+    h.acts([Action::OpenSyncErrors, Action::Select]).await;
+    assert_eq!(keymap::contexts(&h.app)[0], Context::Conflict);
+    assert_eq!(
+        keymap::map_key(&h.app, char_key('g')),
+        Some(Action::ToggleMerge)
+    );
+    assert_eq!(keymap::map_key(&h.app, char_key('G')), None);
+    assert_eq!(
+        keymap::map_key(&h.app, key(KeyCode::End)),
+        Some(Action::Last)
+    );
+    assert_eq!(keymap::map_key(&h.app, char_key('j')), Some(Action::Down));
+    press(&mut h, key(KeyCode::End)).await;
+    press(&mut h, char_key('g')).await;
+    assert_eq!(keymap::contexts(&h.app)[0], Context::Merge);
+    press(&mut h, key(KeyCode::Home)).await;
+    press(&mut h, char_key('j')).await;
+    let Some(autosync::app::Screen::Conflict(c)) = h.app.stack().last() else {
+        panic!("on the sync error")
+    };
+    assert_eq!(c.selected, 1, "Home then j");
+    // While typing, j and g are letters.
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+    })
+    .await;
+    press(&mut h, key(KeyCode::Enter)).await;
+    assert!(matches!(
+        keymap::map_key(&h.app, char_key('j')),
+        Some(Action::Input(_))
+    ));
+}

@@ -1,5 +1,5 @@
-//! Every screen and dialog at 80×24, rendered with `TestBackend` and compared with the
-//! committed insta snapshots. Fixtures are deterministic: a frozen clock (09:00), the seed data,
+//! Every screen and dialog at 80×24 (and the smallest sizes: the too-small screen, the bar at
+//! 60 columns), rendered with `TestBackend` and compared with the committed insta snapshots. Fixtures are deterministic: a frozen clock (09:00), the seed data,
 //! fresh server databases; the only varying text — the loopback port — is masked.
 
 mod app_common;
@@ -18,16 +18,26 @@ use ratatui::backend::TestBackend;
 
 /// The app drawn at 80×24, with the server's port masked.
 fn render(h: &Harness) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    render_at(h, 80, 24).0
+}
+
+/// The app drawn at `width`×`height`: the text, and where the cursor shows (if it does).
+fn render_at(h: &Harness, width: u16, height: u16) -> (String, Option<(u16, u16)>) {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|frame| autosync::tui::draw(frame, &h.app, &Theme::plain()))
         .unwrap();
-    let text = terminal.backend().to_string();
+    let backend = terminal.backend();
+    let cursor = backend
+        .cursor_visible()
+        .then(|| (backend.cursor_position().x, backend.cursor_position().y));
+    let text = backend.to_string();
     let port = h.server.addr().port().to_string();
-    text.replace(
+    let text = text.replace(
         &format!("127.0.0.1:{port}"),
         &format!("127.0.0.1:{}", "#".repeat(port.len())),
-    )
+    );
+    (text, cursor)
 }
 
 macro_rules! snap {
@@ -404,4 +414,96 @@ async fn discard_dialog_help_and_background() {
     h.act(Action::Help).await;
     h.act(Action::SendToBackground).await;
     snap!("background", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_small_then_large_enough_again() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::Resize {
+        width: 40,
+        height: 12,
+    })
+    .await;
+    insta::assert_snapshot!("too_small", render_at(&h, 40, 12).0);
+    h.act(Action::Resize {
+        width: 80,
+        height: 24,
+    })
+    .await;
+    let home = render(&h);
+    assert!(
+        home.contains("Synchronization")
+            && home.contains("Accounts")
+            && !home.contains("too small"),
+        "{home}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_60_columns_the_bar_keeps_help_and_quit() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0036".into(),
+    })
+    .await;
+    h.act(Action::EditField {
+        field: "city".into(),
+        value: "Unsaved".into(),
+    })
+    .await;
+    let (text, _) = render_at(&h, 60, 18);
+    insta::assert_snapshot!("form_dirty_60x18", text);
+    let bar: Vec<&str> = text.lines().rev().take(2).collect();
+    assert!(
+        bar[0].contains("Esc back") && bar[0].contains("? help") && bar[0].contains("q quit"),
+        "{text}"
+    );
+    assert!(!text.contains("p server"), "the bar made room: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_value_scrolls_sideways_with_the_cursor_in_view() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+    })
+    .await;
+    h.acts([Action::Down, Action::Down, Action::Down, Action::BeginEdit])
+        .await;
+    let value = h.app.focused_input().unwrap().value().to_string();
+    let pasted: String = (0..300)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    h.act(Action::Paste(pasted.clone())).await;
+    let (text, cursor) = render_at(&h, 80, 24);
+    insta::assert_snapshot!("form_editing_long_value", text);
+    let (x, y) = cursor.expect("the cursor shows while typing");
+    let line = text.lines().nth(y as usize).unwrap();
+    assert!(
+        line.contains("City"),
+        "the cursor is on the City line: {line}"
+    );
+    let end = format!("{}{}", &value, &pasted);
+    let tail = &end[end.len() - 20..];
+    assert!(line.contains(tail), "the end being typed shows: {line}");
+    assert!(x < 79, "the cursor is inside the frame: {x}");
+    // The cursor sits right after the last character shown (a line is quoted in the dump).
+    let before: String = line.chars().skip(1).take(x as usize).collect();
+    assert!(before.ends_with(tail), "{before:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_larger_than_a_page() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.control.generate("account", 1_500).await.unwrap();
+    h.sync().await;
+    h.act(Action::OpenList {
+        entity: "account".into(),
+    })
+    .await;
+    snap!("list_first_page", h);
+    h.act(Action::Last).await;
+    snap!("list_last_page", h);
 }

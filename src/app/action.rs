@@ -49,8 +49,17 @@ pub enum Action {
     Down,
     PageUp,
     PageDown,
+    /// The selection to the first item (Home, `g`).
+    First,
+    /// The selection to the last item (End, `G`).
+    Last,
+    /// The mouse wheel: the selection moves by this many rows.
+    Scroll(i64),
     /// Activate the selected item of the current screen.
     Select,
+    /// A click on item `index` of the current screen (its index as the arrows count): the
+    /// selection moves there, then it is Enter.
+    Pick(usize),
     NextField,
     PrevField,
     /// Show or hide the help overlay.
@@ -67,6 +76,8 @@ pub enum Action {
     EndEdit,
     /// Sets the list's search text directly (scenarios).
     Search(String),
+    /// Text pasted into the focused input (bracketed paste): one edit at the cursor.
+    Paste(String),
 
     // --- forms ------------------------------------------------------------------------------
     /// Sets a field of the open form directly (scenarios): the form becomes dirty.
@@ -158,6 +169,11 @@ pub enum Action {
     Engine(EngineEvent),
     EffectDone(EffectResult),
     Tick,
+    /// The terminal's size: below [`super::MIN_WIDTH`]×[`super::MIN_HEIGHT`] only quitting works.
+    Resize {
+        width: u16,
+        height: u16,
+    },
 }
 
 impl Action {
@@ -165,7 +181,11 @@ impl Action {
     pub fn is_input(&self) -> bool {
         matches!(
             self,
-            Action::Status(_) | Action::Engine(_) | Action::EffectDone(_) | Action::Tick
+            Action::Status(_)
+                | Action::Engine(_)
+                | Action::EffectDone(_)
+                | Action::Tick
+                | Action::Resize { .. }
         )
     }
 

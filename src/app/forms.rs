@@ -1,4 +1,4 @@
-//! Lists, forms and Setup: opening them, typing into them, saving through the save gate, the
+//! Forms and Setup: opening them, typing into them, saving through the save gate, the
 //! custom command under a UI transaction, and settings through the lock rule.
 
 use crossterm::event::{Event, KeyEvent};
@@ -18,81 +18,11 @@ use crate::wire::Fields;
 const NOTICEABLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Fields the server's business logic sets: shown, never edited on the device.
-fn computed_by_server(name: &str) -> bool {
+pub(super) fn computed_by_server(name: &str) -> bool {
     matches!(name, "modified_by" | "rating")
 }
 
 impl App {
-    // --- lists ------------------------------------------------------------------------------
-
-    pub(super) fn open_list(&mut self, entity: &str) {
-        let Some(e) = self.project.as_ref().and_then(|p| p.entity(entity)) else {
-            self.warn(format!(
-                "There is no {entity} list on this device yet: synchronize first"
-            ));
-            return;
-        };
-        let secondary = e.form_fields().find(|f| {
-            f.name != e.primary_field && f.kind == FieldKind::Text && !computed_by_server(&f.name)
-        });
-        let mut list = ListState {
-            entity: e.name.clone(),
-            label: e.label.clone(),
-            primary_field: e.primary_field.clone(),
-            secondary_label: secondary.map(|f| f.label.clone()),
-            secondary_field: secondary.map(|f| f.name.clone()),
-            rows: Vec::new(),
-            total: 0,
-            selected: 0,
-            search: Input::default(),
-            searching: false,
-        };
-        self.load_rows(&mut list);
-        self.push(Screen::List(list));
-    }
-
-    fn load_rows(&self, list: &mut ListState) {
-        let store = self.client.store();
-        let records = store
-            .list(
-                &list.entity,
-                &list.primary_field,
-                list.search.value(),
-                LIST_LIMIT,
-                0,
-            )
-            .unwrap_or_default();
-        list.total = records.len();
-        list.rows = records
-            .into_iter()
-            .map(|r| ListRow {
-                primary: r
-                    .fields
-                    .get(&list.primary_field)
-                    .cloned()
-                    .unwrap_or_default(),
-                secondary: list
-                    .secondary_field
-                    .as_ref()
-                    .and_then(|f| r.fields.get(f).cloned())
-                    .unwrap_or_default(),
-                id: r.id,
-            })
-            .collect();
-        list.selected = list.selected.min(list.rows.len().saturating_sub(1));
-    }
-
-    pub(super) fn search(&mut self, text: String) {
-        let Some(Screen::List(mut list)) = self.stack.pop() else {
-            self.warn("Search works on a list");
-            return;
-        };
-        list.search = Input::new(text);
-        list.selected = 0;
-        self.load_rows(&mut list);
-        self.stack.push(Screen::List(list));
-    }
-
     /// After a sync or a save: lists reload, forms take new stored values (keeping edits).
     pub(super) fn refresh_screens(&mut self) {
         let mut stack = std::mem::take(&mut self.stack);
@@ -227,10 +157,48 @@ impl App {
             }
             _ => {}
         }
-        if reload && let Some(Screen::List(mut list)) = self.stack.pop() {
-            list.selected = 0;
-            self.load_rows(&mut list);
-            self.stack.push(Screen::List(list));
+        if reload {
+            self.search_changed();
+        }
+    }
+
+    /// A paste goes in at the cursor as one edit, as if typed, on one line.
+    pub(super) fn paste(&mut self, text: &str) {
+        let text = one_line(text);
+        let insert = |input: &mut Input| {
+            let value = input.value();
+            let cursor = input.cursor();
+            let at = value
+                .char_indices()
+                .nth(cursor)
+                .map_or(value.len(), |(byte, _)| byte);
+            let joined = format!("{}{text}{}", &value[..at], &value[at..]);
+            *input = Input::new(joined).with_cursor(cursor + text.chars().count());
+        };
+        if let Some(SyncScreen::Login { password, .. }) = &mut self.sync_screen {
+            insert(password);
+            return;
+        }
+        let mut reload = false;
+        match self.stack.last_mut() {
+            Some(Screen::Form(f)) => {
+                if let Some(input) = &mut f.editing {
+                    insert(input);
+                }
+            }
+            Some(Screen::Setup(s)) => {
+                if let Some(input) = &mut s.editing {
+                    insert(input);
+                }
+            }
+            Some(Screen::List(l)) if l.searching => {
+                insert(&mut l.search);
+                reload = true;
+            }
+            _ => {}
+        }
+        if reload {
+            self.search_changed();
         }
     }
 
@@ -466,4 +434,18 @@ impl App {
         self.refresh_journal();
         self.refresh_screens();
     }
+}
+
+/// Pasted text for a one-line input: line breaks and tabs become spaces (a trailing line break
+/// is dropped), other control characters go.
+pub(super) fn one_line(text: &str) -> String {
+    text.trim_end_matches(['\r', '\n'])
+        .replace("\r\n", " ")
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }

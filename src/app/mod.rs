@@ -11,11 +11,14 @@ mod custom;
 mod demo;
 pub mod effect;
 mod forms;
+mod lists;
 mod log;
+mod navigation;
 mod refusal;
 mod setup;
 pub mod state;
 mod sync;
+mod view;
 
 pub use action::Action;
 pub use conflicts::{ConflictRow, WhatIfRow};
@@ -24,6 +27,8 @@ pub use effect::{ControlCall, Effect, EffectContext, EffectResult, run_effect};
 pub use refusal::Refusal;
 pub use setup::cycle;
 pub use state::*;
+
+use navigation::{cycle_index, step};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -83,6 +88,7 @@ pub struct App {
     why_expanded: bool,
     background: bool,
     message: Option<Message>,
+    fit: Fit,
 
     // Flows in progress.
     session_password: bool,
@@ -131,6 +137,7 @@ impl App {
             why_expanded: false,
             background: false,
             message: None,
+            fit: Fit::Fits,
             session_password: false,
             password_rejected: false,
             switch_pending: false,
@@ -168,228 +175,18 @@ impl App {
         self.custom_step = step;
     }
 
-    // --- read-only accessors for rendering -------------------------------------------------
-
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
-    }
-
-    /// How far the demo clock has been advanced (running clock only).
-    pub fn clock_offset(&self) -> Option<chrono::Duration> {
-        self.clock.offset()
-    }
-
-    pub fn status(&self) -> &SyncStatus {
-        &self.status
-    }
-
-    pub fn network(&self) -> Network {
-        self.network
-    }
-
-    pub fn mode(&self) -> AppMode {
-        self.mode
-    }
-
-    pub fn settings(&self) -> Option<&UserSettings> {
-        self.settings.as_ref()
-    }
-
-    pub fn effective(&self) -> Option<&EffectiveSettings> {
-        self.effective.as_ref()
-    }
-
-    pub fn project(&self) -> Option<&Project> {
-        self.project.as_ref()
-    }
-
-    pub fn password_saved(&self) -> bool {
-        self.password_saved
-    }
-
-    pub fn counts(&self) -> &[EntityCount] {
-        &self.counts
-    }
-
-    /// Every on-start rule with its state now (Home's expanded "why").
-    pub fn checklist(&self) -> &[OnStartCheck] {
-        &self.checklist
-    }
-
-    pub fn conflicts(&self) -> &[Conflict] {
-        &self.conflicts
-    }
-
-    pub fn log_lines(&self) -> &[LogLine] {
-        &self.log
-    }
-
-    /// Edits the auditor found lost (refreshed after each sync and when the log opens).
-    pub fn lost_edits(&self) -> &[LostEdit] {
-        &self.lost
-    }
-
-    pub fn screen(&self) -> &Screen {
-        self.stack.last().expect("Home is always on the stack")
-    }
-
-    pub fn screen_kind(&self) -> ScreenKind {
-        self.screen().kind()
-    }
-
-    pub fn stack(&self) -> &[Screen] {
-        &self.stack
-    }
-
-    pub fn dialog(&self) -> Option<&Dialog> {
-        self.dialog.as_ref()
-    }
-
-    pub fn sync_screen(&self) -> Option<&SyncScreen> {
-        self.sync_screen.as_ref()
-    }
-
-    pub fn help_shown(&self) -> bool {
-        self.help
-    }
-
-    pub fn why_expanded(&self) -> bool {
-        self.why_expanded
-    }
-
-    pub fn in_background(&self) -> bool {
-        self.background
-    }
-
-    pub fn message(&self) -> Option<&Message> {
-        self.message.as_ref()
-    }
-
-    pub fn custom_run(&self) -> Option<&CustomRun> {
-        self.custom.as_ref()
-    }
-
-    /// What the last custom command did, step by step.
-    pub fn custom_log(&self) -> &[String] {
-        &self.custom_log
-    }
-
-    pub fn has_control(&self) -> bool {
-        self.control.is_some()
-    }
-
-    /// The business-logic delay set from the Server panel, per entity.
-    pub fn delay(&self, entity: &str) -> u64 {
-        self.delays.get(entity).copied().unwrap_or(0)
-    }
-
-    /// The record the server-side demo controls act on: the open form, else the last one opened.
-    pub fn open_record(&self) -> Option<(String, String)> {
-        self.top_form()
-            .map(|f| (f.entity.clone(), f.id.clone()))
-            .or_else(|| self.last_record.clone())
-    }
-
-    pub fn is_quitting(&self) -> bool {
-        self.quitting
-    }
-
-    /// A mode switch waits for its sync.
-    pub fn switch_pending(&self) -> bool {
-        self.switch_pending
-    }
-
-    /// Every user and demo action applied, with the virtual time it was applied at (for
-    /// `--record`). Engine status, engine events, effect results and ticks are not in it.
-    pub fn recorded(&self) -> &[Recorded] {
-        &self.recorded
-    }
-
-    /// The form on top of the stack, if the current screen is a form.
-    pub fn top_form(&self) -> Option<&FormState> {
-        match self.stack.last() {
-            Some(Screen::Form(f)) => Some(f),
-            _ => None,
-        }
-    }
-
-    /// Home's menu, in order: Sync Errors first whenever there are any.
-    pub fn home_items(&self) -> Vec<HomeItem> {
-        let mut items = Vec::new();
-        let unresolved = self.conflicts.len().max(self.status.unresolved_conflicts);
-        if unresolved > 0 {
-            items.push(HomeItem::SyncErrors { count: unresolved });
-        }
-        items.extend(self.counts.iter().map(|c| HomeItem::Entity {
-            name: c.name.clone(),
-            label: c.label.clone(),
-            count: c.count,
-        }));
-        items.extend([HomeItem::Setup, HomeItem::Log, HomeItem::Server]);
-        items
-    }
-
-    /// A foreground synchronization runs: the sync screen owns the app.
-    pub fn foreground_sync_running(&self) -> bool {
-        self.status.activity.mode() == Some(SyncMode::Foreground)
-    }
-
-    /// A text input has the keys (form field, Setup text, list search, password).
-    pub fn text_input_focused(&self) -> bool {
-        if self.dialog.is_some() || self.help {
-            return false;
-        }
-        if let Some(SyncScreen::Login { .. }) = &self.sync_screen {
-            return true;
-        }
-        if self.sync_screen.is_some() || self.background {
-            return false;
-        }
-        match self.screen() {
-            Screen::Form(f) => f.editing.is_some(),
-            Screen::Setup(s) => s.editing.is_some(),
-            Screen::List(l) => l.searching,
-            _ => false,
-        }
-    }
-
-    /// The focused text input, for drawing its cursor.
-    pub fn focused_input(&self) -> Option<&tui_input::Input> {
-        if let Some(SyncScreen::Login { password, .. }) = &self.sync_screen {
-            return Some(password);
-        }
-        match self.screen() {
-            Screen::Form(f) => f.editing.as_ref(),
-            Screen::Setup(s) => s.editing.as_ref(),
-            Screen::List(l) => l.searching.then_some(&l.search),
-            _ => None,
-        }
-    }
-
-    /// Where `ExportLog` writes by default: beside the profile, named for the moment, so a
-    /// second export does not replace the first.
-    pub fn default_export_path(&self) -> std::path::PathBuf {
-        let dir = self
-            .client
-            .store()
-            .path()
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
-        dir.join(format!(
-            "autosync-log-{}.jsonl",
-            self.clock.now().format("%Y%m%dT%H%M%SZ")
-        ))
-    }
-
     // --- update -----------------------------------------------------------------------------
 
     /// Applies one action and returns the asynchronous work it needs.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if let Action::Pick(index) = action
+            && !self.quitting
+            && self.gate(&action).is_none()
+            && self.select_index(index)
+        {
+            // Recorded as what Enter did there.
+            return self.update(Action::Select);
+        }
         let semantic = self.semantic(&action);
         let at = self.clock.now();
         if self.quitting {
@@ -518,7 +315,12 @@ impl App {
             Action::Down => self.move_selection(1),
             Action::PageUp => self.move_selection(-10),
             Action::PageDown => self.move_selection(10),
+            Action::First => self.move_selection(i64::MIN),
+            Action::Last => self.move_selection(i64::MAX),
+            Action::Scroll(rows) => self.move_selection(rows),
             Action::Select => return self.select(),
+            // Applied in `update`; here only when the index is not an item.
+            Action::Pick(_) => {}
             Action::NextField => self.next_field(1),
             Action::PrevField => self.next_field(-1),
             Action::Help => self.help = !self.help,
@@ -528,6 +330,7 @@ impl App {
             Action::BeginEdit => self.begin_edit(),
             Action::EndEdit => return self.end_edit(),
             Action::Search(text) => self.search(text),
+            Action::Paste(text) => self.paste(&text),
 
             Action::EditField { field, value } => self.edit_field(&field, value),
             Action::Save => return self.save(),
@@ -591,6 +394,13 @@ impl App {
             Action::Engine(event) => self.on_engine(event),
             Action::EffectDone(result) => return self.on_effect_done(result),
             Action::Tick => self.on_tick(),
+            Action::Resize { width, height } => {
+                self.fit = if width < MIN_WIDTH || height < MIN_HEIGHT {
+                    Fit::TooSmall { width, height }
+                } else {
+                    Fit::Fits
+                };
+            }
         }
         Vec::new()
     }
@@ -696,278 +506,4 @@ impl App {
         };
         self.checklist = crate::rules::on_start_checklist(self.clock.now(), &input);
     }
-
-    // --- navigation -------------------------------------------------------------------------
-
-    fn push(&mut self, screen: Screen) {
-        self.stack.push(screen);
-    }
-
-    /// Pops the top screen, closing it if it is a form.
-    fn pop(&mut self) {
-        if self.stack.len() <= 1 {
-            return;
-        }
-        if let Some(Screen::Form(_)) = self.stack.pop() {
-            self.client.close_form();
-        }
-    }
-
-    fn dirty_form(&self) -> bool {
-        self.stack
-            .iter()
-            .any(|s| matches!(s, Screen::Form(f) if f.is_dirty()))
-    }
-
-    fn go_home(&mut self) {
-        if self
-            .stack
-            .iter()
-            .skip(1)
-            .any(|s| matches!(s, Screen::Form(f) if f.is_dirty()))
-        {
-            self.dialog = Some(Dialog::Discard {
-                then: AfterDiscard::Home,
-            });
-            return;
-        }
-        while self.stack.len() > 1 {
-            self.pop();
-        }
-    }
-
-    fn back(&mut self) -> Vec<Effect> {
-        if let Some(dialog) = &self.dialog {
-            match dialog {
-                Dialog::Discard { .. } => self.dialog = None,
-                Dialog::ModeSwitch { .. } => self.answer_dialog(crate::rules::SwitchChoice::Cancel),
-            }
-            return Vec::new();
-        }
-        if self.sync_screen.is_some() {
-            self.cancel_sync();
-            return Vec::new();
-        }
-        match self.stack.last_mut() {
-            Some(Screen::Form(f)) => {
-                if f.editing.is_some() {
-                    return self.end_edit();
-                }
-                if f.is_dirty() {
-                    self.dialog = Some(Dialog::Discard {
-                        then: AfterDiscard::Back,
-                    });
-                    return Vec::new();
-                }
-            }
-            Some(Screen::Setup(s)) if s.editing.is_some() => {
-                s.editing = None;
-                return Vec::new();
-            }
-            Some(Screen::List(l)) if l.searching => {
-                l.searching = false;
-                return Vec::new();
-            }
-            Some(Screen::Conflict(c)) if c.merge.is_some() || c.what_if => {
-                c.merge = None;
-                c.what_if = false;
-                return Vec::new();
-            }
-            _ => {}
-        }
-        self.pop();
-        Vec::new()
-    }
-
-    fn quit(&mut self) -> Vec<Effect> {
-        if self.dirty_form() {
-            self.dialog = Some(Dialog::Discard {
-                then: AfterDiscard::Quit,
-            });
-            return Vec::new();
-        }
-        self.shutdown()
-    }
-
-    /// Closes every form, stops the engine and tells the driver to stop.
-    fn shutdown(&mut self) -> Vec<Effect> {
-        while self.stack.len() > 1 {
-            self.pop();
-        }
-        self.dialog = None;
-        self.client.engine().send(Command::Shutdown);
-        self.quitting = true;
-        vec![Effect::Quit]
-    }
-
-    fn confirm_discard(&mut self) -> Vec<Effect> {
-        let Some(Dialog::Discard { then }) = self.dialog.take() else {
-            return Vec::new();
-        };
-        for screen in &mut self.stack {
-            if let Screen::Form(f) = screen {
-                f.editing = None;
-                for field in &mut f.fields {
-                    field.value = field.stored.clone();
-                }
-            }
-        }
-        match then {
-            AfterDiscard::Back => self.pop(),
-            AfterDiscard::Home => self.go_home(),
-            AfterDiscard::Quit => return self.shutdown(),
-        }
-        self.info("Unsaved edits discarded");
-        Vec::new()
-    }
-
-    fn move_selection(&mut self, delta: i64) {
-        match &mut self.dialog {
-            // The buttons go round, as the Setup selectors do.
-            Some(Dialog::ModeSwitch {
-                choices, selected, ..
-            }) => {
-                *selected = cycle_index(*selected, delta.signum(), choices.len());
-                return;
-            }
-            Some(Dialog::Discard { .. }) => return,
-            None => {}
-        }
-        let home_len = self.home_items().len();
-        let conflicts = self.conflicts.len();
-        let log_len = self.filtered_log_len();
-        let conflict_rows = match self.stack.last() {
-            Some(Screen::Conflict(c)) => self.conflict_rows(c.conflict_id).len(),
-            _ => 0,
-        };
-        match self.stack.last_mut() {
-            Some(Screen::Home(h)) => h.selected = step(h.selected, delta, home_len),
-            Some(Screen::Setup(s)) => {
-                s.editing = None;
-                s.selected = step(s.selected, delta, SetupRow::ALL.len());
-            }
-            Some(Screen::List(l)) => l.selected = step(l.selected, delta, l.rows.len()),
-            Some(Screen::Form(_)) => self.next_field(delta),
-            Some(Screen::SyncErrors(s)) => s.selected = step(s.selected, delta, conflicts),
-            Some(Screen::Conflict(c)) => c.selected = step(c.selected, delta, conflict_rows),
-            Some(Screen::Log(l)) => {
-                let current = l.selected.unwrap_or(log_len.saturating_sub(1));
-                let next = step(current, delta, log_len);
-                l.selected = if next + 1 >= log_len {
-                    None
-                } else {
-                    Some(next)
-                };
-            }
-            Some(Screen::Server(s)) => s.selected = step(s.selected, delta, ServerItem::ALL.len()),
-            Some(Screen::LogEntry(_)) | None => {}
-        }
-    }
-
-    /// What Select (Enter) on the current screen means, as a semantic action when it is one.
-    pub fn select_action(&self) -> Option<Action> {
-        if let Some(dialog) = &self.dialog {
-            return Some(match dialog {
-                Dialog::ModeSwitch {
-                    choices, selected, ..
-                } => Action::AnswerDialog(choices[(*selected).min(choices.len() - 1)]),
-                // Enter keeps the edits: discarding needs its own key.
-                Dialog::Discard { .. } => Action::KeepEditing,
-            });
-        }
-        match self.screen() {
-            Screen::Home(h) => Some(match self.home_items().get(h.selected)? {
-                HomeItem::SyncErrors { .. } => Action::OpenSyncErrors,
-                HomeItem::Entity { name, .. } => Action::OpenList {
-                    entity: name.clone(),
-                },
-                HomeItem::Setup => Action::OpenSetup,
-                HomeItem::Log => Action::OpenLog,
-                HomeItem::Server => Action::OpenServerPanel,
-            }),
-            Screen::Setup(s) => self.setup_select_action(s.selected),
-            Screen::List(l) => l.rows.get(l.selected).map(|r| Action::OpenRecord {
-                entity: l.entity.clone(),
-                id: r.id.clone(),
-            }),
-            Screen::Form(f) => f
-                .fields
-                .get(f.selected)
-                .filter(|field| !field.read_only)
-                .map(|_| Action::BeginEdit),
-            Screen::SyncErrors(s) => self
-                .conflicts
-                .get(s.selected)
-                .map(|c| Action::OpenConflict { conflict_id: c.id }),
-            Screen::Conflict(_) => None,
-            Screen::Log(l) => {
-                let lines = self.filtered_log();
-                let index = l.selected.unwrap_or(lines.len().saturating_sub(1));
-                lines
-                    .get(index)
-                    .map(|line| Action::OpenLogEntry { seq: line.seq })
-            }
-            Screen::LogEntry(_) => None,
-            Screen::Server(s) => {
-                self.server_item_action(ServerItem::ALL[s.selected.min(ServerItem::ALL.len() - 1)])
-            }
-        }
-    }
-
-    fn select(&mut self) -> Vec<Effect> {
-        if self.dialog.is_none()
-            && let Some(Screen::Conflict(c)) = self.stack.last_mut()
-        {
-            if c.merge.is_some() {
-                self.toggle_merge_pick();
-            }
-            return Vec::new();
-        }
-        match self.select_action() {
-            Some(action) => self.apply(action),
-            None => Vec::new(),
-        }
-    }
-
-    fn next_field(&mut self, delta: i64) {
-        if let Some(Dialog::ModeSwitch {
-            choices, selected, ..
-        }) = &mut self.dialog
-        {
-            *selected = cycle_index(*selected, delta.signum(), choices.len());
-            return;
-        }
-        match self.stack.last_mut() {
-            Some(Screen::Form(f)) => {
-                if let Some(input) = f.editing.take()
-                    && let Some(field) = f.fields.get_mut(f.selected)
-                {
-                    field.value = input.value().to_string();
-                }
-                f.selected = step(f.selected, delta, f.fields.len());
-            }
-            Some(Screen::Setup(s)) => {
-                s.editing = None;
-                s.selected = step(s.selected, delta, SetupRow::ALL.len());
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Moves an index by `delta` within `0..len`, going round at either end.
-fn cycle_index(index: usize, delta: i64, len: usize) -> usize {
-    if len == 0 {
-        return 0;
-    }
-    (index as i64 + delta).rem_euclid(len as i64) as usize
-}
-
-/// Moves an index by `delta` within `0..len`, clamped.
-fn step(index: usize, delta: i64, len: usize) -> usize {
-    if len == 0 {
-        return 0;
-    }
-    let next = index as i64 + delta;
-    next.clamp(0, len as i64 - 1) as usize
 }

@@ -30,7 +30,15 @@ impl App {
 
     /// Why this action cannot be done now, if it cannot: what `update` stops.
     pub(super) fn gate(&self, action: &Action) -> Option<String> {
-        if action.is_input() || matches!(action, Action::Quit | Action::Help) {
+        if action.is_input() || matches!(action, Action::Quit) {
+            return None;
+        }
+        if let Fit::TooSmall { .. } = self.fit {
+            return Some(format!(
+                "The terminal is too small: enlarge it to {MIN_WIDTH}×{MIN_HEIGHT}, or press q to quit"
+            ));
+        }
+        if matches!(action, Action::Help) {
             return None;
         }
         if self.foreground_sync_running() {
@@ -42,6 +50,7 @@ impl App {
             let allowed = matches!(
                 action,
                 Action::Input(_)
+                    | Action::Paste(_)
                     | Action::EndEdit
                     | Action::EnterPassword(_)
                     | Action::CancelSync
@@ -84,6 +93,19 @@ impl App {
             Action::Down => (!self.can_move(1)).then_some("the selection cannot move down"),
             Action::PageUp => (!self.can_move(-10)).then_some("the selection cannot move up"),
             Action::PageDown => (!self.can_move(10)).then_some("the selection cannot move down"),
+            Action::First => (!self.can_move(-1)).then_some("the selection is at the first item"),
+            Action::Last => (!self.can_move(1)).then_some("the selection is at the last item"),
+            Action::Scroll(rows) => (!self.can_move(*rows)).then_some("the selection cannot move"),
+            Action::Pick(index) => self
+                .selection()
+                .is_none_or(|(_, len, _)| *index >= len)
+                .then_some("nothing there to pick"),
+            Action::Paste(text) => match self.focused_input() {
+                Some(_) if self.text_input_focused() => super::forms::one_line(text)
+                    .is_empty()
+                    .then_some("nothing to paste"),
+                _ => Some("nothing is being typed"),
+            },
             Action::NextField | Action::PrevField => {
                 let delta = if *action == Action::NextField { 1 } else { -1 };
                 let moves = match (&self.dialog, self.screen()) {
@@ -221,7 +243,7 @@ impl App {
     }
 
     /// The arrows' selection now: (index, length, whether it wraps around).
-    fn selection(&self) -> Option<(usize, usize, bool)> {
+    pub(super) fn selection(&self) -> Option<(usize, usize, bool)> {
         match &self.dialog {
             Some(Dialog::ModeSwitch {
                 choices, selected, ..
@@ -232,7 +254,7 @@ impl App {
         Some(match self.screen() {
             Screen::Home(h) => (h.selected, self.home_items().len(), false),
             Screen::Setup(s) => (s.selected, SetupRow::ALL.len(), false),
-            Screen::List(l) => (l.selected, l.rows.len(), false),
+            Screen::List(l) => (l.selected, l.total, false),
             Screen::Form(f) => (f.selected, f.fields.len(), false),
             Screen::SyncErrors(s) => (s.selected, self.conflicts.len(), false),
             // The what-if view shows no selection.

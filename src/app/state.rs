@@ -148,16 +148,39 @@ pub struct ListState {
     pub primary_field: String,
     pub secondary_label: Option<String>,
     pub secondary_field: Option<String>,
+    /// The page loaded: at most [`LIST_LIMIT`] rows, the first being number `offset` of `total`.
     pub rows: Vec<ListRow>,
-    /// Records matching the search (the rows shown are at most [`LIST_LIMIT`]).
+    pub offset: usize,
+    /// Records matching the search, over the whole entity (SQLite counts them).
     pub total: usize,
+    /// Index among all `total` records; the page holding it is the one loaded.
     pub selected: usize,
     pub search: Input,
     pub searching: bool,
 }
 
-/// Most rows a list loads at once; searching narrows it.
+impl ListState {
+    /// The selected row, when it is on the loaded page.
+    pub fn selected_row(&self) -> Option<&ListRow> {
+        self.rows.get(self.selected.checked_sub(self.offset)?)
+    }
+}
+
+/// Most rows a list loads at once: moving past them loads the next page.
 pub const LIST_LIMIT: usize = 1000;
+
+/// The smallest terminal the screens are laid out for.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 18;
+
+/// Whether the terminal is large enough to show the screens (headless: always).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fit {
+    #[default]
+    Fits,
+    /// Smaller than [`MIN_WIDTH`]×[`MIN_HEIGHT`]: only quitting works until it grows.
+    TooSmall { width: u16, height: u16 },
+}
 
 /// One field of a form, laid out by the project's form definition.
 #[derive(Debug, Clone, PartialEq, Eq)]

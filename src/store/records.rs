@@ -248,6 +248,26 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// How many records of `entity` have a `field` containing `search` (case-insensitive): what
+    /// [`Store::list`] pages through.
+    pub fn count_matching(&self, entity: &str, field: &str, search: &str) -> Result<usize> {
+        if search.is_empty() {
+            return self.count(entity);
+        }
+        self.conn()
+            .prepare_cached(
+                "SELECT count(*) FROM records WHERE entity = ?1 AND coalesce(json_extract(fields, ?2), '') LIKE ?3 ESCAPE '\\'",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![entity, format!("$.{field}"), like_pattern(search)],
+                    |r| r.get::<_, i64>(0),
+                )
+            })
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
     /// Records of `entity` whose `order_field` contains `search` (case-insensitive), sorted by it.
     pub fn list(
         &self,
@@ -258,13 +278,7 @@ impl Store {
         offset: usize,
     ) -> Result<Vec<LocalRecord>> {
         let path = format!("$.{order_field}");
-        let pattern = format!(
-            "%{}%",
-            search
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = like_pattern(search);
         let mut stmt = self
             .conn()
             .prepare_cached(
@@ -420,4 +434,13 @@ impl Store {
             waited,
         })
     }
+}
+
+/// A `LIKE … ESCAPE '\'` pattern for "contains `search`".
+fn like_pattern(search: &str) -> String {
+    let escaped = search
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }

@@ -2,10 +2,13 @@
 //! `tokio::select!` loop, keys mapped to Actions by [`keymap`], the App core applying them,
 //! effects run in tasks, and every frame drawn from `&App` by [`screens`].
 //!
-//! The terminal is restored on quit, on error, on panic (ratatui's hook), on SIGTERM and SIGHUP.
+//! Mouse capture (unless the config says `mouse = false`) and bracketed paste are on while it
+//! runs. The terminal is restored — raw mode, the alternate screen, mouse capture and bracketed
+//! paste — on quit, on error, on panic (our hook, then ratatui's), on SIGTERM and SIGHUP.
 //! Logs go to the log file (`src/logging.rs`), never to the terminal.
 
 pub mod keymap;
+pub mod mouse;
 pub mod screens;
 pub mod theme;
 
@@ -13,7 +16,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream, KeyEventKind,
+};
 use futures_util::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
@@ -27,7 +33,7 @@ use crate::server::EmbeddedServer;
 use crate::store::Store;
 use crate::sync_cmd::{profile_path, remove_profile};
 
-pub use screens::draw;
+pub use screens::{draw, draw_with_hits};
 pub use theme::Theme;
 
 /// How often the App is told that time passed (the 15-minute window counts down on Home).
@@ -45,6 +51,8 @@ pub struct Options {
     pub user_name: Option<String>,
     /// `--record FILE`: the session is written there as a scenario when it ends.
     pub record: Option<PathBuf>,
+    /// Capture the mouse (clicks, wheel); off leaves the terminal's own text selection.
+    pub mouse: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,8 +143,35 @@ struct Restore;
 
 impl Drop for Restore {
     fn drop(&mut self) {
+        leave_input_modes();
         ratatui::restore();
     }
+}
+
+/// Mouse capture and bracketed paste off (leaving a mode never entered changes nothing).
+fn leave_input_modes() {
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
+}
+
+/// Raw mode, the alternate screen (ratatui), bracketed paste and, if asked, mouse capture; a
+/// panic leaves the input modes before ratatui's hook restores the rest.
+fn enter_terminal(mouse: bool) -> Result<(ratatui::DefaultTerminal, Restore), TuiError> {
+    let terminal = ratatui::try_init()?;
+    let restore = Restore;
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave_input_modes();
+        hook(info);
+    }));
+    crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
+    if mouse {
+        crossterm::execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
+    Ok((terminal, restore))
 }
 
 async fn run_async(options: Options) -> Result<(), TuiError> {
@@ -145,8 +180,7 @@ async fn run_async(options: Options) -> Result<(), TuiError> {
         server,
         initial,
     } = start(&options).await?;
-    let mut terminal = ratatui::try_init()?;
-    let restore = Restore;
+    let (mut terminal, restore) = enter_terminal(options.mouse)?;
     let theme = Theme::from_env();
     let result = event_loop(&mut terminal, &mut app, &theme).await;
     app.client().engine().send(Command::Shutdown);
@@ -177,12 +211,28 @@ async fn event_loop(
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
     let context = app.effect_context();
+    let mut told = None;
+    let mut hits = mouse::Hits::default();
 
     loop {
-        terminal.draw(|frame| draw(frame, app, theme))?;
+        // The App is told the size each frame is drawn at. Asked here rather than trusted to
+        // `Event::Resize`: crossterm can drop a SIGWINCH that arrives with a key.
+        let size = terminal.size()?;
+        if told != Some(size) {
+            told = Some(size);
+            app.update(Action::Resize {
+                width: size.width,
+                height: size.height,
+            });
+        }
+        terminal.draw(|frame| hits = draw_with_hits(frame, app, theme))?;
         let action = tokio::select! {
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => keymap::map_key(app, key),
+                Some(Ok(Event::Mouse(event))) => mouse::map_mouse(app, &hits, event),
+                Some(Ok(Event::Paste(text))) => keymap::map_paste(app, text),
+                // The next frame asks for the size.
+                Some(Ok(Event::Resize(..))) => None,
                 Some(Ok(_)) => None,
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),

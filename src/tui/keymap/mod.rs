@@ -11,11 +11,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub use key::{Key, label};
 pub use table::bindings;
 
-use crate::app::{Action, App, Dialog, Screen, SyncScreen};
+use crate::app::{Action, App, Dialog, Fit, Screen, SyncScreen};
 
 /// Where keys are being read: one or more of these are active at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Context {
+    TooSmall,
     Help,
     ModeDialog,
     Discard,
@@ -38,7 +39,8 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 19] = [
+    pub const ALL: [Context; 20] = [
+        Context::TooSmall,
         Context::Help,
         Context::ModeDialog,
         Context::Discard,
@@ -62,6 +64,7 @@ impl Context {
 
     pub fn title(self) -> &'static str {
         match self {
+            Context::TooSmall => "Terminal too small",
             Context::Help => "Help",
             Context::ModeDialog => "Sync-before dialog",
             Context::Discard => "Unsaved changes",
@@ -119,6 +122,9 @@ pub struct Listed {
 
 /// The contexts active now, most specific first.
 pub fn contexts(app: &App) -> Vec<Context> {
+    if let Fit::TooSmall { .. } = app.fit() {
+        return vec![Context::TooSmall];
+    }
     if app.help_shown() {
         return vec![Context::Help];
     }
@@ -188,6 +194,11 @@ pub fn map_key(app: &App, event: KeyEvent) -> Option<Action> {
     None
 }
 
+/// What a paste (bracketed, so it arrives whole) means now: one edit of the focused input.
+pub fn map_paste(app: &App, text: String) -> Option<Action> {
+    app.text_input_focused().then_some(Action::Paste(text))
+}
+
 /// The keys of a binding that do something now.
 fn working(app: &App, binding: &Binding) -> Vec<Key> {
     binding
@@ -233,11 +244,19 @@ pub fn active(app: &App) -> Vec<(Context, Vec<Listed>)> {
     listed(app, contexts(app))
 }
 
-/// The bottom bar's entries now: (keys, what they do).
-pub fn bar(app: &App) -> Vec<(String, &'static str)> {
+/// The bottom bar's entries now, with their keys (a click on one presses its first key).
+pub fn bar_entries(app: &App) -> Vec<Listed> {
     active(app)
         .into_iter()
         .flat_map(|(_, entries)| entries)
+        .filter(|l| l.bar.is_some())
+        .collect()
+}
+
+/// The bottom bar's entries now: (keys, what they do).
+pub fn bar(app: &App) -> Vec<(String, &'static str)> {
+    bar_entries(app)
+        .into_iter()
         .filter_map(|l| l.bar.map(|text| (l.label, text)))
         .collect()
 }

@@ -17,11 +17,13 @@ const fn bind(keys: &'static [Key], help: &'static str, bar: Bar, act: super::Ac
     }
 }
 
-/// The arrows, Page keys and Tab move the selection.
+/// The arrows (and `k` `j`), Page keys, Home/End (and `g` `G`) and Tab move the selection.
 fn moves(_: &App, key: Key) -> Option<Action> {
     Some(match key {
-        Up => Action::Up,
-        Down => Action::Down,
+        Up | Char('k') => Action::Up,
+        Down | Char('j') => Action::Down,
+        Home | Char('g') => Action::First,
+        End | Char('G') => Action::Last,
         PageUp => Action::PageUp,
         PageDown => Action::PageDown,
         Tab | Right => Action::NextField,
@@ -56,6 +58,15 @@ const CURSOR: Binding = bind(
     Bar::No,
     typing,
 );
+// `k` `j` (as ↑ ↓) are free in every context with a selection; `g` is merge on a sync error, so
+// there only Home/End go to the ends. Listed in the help, not in the bar.
+const ENDS: Binding = bind(
+    &[Home, End, Char('g'), Char('G')],
+    "first / last",
+    Bar::No,
+    moves,
+);
+const HOME_END: Binding = bind(&[Home, End], "first / last", Bar::No, moves);
 const HELP: Binding = bind(&[Char('?')], "help", Bar::Yes("help"), |_, _| {
     Some(Action::Help)
 });
@@ -66,6 +77,7 @@ const QUIT: Binding = bind(&[Char('q')], "quit", Bar::Yes("quit"), |_, _| {
 /// The bindings of one context, in the order the bar and the help show them.
 pub fn bindings(context: Context) -> Vec<Binding> {
     match context {
+        Context::TooSmall => vec![QUIT],
         Context::Help => vec![bind(
             &[Char('?'), Esc],
             "close the help",
@@ -165,7 +177,13 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             CURSOR,
         ],
         Context::Home => vec![
-            bind(&[Up, Down], "move the selection", Bar::No, moves),
+            bind(
+                &[Up, Down, Char('k'), Char('j')],
+                "move the selection",
+                Bar::No,
+                moves,
+            ),
+            ENDS,
             bind(&[Enter], "open", Bar::Yes("open"), |app, _| {
                 app.select_action()
             }),
@@ -203,7 +221,13 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             }),
         ],
         Context::Setup => vec![
-            bind(&[Up, Down], "move the selection", Bar::No, moves),
+            bind(
+                &[Up, Down, Char('k'), Char('j')],
+                "move the selection",
+                Bar::No,
+                moves,
+            ),
+            ENDS,
             bind(
                 &[Left, Right],
                 "previous / next value of the selector",
@@ -219,11 +243,12 @@ pub fn bindings(context: Context) -> Vec<Binding> {
         ],
         Context::List => vec![
             bind(
-                &[Up, Down, PageUp, PageDown],
+                &[Up, Down, Char('k'), Char('j'), PageUp, PageDown],
                 "move the selection",
                 Bar::No,
                 moves,
             ),
+            ENDS,
             bind(&[Enter], "open the record", Bar::Yes("open"), |app, _| {
                 app.select_action()
             }),
@@ -236,11 +261,12 @@ pub fn bindings(context: Context) -> Vec<Binding> {
         ],
         Context::Form => vec![
             bind(
-                &[Up, Down, Tab, BackTab],
+                &[Up, Down, Char('k'), Char('j'), Tab, BackTab],
                 "previous / next field",
                 Bar::No,
                 moves,
             ),
+            ENDS,
             bind(&[Enter], "edit the field", Bar::Yes("edit"), |_, _| {
                 Some(Action::BeginEdit)
             }),
@@ -285,7 +311,13 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             ),
         ],
         Context::SyncErrors => vec![
-            bind(&[Up, Down], "move the selection", Bar::No, moves),
+            bind(
+                &[Up, Down, Char('k'), Char('j')],
+                "move the selection",
+                Bar::No,
+                moves,
+            ),
+            ENDS,
             bind(
                 &[Enter],
                 "open the sync error",
@@ -294,7 +326,13 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             ),
         ],
         Context::Conflict => vec![
-            bind(&[Up, Down], "select a field", Bar::No, moves),
+            bind(
+                &[Up, Down, Char('k'), Char('j')],
+                "select a field",
+                Bar::No,
+                moves,
+            ),
+            HOME_END,
             bind(
                 &[Char('m')],
                 "Clear Error & Retry (mine)",
@@ -327,7 +365,13 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             ),
         ],
         Context::Merge => vec![
-            bind(&[Up, Down], "select a field", Bar::No, moves),
+            bind(
+                &[Up, Down, Char('k'), Char('j')],
+                "select a field",
+                Bar::No,
+                moves,
+            ),
+            HOME_END,
             bind(
                 &[Enter, Char(' ')],
                 "device ⇄ server",
@@ -349,11 +393,12 @@ pub fn bindings(context: Context) -> Vec<Binding> {
         ],
         Context::Log => vec![
             bind(
-                &[Up, Down, PageUp, PageDown],
+                &[Up, Down, Char('k'), Char('j'), PageUp, PageDown],
                 "move the cursor",
                 Bar::No,
                 moves,
             ),
+            ENDS,
             bind(
                 &[Enter],
                 "open the line in full",
@@ -379,7 +424,13 @@ pub fn bindings(context: Context) -> Vec<Binding> {
         ],
         Context::LogEntry => vec![],
         Context::Server => vec![
-            bind(&[Up, Down], "move the selection", Bar::No, moves),
+            bind(
+                &[Up, Down, Char('k'), Char('j')],
+                "move the selection",
+                Bar::No,
+                moves,
+            ),
+            ENDS,
             bind(
                 &[Enter],
                 "run the selected control",

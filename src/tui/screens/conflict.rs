@@ -6,15 +6,23 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{column_widths, fitted_row, text_width, truncate, wrapped_height};
+use super::{column_widths, fitted_row, item_rows, text_width, truncate, wrapped_height};
 use crate::app::{App, ConflictState, Side};
 use crate::store::ConflictKind;
+use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 
 /// The selected row's mark; its column is kept on every row.
 const SYMBOL: &str = "▸";
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState, theme: &Theme) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    state: &ConflictState,
+    theme: &Theme,
+    hits: &mut Hits,
+) {
     let Some(conflict) = app.conflict(state.conflict_id) else {
         frame.render_widget(
             Paragraph::new("This sync error is resolved").block(Block::bordered()),
@@ -143,6 +151,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ConflictState, the
         Layout::vertical([Constraint::Min(0), Constraint::Length(full_height)]).areas(body);
     let mut table_state = TableState::default().with_selected(Some(state.selected));
     frame.render_stateful_widget(table, table_area, &mut table_state);
+    for (row, i) in item_rows(table_area, 1, table_state.offset(), rows.len()) {
+        hits.add(row, Target::Item(i));
+    }
     let full: Vec<Line> = full
         .into_iter()
         .map(|l| Line::styled(l, theme.key()))

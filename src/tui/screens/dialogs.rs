@@ -5,12 +5,34 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::popup;
+use super::{line_text, popup, text_width, wrapped_height};
 use crate::app::{AfterDiscard, Dialog};
 use crate::rules::{ModeSwitch, SwitchChoice};
+use crate::tui::keymap::Key;
+use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
+const KEEP: &str = " Keep editing (Enter) ";
+const DISCARD: &str = " Discard (d) ";
+
+/// Buttons on row `row` of `inner`, one column apart: a click presses the button's key. A row
+/// too narrow for them (wrapped) gets none: the keys still work.
+fn add_buttons(hits: &mut Hits, inner: Rect, row: u16, buttons: &[(usize, Key)]) {
+    let total: usize = buttons.iter().map(|(w, _)| w + 1).sum();
+    if total > inner.width as usize + 1 || row >= inner.height {
+        return;
+    }
+    let mut x = inner.x;
+    for (width, key) in buttons {
+        hits.add(
+            Rect::new(x, inner.y + row, *width as u16, 1),
+            Target::Key(*key),
+        );
+        x += *width as u16 + 1;
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, hits: &mut Hits) {
     match dialog {
         Dialog::ModeSwitch {
             direction,
@@ -28,18 +50,21 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
                 format!("{setting} is WarnUserMustSync: you must synchronize before continuing.")
             };
             let mut buttons = Vec::new();
+            let mut keys = Vec::new();
             for (i, choice) in choices.iter().enumerate() {
                 let key = match choice {
-                    SwitchChoice::SyncThenSwitch => "s",
-                    SwitchChoice::SwitchWithoutSync => "w",
-                    SwitchChoice::Cancel => "c",
+                    SwitchChoice::SyncThenSwitch => 's',
+                    SwitchChoice::SwitchWithoutSync => 'w',
+                    SwitchChoice::Cancel => 'c',
                 };
                 let style = if i == *selected {
                     theme.selected()
                 } else {
                     theme.button()
                 };
-                buttons.push(Span::styled(format!(" {choice} ({key}) "), style));
+                let label = format!(" {choice} ({key}) ");
+                keys.push((text_width(&label), Key::Char(key)));
+                buttons.push(Span::styled(label, style));
                 buttons.push(Span::raw(" "));
             }
             let mut lines = vec![Line::raw(question), Line::raw(""), Line::from(buttons)];
@@ -53,6 +78,10 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
             let block = Block::bordered()
                 .title(format!(" {title} "))
                 .title_style(theme.title());
+            hits.add(area, Target::Cover);
+            let inner = block.inner(area);
+            let rows = wrapped_height(&line_text(&lines[0]), inner.width as usize);
+            add_buttons(hits, inner, rows + 1, &keys);
             frame.render_widget(
                 Paragraph::new(lines)
                     .wrap(Wrap { trim: false })
@@ -73,9 +102,9 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
                 Line::raw(""),
                 // Keeping is the default: Enter never throws edits away.
                 Line::from(vec![
-                    Span::styled(" Keep editing (Enter) ", theme.selected()),
+                    Span::styled(KEEP, theme.selected()),
                     Span::raw(" "),
-                    Span::styled(" Discard (d) ", theme.button()),
+                    Span::styled(DISCARD, theme.button()),
                 ]),
             ];
             let area = popup(area, 64, 7);
@@ -83,6 +112,11 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
             let block = Block::bordered()
                 .title(" Unsaved changes ")
                 .title_style(theme.title());
+            hits.add(area, Target::Cover);
+            let inner = block.inner(area);
+            let rows = wrapped_height(&line_text(&lines[0]), inner.width as usize);
+            let keys = [(KEEP.len(), Key::Enter), (DISCARD.len(), Key::Char('d'))];
+            add_buttons(hits, inner, rows + 1, &keys);
             frame.render_widget(
                 Paragraph::new(lines)
                     .wrap(Wrap { trim: false })

@@ -5,15 +5,23 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{column_widths, fitted_row};
+use super::{column_widths, fitted_row, item_rows};
 
 use crate::app::{App, SyncErrorsState};
 use crate::store::ConflictKind;
+use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 
 const SYMBOL: &str = "▸ ";
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SyncErrorsState, theme: &Theme) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    state: &SyncErrorsState,
+    theme: &Theme,
+    hits: &mut Hits,
+) {
     let conflicts = app.conflicts();
     let block = Block::bordered()
         .title(format!(" Sync Errors ({}) ", conflicts.len()))
@@ -70,4 +78,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SyncErrorsState, t
         .highlight_spacing(HighlightSpacing::Always);
     let mut table_state = TableState::default().with_selected(Some(state.selected));
     frame.render_stateful_widget(table, area, &mut table_state);
+    let inner = Block::bordered().inner(area);
+    for (row, i) in item_rows(inner, 1, table_state.offset(), conflicts.len()) {
+        hits.add(row, Target::Item(i));
+    }
 }

@@ -7,16 +7,29 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, Paragraph, Wrap};
 
-use super::{ago, line_text, progress, text_width, wrapped_height};
+use super::{ago, item_rows, line_text, progress, text_width, wrapped_height};
 use crate::app::{Action, App, HomeItem, HomeState};
 use crate::rules::{Network, ON_START_WINDOW_MINUTES, OnStartRule, SkipReason, SyncActivity};
+use crate::tui::keymap::Key;
+use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &HomeState, theme: &Theme) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    state: &HomeState,
+    theme: &Theme,
+    hits: &mut Hits,
+) {
     let [menu, panel] =
         Layout::horizontal([Constraint::Length(28), Constraint::Min(0)]).areas(area);
     draw_menu(frame, menu, app, state, theme);
-    draw_panel(frame, panel, app, theme);
+    let inner = Block::bordered().inner(menu);
+    for (row, i) in item_rows(inner, 0, 0, app.home_items().len()) {
+        hits.add(row, Target::Item(i));
+    }
+    draw_panel(frame, panel, app, theme, hits);
 }
 
 fn draw_menu(frame: &mut Frame, area: Rect, app: &App, state: &HomeState, theme: &Theme) {
@@ -68,7 +81,7 @@ fn draw_menu(frame: &mut Frame, area: Rect, app: &App, state: &HomeState, theme:
     );
 }
 
-fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, hits: &mut Hits) {
     let block = Block::bordered()
         .title(" Synchronization ")
         .title_style(theme.title());
@@ -86,6 +99,8 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ),
         None => (" ⟳ Sync ".to_string(), "  s", Action::PressSync),
     };
+    let button_area = Rect::new(inner.x, inner.y, text_width(&button) as u16, 1);
+    hits.add(button_area.intersection(inner), Target::Key(Key::Char('s')));
     let button = Span::styled(button, theme.button());
     // The key is named only while it would do something (not while a sync runs).
     let hint = if app.refusal(&press).is_none() {

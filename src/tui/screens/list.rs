@@ -1,19 +1,51 @@
-//! A list per entity: scrolling, search by name.
+//! A list per entity: a page of up to 1,000 rows out of all the matches ("1–1,000 of 300,240"),
+//! search by name.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{column_widths, fitted_row};
+use super::{column_widths, fitted_row, input_view, item_rows};
 
 use crate::app::ListState;
+use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 
 const SYMBOL: &str = "▸ ";
+/// "Search: ".
+const PROMPT: u16 = 8;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &ListState, theme: &Theme) {
-    let title = format!(" {} ({}) ", state.label, state.total);
+/// "(240)" when every match is loaded, else the page: "1,001–2,000 of 300,240".
+fn count(state: &ListState) -> String {
+    if state.offset == 0 && state.rows.len() == state.total {
+        return format!("({})", thousands(state.total));
+    }
+    let first = state.offset + 1;
+    let last = state.offset + state.rows.len();
+    format!(
+        "· {}–{} of {}",
+        thousands(first),
+        thousands(last),
+        thousands(state.total)
+    )
+}
+
+/// 300240 → "300,240".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &ListState, theme: &Theme, hits: &mut Hits) {
+    let title = format!(" {} {} ", state.label, count(state));
     let block = Block::bordered().title(title).title_style(theme.title());
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -22,9 +54,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &ListState, theme: &Theme) {
 
     let search = state.search.value();
     let search_line = if state.searching {
+        let (shown, cursor) = input_view(
+            &state.search,
+            search_area.width.saturating_sub(PROMPT) as usize,
+        );
+        let x = search_area.x + PROMPT + cursor;
+        frame.set_cursor_position((x.min(search_area.right().saturating_sub(1)), search_area.y));
         Line::from(vec![
             Span::styled("Search: ", theme.key()),
-            Span::raw(search.to_string()),
+            Span::raw(shown),
         ])
     } else if search.is_empty() {
         Line::styled("/ to search by name", theme.dim())
@@ -36,10 +74,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &ListState, theme: &Theme) {
         ])
     };
     frame.render_widget(Paragraph::new(search_line), search_area);
-    if state.searching {
-        let x = search_area.x + 8 + state.search.visual_cursor() as u16;
-        frame.set_cursor_position((x.min(search_area.right().saturating_sub(1)), search_area.y));
-    }
 
     if state.rows.is_empty() {
         let text = if search.is_empty() {
@@ -77,6 +111,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &ListState, theme: &Theme) {
         .row_highlight_style(theme.selected())
         .highlight_symbol(SYMBOL)
         .highlight_spacing(HighlightSpacing::Always);
-    let mut table_state = TableState::default().with_selected(Some(state.selected));
+    let on_page = state.selected.checked_sub(state.offset);
+    let mut table_state = TableState::default().with_selected(on_page);
     frame.render_stateful_widget(table, table_area, &mut table_state);
+    for (row, i) in item_rows(table_area, 1, table_state.offset(), state.rows.len()) {
+        hits.add(row, Target::Item(state.offset + i));
+    }
 }

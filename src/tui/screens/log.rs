@@ -5,9 +5,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, HighlightSpacing, List, ListItem, ListState, Paragraph};
 
-use super::{text_width, truncate};
+use super::{item_rows, text_width, truncate};
 use crate::app::{App, LogState};
 use crate::store::JournalKind;
+use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 
 fn kind_style(kind: JournalKind, theme: &Theme) -> ratatui::style::Style {
@@ -21,7 +22,14 @@ fn kind_style(kind: JournalKind, theme: &Theme) -> ratatui::style::Style {
     }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &LogState, theme: &Theme) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    state: &LogState,
+    theme: &Theme,
+    hits: &mut Hits,
+) {
     let lines = app.filtered_log();
     let filter = state.filter.map(|k| k.as_str()).unwrap_or("all");
     let title = format!(" Log · {filter} · {} lines ", lines.len());
@@ -94,6 +102,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &LogState, theme: &
         .highlight_spacing(HighlightSpacing::Always);
     let mut list_state = ListState::default().with_selected(Some(selected));
     frame.render_stateful_widget(list, list_area, &mut list_state);
+    for (row, i) in item_rows(list_area, 0, list_state.offset(), lines.len()) {
+        hits.add(row, Target::Item(i));
+    }
 }
 
 /// The selected line's mark: ↑↓ move it, Enter opens the line in full.

@@ -22,50 +22,106 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row};
 
-use super::keymap;
+use super::keymap::{self, Key};
+use super::mouse::{Hits, Target};
 use super::theme::Theme;
-use crate::app::{App, Level, Screen, SyncScreen};
+use crate::app::{App, Fit, Level, MIN_HEIGHT, MIN_WIDTH, Screen, SyncScreen};
 use crate::engine::PhaseState;
 use crate::rules::{Network, SyncActivity};
 
 /// Draws the whole app.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
-    let width = frame.area().width as usize;
-    let bar_lines = bar_lines(app, width, theme);
+    draw_with_hits(frame, app, theme);
+}
+
+/// Draws the whole app and says where it drew what, for the mouse.
+pub fn draw_with_hits(frame: &mut Frame, app: &App, theme: &Theme) -> Hits {
+    let mut hits = Hits::default();
+    let area = frame.area();
+    let width = area.width as usize;
+    let bar = bar_lines(app, width, theme);
+    if matches!(app.fit(), Fit::TooSmall { .. })
+        || area.width < MIN_WIDTH
+        || area.height < MIN_HEIGHT
+    {
+        too_small(frame, bar, theme);
+        return hits;
+    }
     let message_lines = message_lines(app, width, theme);
-    let [header, body, message, bar] = Layout::vertical([
+    let [header, body, message, bar_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(message_lines.len().max(1) as u16),
-        Constraint::Length(bar_lines.len() as u16),
+        Constraint::Length(bar.lines.len() as u16),
     ])
-    .areas(frame.area());
+    .areas(area);
     draw_header(frame, header, app, theme);
     if app.sync_screen().is_some() || app.foreground_sync_running() {
         sync::draw(frame, body, app, theme);
     } else if app.in_background() {
         background::draw(frame, body, app, theme);
     } else {
+        let hits = &mut hits;
         match app.screen() {
-            Screen::Home(state) => home::draw(frame, body, app, state, theme),
-            Screen::Setup(state) => setup::draw(frame, body, app, state, theme),
-            Screen::List(state) => list::draw(frame, body, state, theme),
-            Screen::Form(state) => form::draw(frame, body, app, state, theme),
-            Screen::SyncErrors(state) => errors::draw(frame, body, app, state, theme),
-            Screen::Conflict(state) => conflict::draw(frame, body, app, state, theme),
-            Screen::Log(state) => log::draw(frame, body, app, state, theme),
+            Screen::Home(state) => home::draw(frame, body, app, state, theme, hits),
+            Screen::Setup(state) => setup::draw(frame, body, app, state, theme, hits),
+            Screen::List(state) => list::draw(frame, body, state, theme, hits),
+            Screen::Form(state) => form::draw(frame, body, app, state, theme, hits),
+            Screen::SyncErrors(state) => errors::draw(frame, body, app, state, theme, hits),
+            Screen::Conflict(state) => conflict::draw(frame, body, app, state, theme, hits),
+            Screen::Log(state) => log::draw(frame, body, app, state, theme, hits),
             Screen::LogEntry(state) => log_entry::draw(frame, body, state, theme),
-            Screen::Server(state) => server::draw(frame, body, app, state, theme),
+            Screen::Server(state) => server::draw(frame, body, app, state, theme, hits),
         }
         if let Some(dialog) = app.dialog() {
-            dialogs::draw(frame, body, dialog, theme);
+            dialogs::draw(frame, body, dialog, theme, hits);
         }
     }
+    frame.render_widget(Paragraph::new(message_lines), message);
+    for (row, start, width, key) in &bar.keys {
+        let area = Rect::new(bar_area.x + start, bar_area.y + row, *width, 1);
+        hits.add(area.intersection(bar_area), Target::Key(*key));
+    }
+    frame.render_widget(Paragraph::new(bar.lines), bar_area);
     if app.help_shown() {
         help::draw(frame, body, app, theme);
+        // A click anywhere closes the help, as Esc does.
+        hits.clear();
+        hits.add(area, Target::Key(Key::Esc));
     }
-    frame.render_widget(Paragraph::new(message_lines), message);
-    frame.render_widget(Paragraph::new(bar_lines), bar);
+    hits
+}
+
+/// Instead of cut panels: the size, the size needed, and the key bar (`q quit`).
+fn too_small(frame: &mut Frame, bar: Bar, theme: &Theme) {
+    let area = frame.area();
+    let size = format!("{}×{}", area.width, area.height);
+    let text = vec![
+        Line::styled(
+            format!("terminal too small: {size}, needs {MIN_WIDTH}×{MIN_HEIGHT}"),
+            theme.warn(),
+        ),
+        Line::raw(""),
+        Line::styled("Enlarge the window to go on.", theme.dim()),
+    ];
+    let height = text
+        .iter()
+        .map(|l| wrapped_height(&line_text(l), area.width as usize))
+        .sum::<u16>();
+    let [_, middle, _, bar_area] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+        Constraint::Length(bar.lines.len() as u16),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(ratatui::layout::Alignment::Center)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        middle,
+    );
+    frame.render_widget(Paragraph::new(bar.lines), bar_area);
 }
 
 fn breadcrumb(app: &App) -> String {
@@ -165,33 +221,66 @@ pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
 }
 
 /// The first `width` columns of `s`, and the rest.
-fn split_at_width(s: &str, width: usize) -> (String, String) {
+pub(crate) fn split_at_width(s: &str, width: usize) -> (String, String) {
     use unicode_truncate::UnicodeTruncateStr;
     let (head, _) = s.unicode_truncate(width);
     (head.to_string(), s[head.len()..].to_string())
 }
 
-/// The key bar, on as many lines as its entries need: every key it lists is shown.
-fn bar_lines(app: &App, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// Most rows the key bar takes.
+const BAR_ROWS: usize = 2;
+
+/// The key bar as drawn: its lines, and where each entry is (row, column, width, key).
+struct Bar {
+    lines: Vec<Line<'static>>,
+    keys: Vec<(u16, u16, u16, Key)>,
+}
+
+/// The key bar, on up to [`BAR_ROWS`] rows. When its entries need more, the last ones give way
+/// (the help lists them all), never `? help`, `q quit` or `Esc` (back, cancel).
+fn bar_lines(app: &App, width: usize, theme: &Theme) -> Bar {
+    let mut entries = keymap::bar_entries(app);
+    loop {
+        let bar = lay_out_bar(&entries, width, theme);
+        let kept = |l: &keymap::Listed| {
+            l.keys
+                .iter()
+                .any(|k| matches!(k, Key::Char('?' | 'q') | Key::Esc))
+        };
+        match entries.iter().rposition(|l| !kept(l)) {
+            Some(last) if bar.lines.len() > BAR_ROWS => {
+                entries.remove(last);
+            }
+            _ => return bar,
+        }
+    }
+}
+
+fn lay_out_bar(entries: &[keymap::Listed], width: usize, theme: &Theme) -> Bar {
     let mut lines = Vec::new();
+    let mut keys = Vec::new();
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for (keys, what) in keymap::bar(app) {
-        let entry = text_width(&keys) + text_width(what) + 3;
+    for entry in entries {
+        let what = entry.bar.unwrap_or_default();
+        let columns = text_width(&entry.label) + text_width(what) + 3;
         // The last entry of a row needs no trailing gap.
-        if used + entry - 2 > width && spans.len() > 1 {
+        if used + columns - 2 > width && spans.len() > 1 {
             lines.push(Line::from(std::mem::replace(
                 &mut spans,
                 vec![Span::raw(" ")],
             )));
             used = 1;
         }
-        spans.push(Span::styled(keys, theme.key()));
+        if let Some(key) = entry.keys.first() {
+            keys.push((lines.len() as u16, used as u16, (columns - 2) as u16, *key));
+        }
+        spans.push(Span::styled(entry.label.clone(), theme.key()));
         spans.push(Span::raw(format!(" {what}  ")));
-        used += entry;
+        used += columns;
     }
     lines.push(Line::from(spans));
-    lines
+    Bar { lines, keys }
 }
 
 /// Columns a string takes on the terminal.
@@ -260,6 +349,38 @@ pub(crate) fn popup(area: Rect, width: u16, height: u16) -> Rect {
         Constraint::Length(width.min(area.width)),
         Constraint::Length(height.min(area.height)),
     )
+}
+
+/// The part of a text input shown in `width` columns, scrolled sideways so that the cursor stays
+/// in view (tui-input's visual scroll), and the cursor's column in it.
+pub(crate) fn input_view(input: &tui_input::Input, width: usize) -> (String, u16) {
+    use unicode_truncate::UnicodeTruncateStr;
+    let width = width.max(1);
+    // One column stays free for the cursor after the last character.
+    let scroll = input.visual_scroll(width - 1);
+    let value = input.value();
+    let (rest, _) = value.unicode_truncate_start(text_width(value).saturating_sub(scroll));
+    let (shown, _) = rest.unicode_truncate(width);
+    let cursor = input.visual_cursor().saturating_sub(scroll);
+    (shown.to_string(), cursor as u16)
+}
+
+/// The rows a table or list drew its items on: (row area, item index) for the items visible
+/// from `offset` (the widget's scroll after rendering) in `area` below `header` rows.
+pub(crate) fn item_rows(
+    area: Rect,
+    header: u16,
+    offset: usize,
+    len: usize,
+) -> impl Iterator<Item = (Rect, usize)> {
+    let rows = area.height.saturating_sub(header) as usize;
+    (0..rows)
+        .map(move |r| (r, offset + r))
+        .take_while(move |(_, i)| *i < len)
+        .map(move |(r, i)| {
+            let y = area.y + header + r as u16;
+            (Rect::new(area.x, y, area.width, 1), i)
+        })
 }
 
 /// The text of a line, without its styles.

@@ -5,14 +5,22 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, HighlightSpacing, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::{text_width, truncate, wrapped_height};
+use super::{item_rows, text_width, truncate, wrapped_height};
 
 use crate::app::{App, ServerItem, ServerState, server_item_label};
+use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 
 const SYMBOL: &str = "▸ ";
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ServerState, theme: &Theme) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    state: &ServerState,
+    theme: &Theme,
+    hits: &mut Hits,
+) {
     let title = if app.has_control() {
         " Server panel · demo controls "
     } else {
@@ -63,6 +71,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &ServerState, theme
         .highlight_spacing(HighlightSpacing::Always);
     let mut list_state = ListState::default().with_selected(Some(state.selected));
     frame.render_stateful_widget(list, list_area, &mut list_state);
+    for (row, i) in item_rows(list_area, 0, list_state.offset(), ServerItem::ALL.len()) {
+        hits.add(row, Target::Item(i));
+    }
     let hint = if app.has_control() {
         "Enter runs the selected control. Keys anywhere: n network · o online/offline · 1/5/6 clock +1/+5/+16 min · b background · P publish v2"
     } else {

@@ -6,18 +6,28 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::truncate;
+use super::{input_view, split_at_width, truncate};
 use crate::app::{App, SetupRow, SetupState};
 use crate::settings::SettingKey;
+use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 
 const LOCK: &str = "🔒";
+/// Where a value starts: the marker and the label.
+const VALUE_COLUMN: u16 = 2 + 16;
 
 fn on_off(v: bool) -> &'static str {
     if v { "On" } else { "Off" }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SetupState, theme: &Theme) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    state: &SetupState,
+    theme: &Theme,
+    hits: &mut Hits,
+) {
     let [sync_area, project_area] =
         Layout::vertical([Constraint::Length(9), Constraint::Min(0)]).areas(area);
     let block = Block::bordered()
@@ -79,8 +89,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SetupState, theme:
         };
         let selected = i == state.selected;
         let marker = if selected { "▸ " } else { "  " };
+        let y = inner.y + i as u16;
+        hits.add(Rect::new(inner.x, y, inner.width, 1), Target::Item(i));
         let value = match (&state.editing, selected) {
-            (Some(input), true) => format!("{}▏", input.value()),
+            // Scrolled sideways so the cursor stays in view; `▏` marks it.
+            (Some(input), true) => {
+                let room = width.saturating_sub(VALUE_COLUMN as usize + 1);
+                let (shown, column) = input_view(input, room);
+                let x = inner.x + VALUE_COLUMN + column;
+                frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), y));
+                let (before, after) = split_at_width(&shown, column as usize);
+                format!("{before}▏{after}")
+            }
             _ => value,
         };
         let selector = if row.is_text() {
@@ -100,10 +120,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, state: &SetupState, theme:
             ratatui::style::Style::new()
         };
         lines.push(Line::styled(text, style));
-        if selected && let Some(input) = &state.editing {
-            let x = inner.x + 2 + 16 + input.visual_cursor() as u16;
-            frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + i as u16));
-        }
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(

@@ -7,11 +7,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{phase_state_word, popup, progress};
+use super::{input_view, phase_state_word, popup, progress, split_at_width};
 use crate::app::{App, SyncScreen};
 use crate::engine::PhaseState;
 use crate::rules::{LoginReason, Phase};
 use crate::tui::theme::Theme;
+
+/// "Password   ".
+const LABEL: u16 = 11;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let area = popup(area, 72, 19);
@@ -45,12 +48,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let user = settings.map(|s| s.user_name.clone()).unwrap_or_default();
     let password = match app.sync_screen() {
         Some(SyncScreen::Login { password, .. }) => {
-            let x = fields.x + 11 + password.visual_cursor() as u16;
+            // Dots, scrolled sideways as any input is so the cursor stays in view.
+            let dots = tui_input::Input::new("•".repeat(password.value().chars().count()))
+                .with_cursor(password.cursor());
+            let room = fields.width.saturating_sub(LABEL + 1) as usize;
+            let (shown, column) = input_view(&dots, room);
+            let x = fields.x + LABEL + column;
             frame.set_cursor_position((x.min(fields.right().saturating_sub(1)), fields.y + 2));
-            Span::styled(
-                format!("{}▏", "•".repeat(password.value().chars().count())),
-                theme.key(),
-            )
+            let (before, after) = split_at_width(&shown, column as usize);
+            Span::styled(format!("{before}▏{after}"), theme.key())
         }
         _ if app.password_saved() => Span::raw("•••••• (saved)"),
         _ => Span::raw("•••••• (this session)"),
