@@ -5,7 +5,9 @@
 mod app_common;
 
 use app_common::*;
-use autosync::app::{Action, Dialog, Fit, MIN_HEIGHT, MIN_WIDTH, Screen, ScreenKind, Side};
+use autosync::app::{
+    Action, Dialog, Fit, MIN_HEIGHT, MIN_WIDTH, Refusal, Screen, ScreenKind, Side,
+};
 use autosync::tui::keymap::{self, Context};
 use crossterm::event::KeyCode;
 
@@ -151,6 +153,13 @@ async fn a_terminal_too_small_lets_only_quitting_through_until_it_grows() {
         .flat_map(|(_, l)| l.into_iter().map(|l| l.label))
         .collect();
     assert_eq!(listed, vec!["q".to_string()]);
+    // A key still means what it means beneath, so the App can say why it waits.
+    let l = keymap::map_key(&h.app, key(KeyCode::Char('l')));
+    assert_eq!(l, Some(Action::OpenLog));
+    assert!(matches!(
+        h.app.refusal(&Action::OpenLog),
+        Some(Refusal::Gate(_))
+    ));
     h.act(Action::OpenLog).await;
     assert_eq!(
         h.app.screen_kind(),
@@ -172,6 +181,7 @@ async fn a_terminal_too_small_lets_only_quitting_through_until_it_grows() {
     })
     .await;
     assert_eq!(h.app.fit(), Fit::Fits);
+    assert_eq!(h.app.message(), None, "large enough: the warning is gone");
     h.act(Action::OpenLog).await;
     assert_eq!(h.app.screen_kind(), ScreenKind::Log);
 

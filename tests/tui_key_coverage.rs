@@ -395,6 +395,7 @@ async fn check(state: State) {
     // The help shown over this context lists what works in it.
     if context(state) != Context::Help
         && let Some(Action::Help) = keymap::map_key(&h.app, key(KeyCode::Char('?')))
+        && h.app.refusal(&Action::Help).is_none()
     {
         let mut h = build(state).await;
         let working = keymap::active(&h.app);

@@ -400,6 +400,15 @@ impl App {
                 } else {
                     Fit::Fits
                 };
+                // Large enough again: "too small" answers nothing on the screen now shown.
+                if self.fit == Fit::Fits
+                    && self
+                        .message
+                        .as_ref()
+                        .is_some_and(|m| m.text == refusal::too_small_warning())
+                {
+                    self.message = None;
+                }
             }
         }
         Vec::new()

@@ -34,9 +34,7 @@ impl App {
             return None;
         }
         if let Fit::TooSmall { .. } = self.fit {
-            return Some(format!(
-                "The terminal is too small: enlarge it to {MIN_WIDTH}×{MIN_HEIGHT}, or press q to quit"
-            ));
+            return Some(too_small_warning());
         }
         if matches!(action, Action::Help) {
             return None;
@@ -290,4 +288,9 @@ impl App {
         copy.handle_event(&Event::Key(*key))
             .is_some_and(|changed| changed.value || changed.cursor)
     }
+}
+
+/// What a key pressed while the terminal is too small is answered.
+pub(super) fn too_small_warning() -> String {
+    format!("The terminal is too small: enlarge it to {MIN_WIDTH}×{MIN_HEIGHT}, or press q to quit")
 }

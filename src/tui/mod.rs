@@ -215,17 +215,20 @@ async fn event_loop(
     let mut hits = mouse::Hits::default();
 
     loop {
-        // The App is told the size each frame is drawn at. Asked here rather than trusted to
-        // `Event::Resize`: crossterm can drop a SIGWINCH that arrives with a key.
-        let size = terminal.size()?;
-        if told != Some(size) {
-            told = Some(size);
-            app.update(Action::Resize {
-                width: size.width,
-                height: size.height,
-            });
-        }
-        terminal.draw(|frame| hits = draw_with_hits(frame, app, theme))?;
+        terminal.draw(|frame| {
+            // The App is told the size of the frame about to be drawn, before it is drawn: so
+            // what it lets through always matches what is seen. Not trusted to `Event::Resize`,
+            // which crossterm can drop when SIGWINCH arrives together with a key.
+            let size = frame.area().as_size();
+            if told != Some(size) {
+                told = Some(size);
+                app.update(Action::Resize {
+                    width: size.width,
+                    height: size.height,
+                });
+            }
+            hits = draw_with_hits(frame, app, theme);
+        })?;
         let action = tokio::select! {
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => keymap::map_key(app, key),

@@ -173,7 +173,11 @@ pub fn map_key(app: &App, event: KeyEvent) -> Option<Action> {
     if event.modifiers.contains(KeyModifiers::CONTROL) && matches!(event.code, KeyCode::Char('c')) {
         return Some(Action::Quit);
     }
-    let active = contexts(app);
+    let mut active = contexts(app);
+    if active == [Context::TooSmall] {
+        // The keys of what is beneath still reach the App, which says why they wait.
+        active.extend(contexts_beneath(app));
+    }
     let Some(key) = Key::from_event(&event) else {
         // Ctrl and Alt combinations edit text (tui-input's Ctrl-U, Alt-B…) while typing.
         return app.text_input_focused().then_some(Action::Input(event));

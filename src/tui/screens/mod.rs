@@ -44,7 +44,7 @@ pub fn draw_with_hits(frame: &mut Frame, app: &App, theme: &Theme) -> Hits {
         || area.width < MIN_WIDTH
         || area.height < MIN_HEIGHT
     {
-        too_small(frame, bar, theme);
+        too_small(frame, message_lines(app, width, theme), bar, theme);
         return hits;
     }
     let message_lines = message_lines(app, width, theme);
@@ -92,8 +92,9 @@ pub fn draw_with_hits(frame: &mut Frame, app: &App, theme: &Theme) -> Hits {
     hits
 }
 
-/// Instead of cut panels: the size, the size needed, and the key bar (`q quit`).
-fn too_small(frame: &mut Frame, bar: Bar, theme: &Theme) {
+/// Instead of cut panels: the size, the size needed, the answer to a key pressed meanwhile, and
+/// the key bar (`q quit`).
+fn too_small(frame: &mut Frame, message: Vec<Line<'static>>, bar: Bar, theme: &Theme) {
     let area = frame.area();
     let size = format!("{}×{}", area.width, area.height);
     let text = vec![
@@ -108,13 +109,15 @@ fn too_small(frame: &mut Frame, bar: Bar, theme: &Theme) {
         .iter()
         .map(|l| wrapped_height(&line_text(l), area.width as usize))
         .sum::<u16>();
-    let [_, middle, _, bar_area] = Layout::vertical([
+    let [_, middle, _, message_area, bar_area] = Layout::vertical([
         Constraint::Fill(1),
         Constraint::Length(height),
         Constraint::Fill(1),
+        Constraint::Length(message.len() as u16),
         Constraint::Length(bar.lines.len() as u16),
     ])
     .areas(area);
+    frame.render_widget(Paragraph::new(message), message_area);
     frame.render_widget(
         Paragraph::new(text)
             .alignment(ratatui::layout::Alignment::Center)
