@@ -109,6 +109,35 @@ async fn a_click_selects_and_does_what_enter_does() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_ends_a_search_but_never_drops_a_setting_being_typed() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenList {
+        entity: "account".into(),
+    })
+    .await;
+    h.act(Action::BeginEdit).await;
+    h.type_text("alpine").await;
+    h.act(Action::Pick(1)).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Form, "the row opened");
+    h.act(Action::Back).await;
+    let Screen::List(list) = h.app.screen() else {
+        panic!("a list")
+    };
+    assert!(!list.searching, "the search typing ended");
+    assert_eq!(list.search.value(), "alpine", "its text stays");
+
+    // Setup: typing the user name, a click or the wheel would lose it; they wait.
+    h.acts([Action::OpenSetup, Action::Last, Action::BeginEdit])
+        .await;
+    h.type_text("x").await;
+    for action in [Action::Pick(0), Action::Scroll(-3)] {
+        assert!(h.app.refusal(&action).is_some(), "{action:?}");
+        h.act(action).await;
+        assert_eq!(h.app.focused_input().unwrap().value(), "demox");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_click_on_a_field_in_merge_switches_its_side() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
     make_contact_conflict(&mut h, "con-0001").await;

@@ -317,7 +317,11 @@ impl App {
             Action::PageDown => self.move_selection(10),
             Action::First => self.move_selection(i64::MIN),
             Action::Last => self.move_selection(i64::MAX),
-            Action::Scroll(rows) => self.move_selection(rows),
+            Action::Scroll(rows) => {
+                if self.answered(&Action::Scroll(rows)).is_none() {
+                    self.move_selection(rows);
+                }
+            }
             Action::Select => return self.select(),
             // Applied in `update`; here only when the index is not an item.
             Action::Pick(_) => {}

@@ -174,16 +174,18 @@ impl App {
 
     /// Moves the selection to `index`, as the arrows count; false when there is no such item.
     pub(super) fn select_index(&mut self, index: usize) -> bool {
-        if self.dialog.is_some() {
+        if self.dialog.is_some() || self.answered(&Action::Pick(index)).is_some() {
             return false;
         }
-        match self.selection() {
-            Some((current, len, _)) if index < len => {
-                self.move_selection(index as i64 - current as i64);
-                true
-            }
-            _ => false,
+        let Some((current, _, _)) = self.selection() else {
+            return false;
+        };
+        if let Some(Screen::List(l)) = self.stack.last_mut() {
+            // A click on a row ends the typing of the search (its text stays).
+            l.searching = false;
         }
+        self.move_selection(index as i64 - current as i64);
+        true
     }
 
     /// What Select (Enter) on the current screen means, as a semantic action when it is one.

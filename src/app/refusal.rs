@@ -83,7 +83,7 @@ impl App {
     }
 
     /// What an action past the gates would be answered with instead of doing it.
-    fn answered(&self, action: &Action) -> Option<&'static str> {
+    pub(super) fn answered(&self, action: &Action) -> Option<&'static str> {
         let running = matches!(self.status.activity, SyncActivity::Running { .. });
         let form = self.top_form().filter(|_| self.dialog.is_none());
         match action {
@@ -93,6 +93,10 @@ impl App {
             Action::PageDown => (!self.can_move(10)).then_some("the selection cannot move down"),
             Action::First => (!self.can_move(-1)).then_some("the selection is at the first item"),
             Action::Last => (!self.can_move(1)).then_some("the selection is at the last item"),
+            // Moving away would drop what is typed into a Setup text.
+            Action::Scroll(_) | Action::Pick(_) if matches!(self.screen(), Screen::Setup(s) if s.editing.is_some()) => {
+                Some("Enter or Esc ends the typing first")
+            }
             Action::Scroll(rows) => (!self.can_move(*rows)).then_some("the selection cannot move"),
             Action::Pick(index) => self
                 .selection()

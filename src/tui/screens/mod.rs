@@ -40,11 +40,15 @@ pub fn draw_with_hits(frame: &mut Frame, app: &App, theme: &Theme) -> Hits {
     let area = frame.area();
     let width = area.width as usize;
     let bar = bar_lines(app, width, theme);
-    if matches!(app.fit(), Fit::TooSmall { .. })
-        || area.width < MIN_WIDTH
-        || area.height < MIN_HEIGHT
-    {
-        too_small(frame, message_lines(app, width, theme), bar, theme);
+    let small = match app.fit() {
+        Fit::TooSmall { width, height } => Some((width, height)),
+        Fit::Fits if area.width < MIN_WIDTH || area.height < MIN_HEIGHT => {
+            Some((area.width, area.height))
+        }
+        Fit::Fits => None,
+    };
+    if let Some(size) = small {
+        too_small(frame, size, message_lines(app, width, theme), bar, theme);
         return hits;
     }
     let message_lines = message_lines(app, width, theme);
@@ -94,9 +98,15 @@ pub fn draw_with_hits(frame: &mut Frame, app: &App, theme: &Theme) -> Hits {
 
 /// Instead of cut panels: the size, the size needed, the answer to a key pressed meanwhile, and
 /// the key bar (`q quit`).
-fn too_small(frame: &mut Frame, message: Vec<Line<'static>>, bar: Bar, theme: &Theme) {
+fn too_small(
+    frame: &mut Frame,
+    (width, height): (u16, u16),
+    message: Vec<Line<'static>>,
+    bar: Bar,
+    theme: &Theme,
+) {
     let area = frame.area();
-    let size = format!("{}×{}", area.width, area.height);
+    let size = format!("{width}×{height}");
     let text = vec![
         Line::styled(
             format!("terminal too small: {size}, needs {MIN_WIDTH}×{MIN_HEIGHT}"),
