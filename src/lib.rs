@@ -12,6 +12,7 @@ pub mod control;
 pub mod engine;
 pub mod event;
 pub mod file_error;
+pub mod invariants;
 pub mod logging;
 pub mod play_cmd;
 pub mod project;
