@@ -17,6 +17,8 @@ use super::action::Action;
 /// Work for the driver.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Write the journal as JSON lines beside `path` (never over an earlier export).
+    ExportLog { path: PathBuf },
     /// A call to the demo server's control API.
     Control(ControlCall),
     /// Online mode: save the form's changed fields straight to the server (`If-Match`).
@@ -56,6 +58,11 @@ pub enum ControlCall {
 /// What an effect did, fed back as `Action::EffectDone`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EffectResult {
+    /// The export ended: how many entries, and the file they went to.
+    Exported {
+        path: PathBuf,
+        outcome: Result<(usize, PathBuf), String>,
+    },
     /// A control-API call ended: what the server did, or why it could not.
     Control {
         call: ControlCall,
@@ -85,6 +92,10 @@ pub struct EffectContext {
 /// Runs one effect to its end and returns the action that reports it.
 pub async fn run_effect(effect: Effect, ctx: &EffectContext) -> Action {
     let result = match effect {
+        Effect::ExportLog { path } => {
+            let outcome = export_journal(&ctx.profile, &path);
+            EffectResult::Exported { path, outcome }
+        }
         Effect::Control(call) => {
             let outcome = match &ctx.control {
                 Some(control) => control_call(control, &call).await,
@@ -181,4 +192,60 @@ async fn save_online_inner(
     crate::client::save_online_in(&mut store, clock.now(), entity, id, values)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Writes the journal as JSON lines ([`crate::event::Event`]) to `path`, or, when a file is
+/// there already, to `path` with `-2`, `-3`, … before its extension: nothing is replaced.
+pub(super) fn export_journal(
+    profile: &std::path::Path,
+    path: &std::path::Path,
+) -> Result<(usize, PathBuf), String> {
+    use std::io::Write;
+    let store = Store::open(profile).map_err(|e| e.to_string())?;
+    let (file, path) = create_new_beside(path).map_err(|e| e.to_string())?;
+    let mut out = std::io::BufWriter::new(file);
+    let (mut after, mut count) = (0, 0);
+    loop {
+        let batch = store.journal(after, 5000).map_err(|e| e.to_string())?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for entry in &batch {
+            let event = crate::event::Event::from(entry);
+            serde_json::to_writer(&mut out, &event).map_err(|e| e.to_string())?;
+            out.write_all(b"\n").map_err(|e| e.to_string())?;
+            count += 1;
+        }
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    Ok((count, path))
+}
+
+/// Creates `path`, or the first free `stem-N.ext` beside it.
+fn create_new_beside(path: &std::path::Path) -> std::io::Result<(std::fs::File, PathBuf)> {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let mut candidate = path.to_path_buf();
+    for n in 2..1000 {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(file) => return Ok((file, candidate)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                candidate = path.with_file_name(format!("{stem}-{n}{ext}"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        "999 exports of that name exist already",
+    ))
 }

@@ -2,8 +2,7 @@
 //! durations, saves, UI transactions, conflicts, lost edits), filterable by kind, exportable
 //! as JSON lines; and the auditor's lost edits.
 
-use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::App;
 use super::state::*;
@@ -153,8 +152,9 @@ impl App {
         LOG_FILTERS[(i + 1) % LOG_FILTERS.len()]
     }
 
-    pub(super) fn export_log(&mut self, path: &Path) {
-        match self.write_export(path) {
+    /// The export's answer from the driver ([`super::effect::export_journal`]).
+    pub(super) fn exported(&mut self, path: &Path, outcome: Result<(usize, PathBuf), String>) {
+        match outcome {
             Ok((n, written)) => self.success(format!(
                 "Exported {n} journal entries to {}",
                 written.display()
@@ -162,61 +162,6 @@ impl App {
             Err(e) => self.error(format!("Cannot export the log to {}: {e}", path.display())),
         }
     }
-
-    /// Writes the journal as JSON lines ([`crate::event::Event`]) to `path`, or, when a file is
-    /// there already, to `path` with `-2`, `-3`, … before its extension: nothing is replaced.
-    fn write_export(&self, path: &Path) -> Result<(usize, std::path::PathBuf), String> {
-        let (file, path) = create_new_beside(path).map_err(|e| e.to_string())?;
-        let mut out = std::io::BufWriter::new(file);
-        let (mut after, mut count) = (0, 0);
-        loop {
-            let batch = self
-                .client
-                .store()
-                .journal(after, 5000)
-                .map_err(|e| e.to_string())?;
-            let Some(last) = batch.last() else { break };
-            after = last.seq;
-            for entry in &batch {
-                let event = crate::event::Event::from(entry);
-                serde_json::to_writer(&mut out, &event).map_err(|e| e.to_string())?;
-                out.write_all(b"\n").map_err(|e| e.to_string())?;
-                count += 1;
-            }
-        }
-        out.flush().map_err(|e| e.to_string())?;
-        Ok((count, path))
-    }
-}
-
-/// Creates `path`, or the first free `stem-N.ext` beside it.
-fn create_new_beside(path: &Path) -> std::io::Result<(std::fs::File, std::path::PathBuf)> {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    let mut candidate = path.to_path_buf();
-    for n in 2..1000 {
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(file) => return Ok((file, candidate)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                candidate = path.with_file_name(format!("{stem}-{n}{ext}"));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::new(
-        std::io::ErrorKind::AlreadyExists,
-        "999 exports of that name exist already",
-    ))
 }
 
 /// The journal's newest sequence number, found in O(log n) primary-key lookups.

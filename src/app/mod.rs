@@ -368,7 +368,7 @@ impl App {
             Action::ToggleWhatIf => self.toggle_what_if(),
 
             Action::FilterLog(filter) => self.filter_log(filter),
-            Action::ExportLog { path } => self.export_log(&path),
+            Action::ExportLog { path } => return vec![Effect::ExportLog { path }],
 
             Action::ToggleNetwork => self.toggle_network(),
             Action::AdvanceClock { minutes } => self.advance_clock(minutes),
