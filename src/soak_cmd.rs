@@ -1,4 +1,4 @@
-//! `autosync soak --clients N --minutes M`: N headless clients (each a [`Client`] with its own
+//! `autosync soak --clients N --minutes M`: N headless clients (each a [`Device`] with its own
 //! engine and profile) make random edits against one embedded demo server for M minutes while
 //! random faults are injected through the control API; then the faults stop, every client syncs
 //! until nothing is pending, and the run is checked: every device equals the server, every
@@ -19,9 +19,9 @@ use rand::Rng;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::auditor::{self, LossCause};
-use crate::client::{Client, SaveOutcome, init_profile};
 use crate::clock::Clock;
 use crate::control::Control;
+use crate::device::{Device, SaveOutcome, init_profile};
 use crate::engine::{Command, EngineEvent};
 use crate::remote::Remote;
 use crate::settings::BackgroundBehavior;
@@ -195,7 +195,7 @@ async fn soak_in(args: &SoakArgs, dir: &Path) -> Result<SoakReport, String> {
         let mut store = Store::open(&path).map_err(|e| e.to_string())?;
         init_profile(&mut store, server.url(), "demo", Some("demo")).map_err(|e| e.to_string())?;
         drop(store);
-        let client = Client::start(&path, clock.clone(), |c| {
+        let client = Device::start(&path, clock.clone(), |c| {
             c.request_timeout = SOAK_REQUEST_TIMEOUT;
             c.page_limit = 200;
         })
@@ -467,11 +467,11 @@ fn full_journal(store: &Store) -> Result<Vec<crate::store::JournalEntry>, StoreE
 /// the client and the records it created.
 async fn edit(
     n: usize,
-    mut client: Client,
+    mut client: Device,
     deadline: Instant,
     stop: Arc<AtomicBool>,
     counters: Arc<Counters>,
-) -> (Client, Vec<(String, String)>) {
+) -> (Device, Vec<(String, String)>) {
     let mut created = Vec::new();
     let mut serial = 0u64;
     while Instant::now() < deadline && !stop.load(Ordering::Relaxed) {

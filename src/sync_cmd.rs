@@ -11,9 +11,9 @@ use tokio::time::MissedTickBehavior;
 
 use progress::{PLAIN_EVERY, Progress};
 
-use crate::client::{Client, init_profile};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::device::{Device, init_profile};
 use crate::engine::progress::thousands;
 use crate::engine::{Command, EngineEvent};
 use crate::rules::Trigger;
@@ -98,7 +98,7 @@ pub async fn run(
             store.set_password(Some(&p)).map_err(|e| e.to_string())?;
         }
     }
-    let client = Client::start(&path, clock, |c| c.page_limit = args.page_size)
+    let client = Device::start(&path, clock, |c| c.page_limit = args.page_size)
         .map_err(|e| e.to_string())?;
     let mut events = client.engine().subscribe();
     let mut watch = client.engine().watch_status();

@@ -93,7 +93,7 @@ async fn typing_and_saving_uploads_and_the_pending_count_returns_to_zero() {
     h.act(Action::EndEdit).await;
     assert!(form(&h).is_dirty());
     assert_eq!(form(&h).field("city").unwrap().value, "Reykjavik");
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::Save).await;
     assert!(notice(&h).starts_with("Saved"), "{}", notice(&h));
     assert!(!form(&h).is_dirty());
@@ -150,7 +150,7 @@ async fn a_refused_save_says_why_and_keeps_the_edits() {
         )
         .await
         .unwrap();
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::PressSync).await;
     h.until("the download phase", |app| {
         matches!(
@@ -314,8 +314,7 @@ async fn the_custom_command_edits_the_contacts_one_by_one_under_a_ui_transaction
     // Run the remaining steps as the driver would.
     let mut queue = effects;
     while let Some(effect) = queue.pop() {
-        let ctx = h.app.effect_context();
-        let done = autosync::app::run_effect(effect, &ctx).await;
+        let done = h.perform(effect).await;
         queue.extend(h.app.update(done));
     }
     assert!(h.app.custom_run().is_none());
@@ -384,7 +383,7 @@ async fn the_custom_command_shows_the_refusal_of_try_enter() {
         )
         .await
         .unwrap();
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::PressSync).await;
     h.until("the upload phase", |app| {
         matches!(
@@ -418,7 +417,7 @@ async fn the_custom_command_shows_the_refusal_of_try_enter() {
 async fn online_saves_go_to_the_server_at_once_and_a_stale_one_keeps_the_edits() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
     h.act(Action::SwitchMode).await;
-    assert_eq!(h.app.mode(), autosync::client::AppMode::Online);
+    assert_eq!(h.app.mode(), autosync::device::AppMode::Online);
     h.act(Action::OpenRecord {
         entity: "account".into(),
         id: "acc-0001".into(),
@@ -439,8 +438,7 @@ async fn online_saves_go_to_the_server_at_once_and_a_stale_one_keeps_the_edits()
     );
     assert!(form(&h).saving_online);
     for effect in effects {
-        let ctx = h.app.effect_context();
-        let done = autosync::app::run_effect(effect, &ctx).await;
+        let done = h.perform(effect).await;
         h.act(done).await;
     }
     assert!(!form(&h).saving_online);

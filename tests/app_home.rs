@@ -125,7 +125,7 @@ async fn network_off_blocks_the_on_start_rule_and_resume_explains_it() {
     h.act(Action::ToggleNetwork).await;
     assert_eq!(h.app.network(), Network::Connected);
     h.act(Action::SendToBackground).await;
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::Resume).await;
     h.until_synced(before).await;
     assert_eq!(
@@ -137,9 +137,9 @@ async fn network_off_blocks_the_on_start_rule_and_resume_explains_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_button_syncs_and_the_down_arrow_replaces_it_after_a_publish() {
     let mut h = Harness::new(Prep::Synced).await;
-    let before = h.finished;
+    let before = h.finished();
     h.sync().await;
-    assert!(h.finished > before);
+    assert!(h.finished() > before);
     assert_eq!(
         h.app.status().last.as_ref().unwrap().trigger,
         autosync::rules::Trigger::Manual
@@ -164,7 +164,7 @@ async fn sync_button_syncs_and_the_down_arrow_replaces_it_after_a_publish() {
         Some(2),
         "a background sync only flags the update: the down arrow"
     );
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::PressDownArrow).await;
     h.until_synced(before).await;
     assert_eq!(h.app.status().update_available, None);

@@ -89,7 +89,7 @@ async fn save_password_off_makes_sync_ask_for_the_password() {
         "an empty password is not sent"
     );
     h.type_text("demo").await;
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::EndEdit).await;
     assert!(h.app.sync_screen().is_none());
     h.until_synced(before).await;

@@ -6,7 +6,7 @@ mod app_common;
 
 use app_common::*;
 use autosync::app::{Action, Dialog, ScreenKind, SyncScreen};
-use autosync::client::AppMode;
+use autosync::device::AppMode;
 use autosync::rules::{ModeSwitch, Phase, SwitchChoice, SyncActivity, SyncMode};
 use autosync::settings::SettingChange;
 use autosync::wire::Fault;
@@ -29,7 +29,7 @@ async fn a_foreground_sync_takes_over_until_it_ends() {
         )
         .await
         .unwrap();
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::PressSync).await;
     h.until("the foreground download", |app| {
         running(app, SyncMode::Foreground, Phase::Download)
@@ -83,7 +83,7 @@ async fn cancel_stops_a_foreground_sync() {
         )
         .await
         .unwrap();
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::PressSync).await;
     h.until("the foreground download", |app| {
         running(app, SyncMode::Foreground, Phase::Download)
@@ -112,7 +112,7 @@ async fn after_the_project_update_the_sync_continues_in_the_background() {
         )
         .await
         .unwrap();
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::PressDownArrow).await;
     h.until("the background download after the update", |app| {
         running(app, SyncMode::Background, Phase::Download)
@@ -182,7 +182,7 @@ async fn ask_user_to_sync_shows_three_buttons_and_each_does_what_it_says() {
     h.act(Action::SwitchMode).await;
     assert_eq!(h.app.mode(), AppMode::Offline, "going offline is NoAction");
     h.act(Action::SwitchMode).await;
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::AnswerDialog(SwitchChoice::SyncThenSwitch))
         .await;
     assert!(h.app.switch_pending());
@@ -224,7 +224,7 @@ async fn warn_user_must_sync_refuses_switching_without_a_sync() {
     h.act(Action::Back).await;
     assert_eq!(h.app.dialog(), None, "Esc is Cancel");
     h.act(Action::SwitchMode).await;
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::Select).await;
     h.until_synced(before).await;
     assert_eq!(h.app.mode(), AppMode::Online);
@@ -249,7 +249,7 @@ async fn force_sync_switches_only_when_the_sync_succeeds() {
         )
         .await
         .unwrap();
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::SwitchMode).await;
     assert_eq!(h.app.dialog(), None, "ForceSync shows no dialog");
     assert!(h.app.switch_pending());
@@ -261,7 +261,7 @@ async fn force_sync_switches_only_when_the_sync_succeeds() {
         h.message()
     );
     h.control.clear_faults().await.unwrap();
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::SwitchMode).await;
     h.until_synced(before).await;
     assert_eq!(h.app.mode(), AppMode::Online);

@@ -50,7 +50,7 @@ async fn a_sync_held_by_a_ui_transaction_says_it_waits_and_a_save_goes_with_it()
     })
     .await;
     h.act(Action::EnterUiTransaction).await;
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::PressSync).await;
     h.until("the sync to wait for the UI transaction", waiting)
         .await;
@@ -217,5 +217,5 @@ async fn require_sync_login_is_the_reason_given_with_the_password_saved() {
         "{decision}"
     );
     assert!(!decision.contains("password is not saved"), "{decision}");
-    assert_eq!(h.app.mode(), autosync::client::AppMode::Offline);
+    assert_eq!(h.app.mode(), autosync::device::AppMode::Offline);
 }

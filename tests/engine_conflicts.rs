@@ -7,7 +7,7 @@ mod engine_common;
 use std::collections::BTreeMap;
 
 use autosync::auditor::{self, LossCause, LostEdit};
-use autosync::client::{Client, SaveOutcome};
+use autosync::device::{Device, SaveOutcome};
 use autosync::engine::{Command, EngineEvent};
 use autosync::rules::{Phase, SaveDecision, SyncActivity, SyncMode, Trigger};
 use autosync::settings::{
@@ -24,7 +24,7 @@ fn strategy_toml(strategy: ConflictStrategy) -> String {
     )
 }
 
-async fn quiet_device(world: &World) -> Client {
+async fn quiet_device(world: &World) -> Device {
     let mut device = world.device("d");
     set_auto_sync(&mut device, AutoSync::Never);
     sync(&device, Trigger::Manual).await;
@@ -32,7 +32,7 @@ async fn quiet_device(world: &World) -> Client {
 }
 
 /// The auditor with the server's current records.
-async fn audit(world: &World, device: &Client, ids: &[(&str, &str)]) -> Vec<LostEdit> {
+async fn audit(world: &World, device: &Device, ids: &[(&str, &str)]) -> Vec<LostEdit> {
     let mut server: BTreeMap<(String, String), Fields> = BTreeMap::new();
     for (entity, id) in ids {
         if let Some(r) = world.server_record(entity, id).await {
@@ -46,7 +46,7 @@ async fn audit(world: &World, device: &Client, ids: &[(&str, &str)]) -> Vec<Lost
 }
 
 /// The device edits city; the server (backoffice) edits city and email of the same account.
-async fn conflicting_edits(world: &World, device: &mut Client) {
+async fn conflicting_edits(world: &World, device: &mut Device) {
     assert!(saved(
         &device
             .save(
@@ -328,7 +328,7 @@ async fn edit_versus_server_delete_under_each_strategy() {
 /// The reference's recipe: slow business logic on the server, a fast user. The device uploads
 /// an edit of acc-0001; while the server's business logic holds that write, the user saves a
 /// second edit of the same record.
-async fn race(behavior: BackgroundBehavior) -> (SaveOutcome, World, Client) {
+async fn race(behavior: BackgroundBehavior) -> (SaveOutcome, World, Device) {
     let world = World::with_project(Some(&set_behavior_toml(behavior))).await;
     let mut device = quiet_device(&world).await;
     world.control.set_delay("account", 600).await.unwrap();
@@ -572,7 +572,7 @@ async fn project_update_flagged_in_background_applied_by_foreground_after_upload
     );
     assert!(matches!(
         device.change_setting(SettingChange::AutoSync(AutoSync::OnStart)),
-        Err(autosync::client::ClientError::Setting(
+        Err(autosync::device::DeviceError::Setting(
             SettingError::Locked(SettingKey::AutoSync)
         ))
     ));

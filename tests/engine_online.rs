@@ -3,7 +3,7 @@
 
 mod engine_common;
 
-use autosync::client::{AppMode, Client, OnlineSave, SwitchRequest};
+use autosync::device::{AppMode, Device, OnlineSave, SwitchRequest};
 use autosync::engine::EngineEvent;
 use autosync::rules::{ModeSwitch, SwitchChoice, SwitchOutcome, Trigger};
 use autosync::settings::{AutoSync, SyncBeforeSwitch};
@@ -17,7 +17,7 @@ fn online_toml(setting: SyncBeforeSwitch) -> String {
     )
 }
 
-async fn device(world: &World) -> Client {
+async fn device(world: &World) -> Device {
     let mut device = world.device("d");
     set_auto_sync(&mut device, AutoSync::Never);
     sync(&device, Trigger::Manual).await;
@@ -26,7 +26,7 @@ async fn device(world: &World) -> Client {
 
 /// Waits for the next sync to end and hands its success to the pending switch.
 async fn finish_switch(
-    device: &mut Client,
+    device: &mut Device,
     events: &mut tokio::sync::broadcast::Receiver<EngineEvent>,
 ) -> SwitchOutcome {
     let last = within("the sync before switching", async {

@@ -4,7 +4,7 @@
 
 mod engine_common;
 
-use autosync::client::{Client, SaveOutcome};
+use autosync::device::{Device, SaveOutcome};
 use autosync::engine::{Command, EngineEvent};
 use autosync::rules::{self, Phase, SaveDecision, SyncActivity, SyncMode, Trigger};
 use autosync::settings::{AutoSync, BackgroundBehavior, SettingChange};
@@ -24,7 +24,7 @@ fn endpoint(phase: Phase) -> &'static str {
     }
 }
 
-async fn device_with(world: &World, mode: SyncMode) -> Client {
+async fn device_with(world: &World, mode: SyncMode) -> Device {
     let mut device = world.device("d");
     set_auto_sync(&mut device, AutoSync::Never);
     sync(&device, Trigger::Manual).await;

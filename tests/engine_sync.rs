@@ -15,7 +15,7 @@ use engine_common::*;
 
 /// Phases named in the journal events of one sync, in order.
 async fn phases_of_next_sync(
-    device: &autosync::client::Client,
+    device: &autosync::device::Device,
     trigger: Trigger,
 ) -> (Vec<Phase>, autosync::store::LastSync) {
     let mut events = device.engine().subscribe();

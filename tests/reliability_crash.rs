@@ -1,7 +1,7 @@
 //! Crash safety (issue 8, item 2): the client runs as a child process and is killed with
 //! SIGKILL (`kill -9`) at random points, then restarted on the same profile. Two children:
 //! - a scripted editing session: this test binary re-executed as `crash_child_editing_session`
-//!   (a no-op test unless `AUTOSYNC_CRASH_PROFILE` is set), a [`Client`] with its engine that
+//!   (a no-op test unless `AUTOSYNC_CRASH_PROFILE` is set), a [`Device`] with its engine that
 //!   saves edits and creates every few milliseconds under Rebase, so on-change syncs run all the
 //!   time; it prints each save before (`TRY`) and after (`ACK`) it returns, and each phase a
 //!   sync enters. It is killed after a random number of acknowledged saves, or a few
@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use autosync::client::{Client, SaveOutcome, init_profile};
 use autosync::clock::Clock;
+use autosync::device::{Device, SaveOutcome, init_profile};
 use autosync::engine::{Command, EngineEvent};
 use autosync::rules::Phase;
 use autosync::settings::BackgroundBehavior;
@@ -81,7 +81,7 @@ fn crash_child_editing_session() {
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let mut client = Client::start(Path::new(&profile), Clock::system(), |c| {
+        let mut client = Device::start(Path::new(&profile), Clock::system(), |c| {
             c.tick = Duration::from_secs(3600)
         })
         .unwrap();
@@ -201,7 +201,7 @@ impl Lane {
 
     /// Restarts the client on the profile and syncs until nothing is pending.
     async fn restart_and_sync(&self, context: &str) {
-        let client = Client::start(&self.profile, self.world.clock.clone(), |c| {
+        let client = Device::start(&self.profile, self.world.clock.clone(), |c| {
             c.tick = Duration::from_secs(3600)
         })
         .unwrap();

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use autosync::auditor::{self, LossCause};
-use autosync::client::SaveOutcome;
+use autosync::device::SaveOutcome;
 use autosync::engine::{Command, EngineEvent};
 use autosync::rules::{self, Phase, SyncActivity, SyncMode, Trigger};
 use autosync::settings::{AutoSync, BackgroundBehavior};

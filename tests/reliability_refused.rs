@@ -12,7 +12,7 @@
 
 mod engine_common;
 
-use autosync::client::Client;
+use autosync::device::Device;
 use autosync::rules::{SyncActivity, Trigger};
 use autosync::settings::AutoSync;
 use autosync::store::{Conflict, ConflictKind, UserResolution};
@@ -23,7 +23,7 @@ const ID: &str = "acc-0001";
 const DETAIL: &str = "field `credit_limit`: `lots` is not a number";
 
 /// A device whose edit of [`ID`] the server refused, and the Sync Errors item for it.
-async fn refused_edit(world: &World) -> (Client, Conflict) {
+async fn refused_edit(world: &World) -> (Device, Conflict) {
     let mut device = world.device("d");
     set_auto_sync(&mut device, AutoSync::Never);
     assert_eq!(sync(&device, Trigger::Manual).await.error, None);

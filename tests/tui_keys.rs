@@ -156,7 +156,7 @@ async fn the_sync_key_becomes_the_down_arrow_and_dialogs_take_their_keys() {
     press(&mut h, key(KeyCode::Enter)).await;
     assert_eq!(
         h.app.mode(),
-        autosync::client::AppMode::Online,
+        autosync::device::AppMode::Online,
         "→ then Enter: Switch without sync"
     );
 }

@@ -221,7 +221,7 @@ async fn forms_editing_saved_refused_and_the_custom_command() {
         )
         .await
         .unwrap();
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::PressSync).await;
     h.until("the download", |app| {
         matches!(
@@ -247,8 +247,7 @@ async fn forms_editing_saved_refused_and_the_custom_command() {
     .await;
     let mut queue = h.app.update(Action::RunCustomCommand);
     while let Some(effect) = queue.pop() {
-        let ctx = h.app.effect_context();
-        let done = autosync::app::run_effect(effect, &ctx).await;
+        let done = h.perform(effect).await;
         queue.extend(h.app.update(done));
     }
     h.pump().await;

@@ -1,4 +1,4 @@
-//! Form saves under No action while the first sync writes: each goes through `Client::save`
+//! Form saves under No action while the first sync writes: each goes through `Device::save`
 //! (the save gate, then record + outbox + journal in one `BEGIN IMMEDIATE` transaction) and
 //! waits for the download's write lock when a chunk holds it.
 
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use autosync::client::{Client, SaveOutcome};
+use autosync::device::{Device, SaveOutcome};
 use autosync::engine::Command;
 use autosync::remote::Remote;
 use autosync::rules::{SyncActivity, Trigger};
@@ -104,10 +104,10 @@ pub fn measure(server_dir: &Path, profile: &Path) -> Saves {
 
 /// Saves every `PACE` from the moment the target records are on the device until the sync ends.
 fn save_during(
-    mut client: Client,
+    mut client: Device,
     ids: &[String],
     finished: &AtomicBool,
-) -> (Client, Vec<Duration>, Duration) {
+) -> (Device, Vec<Duration>, Duration) {
     while client
         .store()
         .record(ENTITY, &ids[ids.len() - 1])
@@ -133,7 +133,7 @@ fn save_during(
 }
 
 /// One form save; (how long it took, how long it waited for the write lock).
-fn save(client: &mut Client, id: &str, job_title: String) -> (Duration, Duration) {
+fn save(client: &mut Device, id: &str, job_title: String) -> (Duration, Duration) {
     let values: Fields = [("job_title".to_string(), job_title)].into();
     let started = Instant::now();
     let outcome = client.save(ENTITY, id, &values, "Save").expect("save");

@@ -10,16 +10,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use autosync::app::{Action, App, Effect, HomeItem, Screen, run_effect};
+use autosync::app::{Action, App, HomeItem, Screen};
 use autosync::clock::Clock;
 use autosync::control::Control;
+use autosync::device::Driver;
 use autosync::engine::EngineEvent;
 use autosync::rules::SyncActivity;
 use autosync::tui::{Theme, draw, keymap};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
 use crate::world;
@@ -93,12 +93,11 @@ async fn event_loop(
 ) -> Ui {
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("a test terminal");
     let theme = Theme::plain();
-    let mut status = app.client().engine().watch_status();
-    let mut events = app.take_engine_events().expect("the engine's events");
-    let (effects_tx, mut effects) = mpsc::unbounded_channel::<Action>();
+    let mut driver = Driver::new(app);
+    let mut status = driver.engine().watch_status();
+    let (answers, mut answered) = mpsc::unbounded_channel::<Action>();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let context = app.effect_context();
 
     let mut ui = Ui {
         during: Vec::new(),
@@ -143,33 +142,24 @@ async fn event_loop(
                 Ok(()) => Some(Action::Status(status.borrow_and_update().clone())),
                 Err(_) => panic!("the engine stopped"),
             },
-            event = events.recv() => match event {
-                Ok(event) => {
-                    if let (EngineEvent::Finished(last), None) = (&event, synced) {
+            event = driver.next_event() => match event {
+                Some(event) => {
+                    if let (Action::Engine(EngineEvent::Finished(last)), None) = (&event, synced) {
                         assert!(last.error.is_none(), "the first sync failed: {:?}", last.error);
                         let now = Instant::now();
                         ui.sync = now - started;
                         // Keys pressed from here on count as idle once the engine is idle.
                         synced = Some(now + Duration::from_millis(100));
                     }
-                    Some(Action::Engine(event))
+                    Some(event)
                 }
-                Err(RecvError::Lagged(_)) => Some(Action::Tick),
-                Err(RecvError::Closed) => panic!("the engine stopped"),
+                None => panic!("the engine stopped"),
             },
-            Some(done) = effects.recv() => Some(done),
+            Some(done) = answered.recv() => Some(done),
             _ = tick.tick() => Some(Action::Tick),
         };
         let Some(action) = action else { continue };
-        for effect in app.update(action) {
-            if effect == Effect::Quit {
-                continue;
-            }
-            let (tx, ctx) = (effects_tx.clone(), context.clone());
-            tokio::spawn(async move {
-                let _ = tx.send(run_effect(effect, &ctx).await);
-            });
-        }
+        driver.spawn(app, action, &answers);
         if let Some(at) = synced
             && Instant::now() >= at
         {

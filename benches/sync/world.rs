@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use autosync::client::{Client, init_profile};
 use autosync::clock::Clock;
+use autosync::device::{Device, init_profile};
 use autosync::engine::{Command, EngineEvent};
 use autosync::rules::{SyncActivity, Trigger};
 use autosync::server::{EmbeddedServer, start_embedded};
@@ -78,8 +78,8 @@ pub fn point_profile(path: &Path, url: &str) {
 }
 
 /// Starts the device's engine as the TUI does (default engine configuration).
-pub fn start_client(path: &Path) -> Client {
-    Client::start(path, Clock::system(), |_| {}).expect("start the client")
+pub fn start_client(path: &Path) -> Device {
+    Device::start(path, Clock::system(), |_| {}).expect("start the client")
 }
 
 /// One sync, timed from the trigger to the engine's `Finished` event, with each phase's share.
@@ -101,7 +101,7 @@ impl TimedSync {
 }
 
 /// Triggers a manual sync and times it; waits until the engine is idle again.
-pub async fn timed_sync(client: &Client) -> TimedSync {
+pub async fn timed_sync(client: &Device) -> TimedSync {
     let mut events = client.engine().subscribe();
     let started = Instant::now();
     client.engine().send(Command::Trigger(Trigger::Manual));

@@ -5,7 +5,7 @@
 use super::App;
 use super::effect::Effect;
 use super::state::*;
-use crate::client::SaveOutcome;
+use crate::device::SaveOutcome;
 use crate::wire::Fields;
 
 impl App {

@@ -5,7 +5,7 @@ use super::effect::{ControlCall, Effect};
 use super::state::*;
 use super::sync::mode_name;
 use super::{Action, App};
-use crate::client::AppMode;
+use crate::device::AppMode;
 use crate::engine::Command;
 use crate::project::FieldKind;
 use crate::rules::{Network, Trigger};

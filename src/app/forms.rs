@@ -8,7 +8,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::App;
 use super::effect::Effect;
 use super::state::*;
-use crate::client::{AppMode, SaveOutcome};
+use crate::device::{AppMode, SaveOutcome};
 use crate::project::FieldKind;
 use crate::rules::{Network, SaveDecision};
 use crate::settings::SettingChange;

@@ -23,7 +23,7 @@ mod view;
 pub use action::Action;
 pub use conflicts::{ConflictRow, WhatIfRow};
 pub use demo::{describe_fault, fault_for, server_item_label};
-pub use effect::{ControlCall, Effect, EffectContext, EffectResult, run_effect};
+pub use effect::{ControlCall, Effect, EffectResult};
 pub use refusal::Refusal;
 pub use setup::cycle;
 pub use state::*;
@@ -37,9 +37,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 
 use crate::auditor::LostEdit;
-use crate::client::{AppMode, Client};
 use crate::clock::Clock;
 use crate::control::Control;
+use crate::device::{AppMode, Device};
 use crate::engine::{Command, EngineEvent, SyncStatus};
 use crate::project::Project;
 use crate::rules::{Network, OnStartCheck, SyncMode, Trigger};
@@ -58,9 +58,9 @@ pub struct Recorded {
     pub seen: crate::rules::SyncActivity,
 }
 
-/// The whole app: the device (its `Client`), the demo controls, and what the screens show.
+/// The whole app: the device (its `Device`), the demo controls, and what the screens show.
 pub struct App {
-    client: Client,
+    client: Device,
     control: Option<Control>,
     clock: Clock,
     events: Option<broadcast::Receiver<EngineEvent>>,
@@ -107,9 +107,9 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the App around a started `Client` and sends the on-start trigger: "the first start
+    /// Builds the App around a started `Device` and sends the on-start trigger: "the first start
     /// syncs on start". `control` is the demo server's control API (absent with `--server`).
-    pub fn new(client: Client, control: Option<Control>, clock: Clock) -> App {
+    pub fn new(client: Device, control: Option<Control>, clock: Clock) -> App {
         let events = client.engine().subscribe();
         let status = client.engine().status();
         let mut app = App {
@@ -162,8 +162,8 @@ impl App {
     }
 
     /// What effects need (control API, profile, clock).
-    pub fn effect_context(&self) -> EffectContext {
-        EffectContext {
+    pub fn effect_context(&self) -> crate::device::driver::EffectContext {
+        crate::device::driver::EffectContext {
             control: self.control.clone(),
             profile: self.client.store().path().to_path_buf(),
             clock: self.clock.clone(),

@@ -7,7 +7,7 @@ use tui_input::Input;
 use super::App;
 use super::effect::{Effect, EffectResult};
 use super::state::*;
-use crate::client::{AppMode, OnlineSave, SwitchRequest};
+use crate::device::{AppMode, OnlineSave, SwitchRequest};
 use crate::engine::{Command, EngineEvent, SyncStatus};
 use crate::rules::{
     self, Credentials, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger,

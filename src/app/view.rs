@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::*;
 
 impl App {
-    pub fn client(&self) -> &Client {
+    pub fn client(&self) -> &Device {
         &self.client
     }
 

@@ -2,7 +2,7 @@
 //! directory, one frozen virtual clock, the App core driven by the steps, effects awaited
 //! inline, and each step's expectations checked against the App, the device and the server.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,10 +15,10 @@ mod end;
 use super::describe::{actor_of, describe, phase_of, waited_ms};
 use super::expect::{self, Failure, StepObservation};
 use super::format::{LoadedScenario, ResolveChoice, Setup, Step, StepAction, WaitFor};
-use crate::app::{Action, App, Effect, run_effect};
-use crate::client::{Client, init_profile};
+use crate::app::{Action, App};
 use crate::clock::Clock;
 use crate::control::Control;
+use crate::device::{Device, Driver, init_profile};
 use crate::engine::{Command, EngineEvent};
 use crate::project::Project;
 use crate::rules::{Network, Phase, SyncActivity, Trigger};
@@ -98,7 +98,7 @@ struct Runner<'a> {
     clock: Clock,
     profile: PathBuf,
     app: Option<App>,
-    events: Option<broadcast::Receiver<EngineEvent>>,
+    driver: Option<Driver>,
     barrier: u64,
     journal_seq: i64,
     syncs_since_start: usize,
@@ -158,7 +158,7 @@ pub async fn run(
         clock,
         profile,
         app: None,
-        events: None,
+        driver: None,
         barrier: 0,
         journal_seq: 0,
         syncs_since_start: 0,
@@ -338,7 +338,7 @@ impl Runner<'_> {
             .map_err(|e| e.to_string())?;
         drop(store);
         if setup.synced.unwrap_or(true) {
-            let client = Client::start(&self.profile, self.clock.clone(), |c| {
+            let client = Device::start(&self.profile, self.clock.clone(), |c| {
                 c.tick = Duration::from_secs(3600)
             })
             .map_err(|e| e.to_string())?;
@@ -391,7 +391,7 @@ impl Runner<'_> {
     /// Starts (or restarts) the app: a new engine on the profile, and the App core, which
     /// evaluates the on-start rule.
     async fn start_app(&mut self, network: Network) -> Result<(), String> {
-        let client = Client::start(&self.profile, self.clock.clone(), |c| {
+        let client = Device::start(&self.profile, self.clock.clone(), |c| {
             c.tick = Duration::from_secs(3600)
         })
         .map_err(|e| e.to_string())?;
@@ -410,7 +410,7 @@ impl Runner<'_> {
         }
         let mut app = App::new(client, Some(self.control.clone()), self.clock.clone());
         app.set_custom_step(Duration::from_millis(50));
-        self.events = app.take_engine_events();
+        self.driver = Some(Driver::new(&mut app));
         self.app = Some(app);
         self.syncs_since_start = 0;
         Ok(())
@@ -418,49 +418,38 @@ impl Runner<'_> {
 
     /// Applies an action and runs its effects to the end.
     async fn apply(&mut self, action: Action) {
-        let mut queue: VecDeque<Effect> = self.app().update(action).into();
-        while let Some(effect) = queue.pop_front() {
-            if effect == Effect::Quit {
-                continue;
-            }
-            let ctx = self.app().effect_context();
-            let done = run_effect(effect, &ctx).await;
-            queue.extend(self.app().update(done));
-        }
+        let (Some(app), Some(driver)) = (self.app.as_mut(), self.driver.as_mut()) else {
+            panic!("the app runs between steps");
+        };
+        driver.act(app, action).await;
     }
 
     /// Lets the engine catch up with every command sent so far, then hands its events and
     /// status to the App and its journal to the timeline.
     async fn settle(&mut self) {
         self.barrier += 1;
-        let n = self.barrier;
-        let engine = self.app().client().engine().clone();
-        engine.send(Command::Barrier(n));
-        let _ = tokio::time::timeout(WAIT_LIMIT, engine.wait_for(|s| s.barrier >= n)).await;
+        let engine = self.engine();
+        crate::device::driver::barrier(&engine, self.barrier, WAIT_LIMIT).await;
         self.pump().await;
     }
 
     /// Feeds pending engine events and the latest status into the App; prints new journal lines.
     async fn pump(&mut self) {
-        let mut events = Vec::new();
-        if let Some(rx) = self.events.as_mut() {
-            loop {
-                match rx.try_recv() {
-                    Ok(e) => events.push(e),
-                    Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
-                    Err(_) => break,
-                }
-            }
-        }
-        for event in events {
-            if let EngineEvent::Finished(_) = &event {
-                self.syncs_since_start += 1;
-            }
-            self.apply(Action::Engine(event)).await;
-        }
-        let status = self.app().client().engine().status();
-        self.apply(Action::Status(status)).await;
+        let (Some(app), Some(driver)) = (self.app.as_mut(), self.driver.as_mut()) else {
+            panic!("the app runs between steps");
+        };
+        let before = driver.finished();
+        driver.pump(app).await;
+        self.syncs_since_start += driver.finished() - before;
         self.print_journal();
+    }
+
+    fn engine(&self) -> crate::engine::EngineHandle {
+        self.driver
+            .as_ref()
+            .expect("the app runs between steps")
+            .engine()
+            .clone()
     }
 
     fn print_journal(&mut self) {
@@ -675,7 +664,7 @@ impl Runner<'_> {
     }
 
     async fn wait(&mut self, until: &WaitFor) -> Result<(), String> {
-        let engine = self.app().client().engine().clone();
+        let engine = self.engine();
         let target = until.clone();
         let mut rx = engine.watch_status();
         let reached = tokio::time::timeout(WAIT_LIMIT, async {
@@ -705,7 +694,7 @@ impl Runner<'_> {
             format!(
                 "waited {} s for {until:?} in real time; the engine is {:?}",
                 WAIT_LIMIT.as_secs(),
-                self.app().client().engine().status().activity
+                self.engine().status().activity
             )
         })
     }

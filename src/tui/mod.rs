@@ -21,13 +21,12 @@ use crossterm::event::{
     EventStream, KeyEventKind,
 };
 use futures_util::StreamExt;
-use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
-use crate::app::{Action, App, Effect, run_effect};
-use crate::client::{Client, init_profile};
+use crate::app::{Action, App};
 use crate::clock::Clock;
 use crate::control::Control;
+use crate::device::{Device, Driver, init_profile};
 use crate::engine::Command;
 use crate::server::EmbeddedServer;
 use crate::store::Store;
@@ -126,7 +125,7 @@ async fn start(options: &Options) -> Result<World, TuiError> {
         let store = Store::open(&path).map_err(|e| setup(e.to_string()))?;
         crate::scenario::record::Initial::capture(&store, clock.now())
     };
-    let client = Client::start(&path, clock.clone(), |_| {}).map_err(|e| setup(e.to_string()))?;
+    let client = Device::start(&path, clock.clone(), |_| {}).map_err(|e| setup(e.to_string()))?;
     let control = server
         .as_ref()
         .map(|s| Control::new(s.url(), s.admin_token()));
@@ -202,15 +201,14 @@ async fn event_loop(
     theme: &Theme,
 ) -> Result<(), TuiError> {
     let mut keys = EventStream::new();
-    let mut status = app.client().engine().watch_status();
+    let mut driver = Driver::new(app);
+    let mut status = driver.engine().watch_status();
     let mut status_open = true;
-    let mut events = app.take_engine_events();
-    let (effects_tx, mut effects) = mpsc::unbounded_channel::<Action>();
+    let (answers, mut answered) = mpsc::unbounded_channel::<Action>();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
-    let context = app.effect_context();
     let mut told = None;
     let mut hits = mouse::Hits::default();
 
@@ -222,10 +220,11 @@ async fn event_loop(
             let size = frame.area().as_size();
             if told != Some(size) {
                 told = Some(size);
-                app.update(Action::Resize {
+                let resize = Action::Resize {
                     width: size.width,
                     height: size.height,
-                });
+                };
+                driver.spawn(app, resize, &answers);
             }
             hits = draw_with_hits(frame, app, theme);
         })?;
@@ -247,15 +246,8 @@ async fn event_loop(
                     None
                 }
             },
-            event = next_event(&mut events) => match event {
-                Ok(event) => Some(Action::Engine(event)),
-                Err(RecvError::Lagged(_)) => Some(Action::Tick),
-                Err(RecvError::Closed) => {
-                    events = None;
-                    None
-                }
-            },
-            Some(done) = effects.recv() => Some(done),
+            Some(event) = driver.next_event() => Some(event),
+            Some(done) = answered.recv() => Some(done),
             _ = tick.tick() => Some(Action::Tick),
             _ = terminate.recv() => {
                 tracing::info!("SIGTERM: quitting");
@@ -267,15 +259,7 @@ async fn event_loop(
             }
         };
         let Some(action) = action else { continue };
-        for effect in app.update(action) {
-            if effect == Effect::Quit {
-                continue;
-            }
-            let (tx, ctx) = (effects_tx.clone(), context.clone());
-            tokio::spawn(async move {
-                let _ = tx.send(run_effect(effect, &ctx).await);
-            });
-        }
+        driver.spawn(app, action, &answers);
         if app.is_quitting() {
             return Ok(());
         }
@@ -284,14 +268,4 @@ async fn event_loop(
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, TuiError> {
     tokio::signal::unix::signal(kind).map_err(TuiError::Terminal)
-}
-
-/// The next engine event, or never once the stream is gone.
-async fn next_event(
-    events: &mut Option<tokio::sync::broadcast::Receiver<crate::engine::EngineEvent>>,
-) -> Result<crate::engine::EngineEvent, RecvError> {
-    match events {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
 }

@@ -3,13 +3,12 @@
 //! way the TUI drives it (actions in, effects run, engine status and events fed back).
 #![allow(dead_code)]
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
-use autosync::app::{Action, App, Effect, run_effect};
-use autosync::client::{Client, init_profile};
+use autosync::app::{Action, App, Effect};
 use autosync::clock::Clock;
 use autosync::control::Control;
+use autosync::device::{Device, Driver, init_profile};
 use autosync::engine::{Command, EngineEvent};
 use autosync::rules::{SyncActivity, Trigger};
 use autosync::server::{EmbeddedServer, start_embedded};
@@ -18,7 +17,6 @@ use autosync::store::Store;
 use autosync::wire::Fields;
 use chrono::DateTime;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tokio::sync::broadcast;
 
 /// Long enough for anything these tests wait for; a hang fails instead of blocking CI.
 pub const DEADLINE: Duration = Duration::from_secs(30);
@@ -32,9 +30,7 @@ pub struct Harness {
     pub clock: Clock,
     pub control: Control,
     pub app: App,
-    events: Option<broadcast::Receiver<EngineEvent>>,
-    /// Syncs that ended since the App started (engine `Finished` events seen).
-    pub finished: usize,
+    driver: Driver,
 }
 
 /// How the device is prepared before the App starts.
@@ -84,7 +80,7 @@ impl Harness {
         init_profile(&mut store, server.url(), "demo", Some("demo")).unwrap();
         drop(store);
         let mut client =
-            Client::start(&path, clock.clone(), |c| c.tick = Duration::from_secs(3600)).unwrap();
+            Device::start(&path, clock.clone(), |c| c.tick = Duration::from_secs(3600)).unwrap();
         if matches!(prep, Prep::SyncedQuiet | Prep::Empty) {
             client
                 .change_setting(SettingChange::AutoSync(AutoSync::Never))
@@ -96,15 +92,14 @@ impl Harness {
         let app_control = with_control.then(|| control.clone());
         let mut app = App::new(client, app_control, clock.clone());
         app.set_custom_step(Duration::from_millis(20));
-        let events = app.take_engine_events();
+        let driver = Driver::new(&mut app);
         let mut harness = Harness {
             dir,
             server,
             clock,
             control,
             app,
-            events,
-            finished: 0,
+            driver,
         };
         harness
             .until("the on-start decision", |app| {
@@ -127,18 +122,22 @@ impl Harness {
 
     /// Applies an action and runs its effects inline, to the end, as the scenario runner does.
     pub async fn act(&mut self, action: Action) {
-        let mut queue: VecDeque<Effect> = self.app.update(action).into();
-        while let Some(effect) = queue.pop_front() {
-            if effect == Effect::Quit {
-                continue;
-            }
-            let ctx = self.app.effect_context();
-            let done = tokio::time::timeout(DEADLINE, run_effect(effect, &ctx))
-                .await
-                .expect("an effect hung");
-            queue.extend(self.app.update(done));
-        }
+        tokio::time::timeout(DEADLINE, self.driver.act(&mut self.app, action))
+            .await
+            .expect("an effect hung");
         self.pump().await;
+    }
+
+    /// Runs one effect the App returned, as the driver does, and returns its answer.
+    pub async fn perform(&self, effect: Effect) -> Action {
+        tokio::time::timeout(DEADLINE, self.driver.perform(effect))
+            .await
+            .expect("an effect hung")
+    }
+
+    /// Syncs that ended since the App started (engine `Finished` events handed to it).
+    pub fn finished(&self) -> usize {
+        self.driver.finished()
     }
 
     /// Several actions in order.
@@ -157,26 +156,7 @@ impl Harness {
 
     /// Feeds the engine's pending events and its latest status to the App.
     pub async fn pump(&mut self) {
-        let mut events = Vec::new();
-        if let Some(rx) = self.events.as_mut() {
-            loop {
-                match rx.try_recv() {
-                    Ok(e) => events.push(e),
-                    Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
-                    Err(_) => break,
-                }
-            }
-        }
-        for event in events {
-            if let EngineEvent::Finished(_) = &event {
-                self.finished += 1;
-            }
-            let effects = self.app.update(Action::Engine(event));
-            assert!(effects.is_empty(), "engine events need no effects");
-        }
-        let status = self.app.client().engine().status();
-        let effects = self.app.update(Action::Status(status));
-        assert!(effects.is_empty(), "a status needs no effects");
+        self.driver.pump(&mut self.app).await;
     }
 
     /// Pumps until the App satisfies `predicate`.
@@ -207,7 +187,7 @@ impl Harness {
 
     /// Presses Sync and waits for that sync to end.
     pub async fn sync(&mut self) {
-        let before = self.finished;
+        let before = self.finished();
         self.act(Action::PressSync).await;
         self.until_synced(before).await;
     }
@@ -215,7 +195,7 @@ impl Harness {
     /// Waits until a sync ended after `before` syncs had, and the engine is idle.
     pub async fn until_synced(&mut self, before: usize) {
         let deadline = tokio::time::Instant::now() + DEADLINE;
-        while self.finished <= before {
+        while self.finished() <= before {
             self.pump().await;
             assert!(
                 tokio::time::Instant::now() < deadline,
@@ -243,7 +223,7 @@ impl Harness {
 }
 
 /// One manual sync of a client, before it belongs to an App.
-pub async fn sync_client(client: &Client) {
+pub async fn sync_client(client: &Device) {
     let mut events = client.engine().subscribe();
     client.engine().send(Command::Trigger(Trigger::Manual));
     tokio::time::timeout(DEADLINE, async {

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use autosync::client::{Client, SaveOutcome, init_profile};
 use autosync::clock::Clock;
 use autosync::control::Control;
+use autosync::device::{Device, SaveOutcome, init_profile};
 use autosync::engine::{Command, EngineEvent};
 use autosync::remote::Remote;
 use autosync::rules::{SyncActivity, Trigger};
@@ -60,12 +60,12 @@ impl World {
 
     /// A device profile `name` signed in as demo/demo; its engine checks the interval only
     /// when told (`Command::Tick`), so tests decide when time passes.
-    pub fn device(&self, name: &str) -> Client {
+    pub fn device(&self, name: &str) -> Device {
         let path = self.dir.path().join(format!("{name}.db"));
         let mut store = Store::open(&path).unwrap();
         init_profile(&mut store, self.server.url(), "demo", Some("demo")).unwrap();
         drop(store);
-        Client::start(&path, self.clock.clone(), |c| {
+        Device::start(&path, self.clock.clone(), |c| {
             c.tick = Duration::from_secs(3600)
         })
         .unwrap()
@@ -100,7 +100,7 @@ pub async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T
 }
 
 /// Sends `trigger` and waits for the sync it starts to finish.
-pub async fn sync(device: &Client, trigger: Trigger) -> LastSync {
+pub async fn sync(device: &Device, trigger: Trigger) -> LastSync {
     let mut events = device.engine().subscribe();
     device.engine().send(Command::Trigger(trigger));
     let last = within("the sync to finish", async {
@@ -123,7 +123,7 @@ pub async fn sync(device: &Client, trigger: Trigger) -> LastSync {
 
 /// Waits for the engine's status to satisfy `predicate`.
 pub async fn until(
-    device: &Client,
+    device: &Device,
     what: &str,
     predicate: impl Fn(&autosync::engine::SyncStatus) -> bool,
 ) -> autosync::engine::SyncStatus {
@@ -138,7 +138,7 @@ pub fn set_behavior_toml(behavior: BackgroundBehavior) -> String {
     )
 }
 
-pub fn set_auto_sync(device: &mut Client, value: autosync::settings::AutoSync) {
+pub fn set_auto_sync(device: &mut Device, value: autosync::settings::AutoSync) {
     device
         .change_setting(SettingChange::AutoSync(value))
         .unwrap();

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use autosync::auditor;
-use autosync::client::{Client, init_profile};
+use autosync::device::{Device, init_profile};
 use autosync::engine::Command;
 use autosync::rules::Trigger;
 use autosync::settings::AutoSync;
@@ -32,7 +32,7 @@ pub struct Target {
 
 pub struct Bench {
     pub world: World,
-    pub device: Client,
+    pub device: Device,
     pub round: usize,
     /// (entity, id, field, value) saved on the device.
     pub edits: Vec<(String, String, String, String)>,
@@ -53,12 +53,12 @@ impl Bench {
             c.tick = Duration::from_secs(3600);
             c.request_timeout = TIMEOUT;
         };
-        let mut device = Client::start(&path, world.clock.clone(), tune).unwrap();
+        let mut device = Device::start(&path, world.clock.clone(), tune).unwrap();
         set_auto_sync(&mut device, AutoSync::Never);
         assert_eq!(sync(&device, Trigger::Manual).await.error, None);
         device.engine().send(Command::Shutdown);
         drop(device);
-        let device = Client::start(&path, world.clock.clone(), |c| {
+        let device = Device::start(&path, world.clock.clone(), |c| {
             tune(c);
             c.page_limit = PAGE;
         })
@@ -353,7 +353,7 @@ pub fn journal_since(store: &Store, since: i64) -> Vec<JournalEntry> {
 }
 
 /// Every `last_error` the status shows from now on.
-pub fn watch_errors(device: &Client) -> Arc<Mutex<Vec<String>>> {
+pub fn watch_errors(device: &Device) -> Arc<Mutex<Vec<String>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let mut rx = device.engine().watch_status();
     let out = seen.clone();

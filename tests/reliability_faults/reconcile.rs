@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use autosync::auditor::{self, LossCause, LostEdit};
-use autosync::client::Client;
+use autosync::device::Device;
 use autosync::engine::{Command, EngineEvent};
 use autosync::rules::{Phase, SyncActivity, Trigger};
 use autosync::settings::{AutoSync, ConflictStrategy};
@@ -30,7 +30,7 @@ fn strategy_toml(strategy: ConflictStrategy) -> String {
 }
 
 /// A device that has synchronized once, with Auto Sync Never.
-async fn quiet_device(world: &World) -> Client {
+async fn quiet_device(world: &World) -> Device {
     let mut device = world.device("d");
     set_auto_sync(&mut device, AutoSync::Never);
     assert_eq!(sync(&device, Trigger::Manual).await.error, None);
@@ -44,7 +44,7 @@ async fn delete_and_purge(world: &World, id: &str) {
     assert!(purged.purged >= 1, "{purged:?}");
 }
 
-fn journal_end(device: &Client) -> i64 {
+fn journal_end(device: &Device) -> i64 {
     journal_since(device.store(), 0).last().map_or(0, |e| e.seq)
 }
 
@@ -70,7 +70,7 @@ async fn assert_downloaded_again(world: &World) {
 }
 
 /// How the device differs from the server, records in `except` left out.
-async fn device_vs_server(world: &World, device: &Client, except: &[&str]) -> Vec<String> {
+async fn device_vs_server(world: &World, device: &Device, except: &[&str]) -> Vec<String> {
     let remote = world.remote();
     let mut out = Vec::new();
     for entity in ["account", "contact"] {
@@ -85,7 +85,7 @@ async fn device_vs_server(world: &World, device: &Client, except: &[&str]) -> Ve
     out
 }
 
-async fn audit(world: &World, device: &Client, id: &str) -> Vec<LostEdit> {
+async fn audit(world: &World, device: &Device, id: &str) -> Vec<LostEdit> {
     let server: BTreeMap<String, Fields> = world
         .server_record("account", id)
         .await

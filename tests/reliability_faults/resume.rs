@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command as Process, Stdio};
 use std::time::Duration;
 
-use autosync::client::{Client, init_profile};
+use autosync::device::{Device, init_profile};
 use autosync::engine::Command;
 use autosync::rules::Trigger;
 use autosync::soak_cmd::{device_records, differences, server_records, sync_once};
@@ -137,7 +137,7 @@ async fn autosync_sync_killed_holding_a_cursor_then_run_again_brings_what_the_se
     init_profile(&mut store, world.server.url(), "demo", Some("demo")).unwrap();
     drop(store);
     {
-        let client = Client::start(&profile, world.clock.clone(), |c| {
+        let client = Device::start(&profile, world.clock.clone(), |c| {
             c.tick = Duration::from_secs(3600)
         })
         .unwrap();

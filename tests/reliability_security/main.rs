@@ -115,7 +115,7 @@ async fn a_typed_password_appears_in_no_file_log_journal_recording_or_message() 
     // A wrong password first: the 401 and its messages.
     h.act(Action::PressSync).await;
     h.type_text(WRONG).await;
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::EndEdit).await;
     h.until_synced(before).await;
     let failed = h.app.status().last.clone().unwrap();
@@ -138,7 +138,7 @@ async fn a_typed_password_appears_in_no_file_log_journal_recording_or_message() 
         h.message()
     );
     h.type_text(PASSWORD).await;
-    let before = h.finished;
+    let before = h.finished();
     h.act(Action::EndEdit).await;
     h.until_synced(before).await;
     let last = h.app.status().last.clone().unwrap();

@@ -19,7 +19,7 @@ pub enum OnlineSave {
 }
 
 /// Online mode's save on a given connection to the profile (the TUI runs it in a task of its
-/// own while the `Client` keeps answering keys). Everything it did is journaled.
+/// own while the `Device` keeps answering keys). Everything it did is journaled.
 pub async fn save_online_in(
     store: &mut Store,
     now: DateTime<Utc>,

@@ -18,8 +18,10 @@ use crate::settings::{
 use crate::store::{JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution};
 use crate::wire::Fields;
 
+pub mod driver;
 mod online;
 
+pub use driver::Driver;
 pub use online::{OnlineSave, save_online_in};
 
 /// Meta key: the user has changed a setting on Setup (so the first project's published
@@ -46,7 +48,7 @@ pub enum SaveOutcome {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub enum DeviceError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -78,7 +80,7 @@ pub enum SwitchRequest {
 }
 
 /// One device: its store connection for the UI, its engine, its forms.
-pub struct Client {
+pub struct Device {
     store: Store,
     engine: EngineHandle,
     clock: Clock,
@@ -107,18 +109,18 @@ pub fn init_profile(
     Ok(())
 }
 
-impl Client {
+impl Device {
     /// Opens the profile at `path` and starts its engine on the current tokio runtime.
     pub fn start(
         path: &Path,
         clock: Clock,
         tune: impl FnOnce(&mut EngineConfig),
-    ) -> Result<Client, StoreError> {
+    ) -> Result<Device, StoreError> {
         let store = Store::open(path)?;
         let mut config = EngineConfig::new(path, clock.clone());
         tune(&mut config);
         let (engine, _task) = engine::start(config)?;
-        Ok(Client {
+        Ok(Device {
             store,
             engine,
             clock,
@@ -176,7 +178,7 @@ impl Client {
     }
 
     /// A Setup-screen change; a locked setting is refused and nothing changes.
-    pub fn change_setting(&mut self, change: SettingChange) -> Result<(), ClientError> {
+    pub fn change_setting(&mut self, change: SettingChange) -> Result<(), DeviceError> {
         let settings = self.settings()?;
         let label = format!("{change:?}");
         match rules::change_setting(&settings, &self.config()?, change.clone()) {
@@ -441,11 +443,11 @@ impl Client {
         entity: &str,
         id: &str,
         values: &Fields,
-    ) -> Result<OnlineSave, ClientError> {
+    ) -> Result<OnlineSave, DeviceError> {
         let now = self.now();
         save_online_in(&mut self.store, now, entity, id, values)
             .await
-            .map_err(ClientError::Store)
+            .map_err(DeviceError::Store)
     }
 
     pub fn ui_transactions_held(&self) -> u32 {
@@ -461,7 +463,7 @@ impl Client {
         id: &str,
         values: &Fields,
         path: &str,
-    ) -> Result<SaveOutcome, ClientError> {
+    ) -> Result<SaveOutcome, DeviceError> {
         let behavior = self.effective()?.background_sync_behavior;
         let status = self.engine.status();
         let decision = rules::save_gate(behavior, status.activity);
@@ -498,7 +500,7 @@ impl Client {
         &mut self,
         entity: &str,
         values: &Fields,
-    ) -> Result<(String, SaveOutcome), ClientError> {
+    ) -> Result<(String, SaveOutcome), DeviceError> {
         let id = uuid::Uuid::new_v4().to_string();
         let behavior = self.effective()?.background_sync_behavior;
         let status = self.engine.status();
@@ -557,7 +559,7 @@ impl Client {
         &mut self,
         conflict_id: i64,
         resolution: &UserResolution,
-    ) -> Result<(), ClientError> {
+    ) -> Result<(), DeviceError> {
         let actor = self.actor();
         self.store
             .resolve(conflict_id, resolution, &actor, self.now())?;
