@@ -57,12 +57,12 @@ async fn list_searches_by_name_and_select_opens_the_record() {
     h.act(Action::Select).await;
     assert_eq!(form(&h).id, second);
     assert_eq!(
-        h.app.client().open_forms(),
+        h.device().open_forms(),
         1,
         "opening a form tells the client"
     );
     h.act(Action::Back).await;
-    assert_eq!(h.app.client().open_forms(), 0, "and closing it too");
+    assert_eq!(h.device().open_forms(), 0, "and closing it too");
     h.act(Action::Search("no such name".into())).await;
     let Screen::List(list) = h.app.screen() else {
         panic!("a list")
@@ -235,7 +235,7 @@ async fn leaving_a_form_with_unsaved_edits_asks_first() {
     h.act(Action::Back).await;
     h.act(Action::ConfirmDiscard).await;
     assert_eq!(h.app.screen_kind(), ScreenKind::List);
-    assert_eq!(h.app.client().open_forms(), 0);
+    assert_eq!(h.device().open_forms(), 0);
     assert_ne!(
         h.store()
             .record("account", "acc-0003")
@@ -278,10 +278,10 @@ async fn leaving_a_form_with_unsaved_edits_asks_first() {
         })
     );
     assert!(!h.app.is_quitting());
-    let effects = h.app.update(Action::ConfirmDiscard);
+    let effects = h.apply_local(Action::ConfirmDiscard);
     assert_eq!(effects, vec![autosync::app::Effect::Quit]);
     assert!(h.app.is_quitting());
-    assert_eq!(h.app.client().open_forms(), 0);
+    assert_eq!(h.device().open_forms(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,14 +292,14 @@ async fn the_custom_command_edits_the_contacts_one_by_one_under_a_ui_transaction
         id: "acc-0077".into(),
     })
     .await;
-    let effects = h.app.update(Action::RunCustomCommand);
+    let effects = h.apply_local(Action::RunCustomCommand);
     assert_eq!(
-        h.app.client().ui_transactions_held(),
+        h.device().ui_transactions_held(),
         1,
         "tryEnterUiTransaction → true holds a clearance"
     );
     assert_eq!(
-        h.app.client().engine().ui_gate().clearances,
+        h.device().engine().ui_gate().clearances,
         1,
         "and the engine knows it"
     );
@@ -319,7 +319,7 @@ async fn the_custom_command_edits_the_contacts_one_by_one_under_a_ui_transaction
     }
     assert!(h.app.custom_run().is_none());
     assert_eq!(
-        h.app.client().ui_transactions_held(),
+        h.device().ui_transactions_held(),
         0,
         "leaveUiTransaction released it"
     );
@@ -401,14 +401,14 @@ async fn the_custom_command_shows_the_refusal_of_try_enter() {
         "{}",
         h.message()
     );
-    assert_eq!(h.app.client().ui_transactions_held(), 0);
+    assert_eq!(h.device().ui_transactions_held(), 0);
     assert!(h.app.custom_run().is_none());
     h.until_synced(before).await;
     // By hand: tryEnter and leave.
     h.act(Action::EnterUiTransaction).await;
-    assert_eq!(h.app.client().ui_transactions_held(), 1);
+    assert_eq!(h.device().ui_transactions_held(), 1);
     h.act(Action::LeaveUiTransaction).await;
-    assert_eq!(h.app.client().ui_transactions_held(), 0);
+    assert_eq!(h.device().ui_transactions_held(), 0);
     h.act(Action::LeaveUiTransaction).await;
     assert!(h.message().contains("none held"), "{}", h.message());
 }
@@ -517,5 +517,5 @@ async fn enter_on_the_unsaved_changes_dialog_keeps_the_edits() {
     h.act(Action::Back).await;
     h.act(Action::ConfirmDiscard).await;
     assert_eq!(h.app.screen_kind(), ScreenKind::Home);
-    assert_eq!(h.app.client().open_forms(), 0);
+    assert_eq!(h.device().open_forms(), 0);
 }

@@ -214,7 +214,7 @@ async fn select_on_each_home_item_opens_its_screen_and_back_returns() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quit_shuts_the_engine_down_and_asks_for_nothing_without_edits() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    let effects = h.app.update(Action::Quit);
+    let effects = h.apply_local(Action::Quit);
     assert_eq!(effects, vec![autosync::app::Effect::Quit]);
     assert!(h.app.is_quitting());
     assert!(

@@ -303,7 +303,7 @@ fn snapshot(app: &App) -> String {
             (app.help_shown(), app.in_background(), app.why_expanded()),
             (app.is_quitting(), app.switch_pending()),
             (app.recorded().len(), app.log_lines().len()),
-            app.client().ui_transactions_held(),
+            app.ui_gate().held,
         )
     )
 }

@@ -51,18 +51,18 @@ pub fn measure(server_dir: &Path, profile: &Path) -> Ui {
         let client = world::start_client(profile);
         let control = Control::new(server.url(), server.admin_token());
         let started = Instant::now();
-        // "The first start syncs on start": App::new sends the on-start trigger.
-        let mut app = App::new(client, Some(control), Clock::system());
+        // "The first start syncs on start": the driver sends the on-start trigger.
+        let (mut driver, mut app) = Driver::start(client, Some(control), Clock::system());
         let (keys_tx, keys) = mpsc::unbounded_channel();
         let stop = Arc::new(AtomicBool::new(false));
         let keyboard = {
             let stop = stop.clone();
             std::thread::spawn(move || press_keys(&keys_tx, &stop))
         };
-        let ui = event_loop(&mut app, keys, started).await;
+        let ui = event_loop(&mut app, &mut driver, keys, started).await;
         stop.store(true, Ordering::SeqCst);
         keyboard.join().expect("the keyboard thread");
-        app.update(Action::Quit);
+        driver.act(&mut app, Action::Quit).await;
         server.shutdown().await.expect("server shutdown");
         ui
     })
@@ -88,12 +88,12 @@ fn press_keys(keys: &mpsc::UnboundedSender<(Instant, KeyEvent)>, stop: &AtomicBo
 
 async fn event_loop(
     app: &mut App,
+    driver: &mut Driver,
     mut keys: mpsc::UnboundedReceiver<(Instant, KeyEvent)>,
     started: Instant,
 ) -> Ui {
     let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("a test terminal");
     let theme = Theme::plain();
-    let mut driver = Driver::new(app);
     let mut status = driver.engine().watch_status();
     let (answers, mut answered) = mpsc::unbounded_channel::<Action>();
     let mut tick = tokio::time::interval(TICK);

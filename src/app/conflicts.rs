@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::App;
+use super::effect::Effect;
 use super::state::*;
 use crate::rules;
 use crate::settings::ConflictStrategy;
@@ -144,6 +145,13 @@ impl App {
     }
 
     pub(super) fn resolve(&mut self, conflict_id: i64, resolution: &UserResolution) {
+        self.emit(Effect::Resolve {
+            conflict_id,
+            resolution: resolution.clone(),
+        });
+    }
+
+    pub(super) fn resolved(&mut self, resolution: &UserResolution, outcome: Result<(), String>) {
         let what = match resolution {
             UserResolution::RetryWithMine => {
                 "Clear Error & Retry: your values upload with the next sync"
@@ -156,9 +164,9 @@ impl App {
                 "Clear Error & Ignore: the device keeps its values; they are not uploaded"
             }
         };
-        match self.client.resolve(conflict_id, resolution) {
+        match outcome {
             Ok(()) => self.success(what),
-            Err(e) => self.error(e.to_string()),
+            Err(e) => self.error(e),
         }
         self.refresh_conflicts();
         self.refresh_checklist();

@@ -159,7 +159,7 @@ impl App {
             Network::Connected => Network::Disconnected,
             Network::Disconnected => Network::Connected,
         };
-        self.client.engine().send(Command::SetNetwork(self.network));
+        self.emit(Effect::Engine(Command::SetNetwork(self.network)));
         self.refresh_checklist();
         match self.network {
             Network::Connected => self.success("Network connected"),
@@ -170,8 +170,10 @@ impl App {
     }
 
     pub(super) fn advance_clock(&mut self, minutes: i64) {
-        self.clock.advance(chrono::Duration::minutes(minutes));
-        self.client.engine().send(Command::Tick);
+        self.emit(Effect::AdvanceClock { minutes });
+    }
+
+    pub(super) fn clock_advanced(&mut self, minutes: i64) {
         self.refresh_checklist();
         let now = self.clock.now().format("%H:%M");
         self.info(format!("Clock advanced {minutes:+} min: it is now {now}"));
@@ -190,14 +192,14 @@ impl App {
             return;
         }
         self.background = false;
-        self.client.engine().send(Command::Trigger(Trigger::Resume));
+        self.emit(Effect::Engine(Command::Trigger(Trigger::Resume)));
         self.info(
             "Back from the background: the on-start rule is evaluated again (see Why on Home)",
         );
     }
 
     pub(super) fn control_effect(&mut self, call: ControlCall, what: &str) -> Vec<Effect> {
-        if self.control.is_none() {
+        if !self.has_control {
             self.warn(format!("{what}: not available with an external server"));
             return Vec::new();
         }
@@ -274,7 +276,7 @@ impl App {
                     entry.entity = Some(entity.clone());
                     entry.record_id = Some(id.clone());
                 }
-                let _ = self.client.store_mut().append_journal(&[entry]);
+                self.emit(Effect::AppendJournal(Box::new(entry)));
                 self.refresh_journal();
                 self.success(format!("Server: {text}"));
             }

@@ -6,12 +6,13 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::App;
-use super::effect::Effect;
+use super::effect::{Effect, SaveBy};
 use super::state::*;
 use crate::device::{AppMode, SaveOutcome};
 use crate::project::FieldKind;
 use crate::rules::{Network, SaveDecision};
 use crate::settings::SettingChange;
+use crate::store::LocalRecord;
 use crate::wire::Fields;
 
 /// A save's wait for the sync's write lock worth telling the user about.
@@ -23,51 +24,25 @@ pub(super) fn computed_by_server(name: &str) -> bool {
 }
 
 impl App {
-    /// After a sync or a save: lists reload, forms take new stored values (keeping edits).
-    pub(super) fn refresh_screens(&mut self) {
-        let mut stack = std::mem::take(&mut self.stack);
-        for screen in &mut stack {
-            match screen {
-                Screen::List(list) => self.load_rows(list),
-                Screen::Form(form) => self.refresh_form(form),
-                _ => {}
-            }
-        }
-        self.stack = stack;
-    }
-
-    fn refresh_form(&self, form: &mut FormState) {
-        let record = self
-            .client
-            .store()
-            .record(&form.entity, &form.id)
-            .ok()
-            .flatten();
-        let Some(record) = record else {
-            if !form.gone {
-                form.gone = true;
-                form.notice = Some(Notice {
-                    level: Level::Warning,
-                    text: "This record is no longer on the device (deleted on the server)".into(),
-                });
-            }
-            return;
-        };
-        form.gone = false;
-        for field in &mut form.fields {
-            let stored = record.fields.get(&field.name).cloned().unwrap_or_default();
-            if stored != field.stored {
-                if field.value == field.stored {
-                    field.value = stored.clone();
-                }
-                field.stored = stored;
-            }
-        }
-    }
-
     // --- forms ------------------------------------------------------------------------------
 
     pub(super) fn open_record_form(&mut self, entity: &str, id: &str) {
+        match self.project.as_ref().and_then(|p| p.entity(entity)) {
+            Some(_) => self.emit(Effect::LoadRecord {
+                entity: entity.to_string(),
+                id: id.to_string(),
+            }),
+            None => self.warn(format!("{entity} is not an entity of this project")),
+        }
+    }
+
+    /// The record a form opens, as read: the form opens on it (and the device counts it open).
+    pub(super) fn record_loaded(
+        &mut self,
+        entity: &str,
+        id: &str,
+        record: Result<Option<LocalRecord>, String>,
+    ) {
         let Some(e) = self
             .project
             .as_ref()
@@ -77,14 +52,14 @@ impl App {
             self.warn(format!("{entity} is not an entity of this project"));
             return;
         };
-        let record = match self.client.store().record(entity, id) {
+        let record = match record {
             Ok(Some(r)) => r,
             Ok(None) => {
                 self.warn(format!("{} {id} is not on this device", e.label));
                 return;
             }
             Err(err) => {
-                self.error(err.to_string());
+                self.error(err);
                 return;
             }
         };
@@ -121,7 +96,7 @@ impl App {
             saving_online: false,
             gone: false,
         };
-        self.client.open_form();
+        self.emit(Effect::OpenForm);
         self.last_record = Some((entity.to_string(), id.to_string()));
         self.custom_log.clear();
         self.push(Screen::Form(Box::new(form)));
@@ -374,7 +349,28 @@ impl App {
                 values: changes,
             }];
         }
-        let outcome = self.client.save(&entity, &id, &changes, "Save button");
+        self.emit(Effect::Save {
+            entity,
+            id,
+            values: changes,
+            by: SaveBy::Form,
+        });
+        Vec::new()
+    }
+
+    /// A save's answer: the form's notice says what the store did (the custom command's
+    /// saves go to its own log).
+    pub(super) fn saved(
+        &mut self,
+        entity: &str,
+        id: &str,
+        values: &Fields,
+        by: SaveBy,
+        outcome: Result<SaveOutcome, String>,
+    ) -> Vec<Effect> {
+        if let SaveBy::Custom { run } = by {
+            return self.custom_saved(run, entity, id, outcome);
+        }
         let notice = match outcome {
             Ok(SaveOutcome::Refused(reason)) => Notice {
                 level: Level::Error,
@@ -395,9 +391,12 @@ impl App {
                         report.waited.as_millis()
                     ));
                 }
-                if let Some(form) = self.top_form_mut() {
+                if let Some(form) = self.top_form_mut()
+                    && form.entity == entity
+                    && form.id == id
+                {
                     for field in &mut form.fields {
-                        if changes.contains_key(&field.name) {
+                        if values.contains_key(&field.name) {
                             field.stored = field.value.clone();
                         }
                     }

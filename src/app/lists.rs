@@ -19,7 +19,7 @@ impl App {
         let secondary = e.form_fields().find(|f| {
             f.name != e.primary_field && f.kind == FieldKind::Text && !computed_by_server(&f.name)
         });
-        let mut list = ListState {
+        let list = ListState {
             entity: e.name.clone(),
             label: e.label.clone(),
             primary_field: e.primary_field.clone(),
@@ -32,63 +32,15 @@ impl App {
             search: Input::default(),
             searching: false,
         };
-        self.load_rows(&mut list);
         self.push(Screen::List(list));
-    }
-
-    /// Counts the matches again and loads the page holding the selection.
-    pub(super) fn load_rows(&self, list: &mut ListState) {
-        let store = self.client.store();
-        list.total = store
-            .count_matching(&list.entity, &list.primary_field, list.search.value())
-            .unwrap_or(0);
-        list.selected = list.selected.min(list.total.saturating_sub(1));
-        self.load_page(list);
-    }
-
-    /// Loads the page of [`LIST_LIMIT`] rows that holds the selection.
-    fn load_page(&self, list: &mut ListState) {
-        list.offset = list.selected / LIST_LIMIT * LIST_LIMIT;
-        let records = self
-            .client
-            .store()
-            .list(
-                &list.entity,
-                &list.primary_field,
-                list.search.value(),
-                LIST_LIMIT,
-                list.offset,
-            )
-            .unwrap_or_default();
-        list.rows = records
-            .into_iter()
-            .map(|r| ListRow {
-                primary: r
-                    .fields
-                    .get(&list.primary_field)
-                    .cloned()
-                    .unwrap_or_default(),
-                secondary: list
-                    .secondary_field
-                    .as_ref()
-                    .and_then(|f| r.fields.get(f).cloned())
-                    .unwrap_or_default(),
-                id: r.id,
-            })
-            .collect();
-        // Records may have gone since they were counted.
-        let end = list.offset + list.rows.len();
-        if list.selected >= end {
-            list.selected = end.saturating_sub(1);
-        }
+        self.load_list(self.stack.len() - 1, true);
     }
 
     /// The search text of the list on top changed: its matches from the first.
     pub(super) fn search_changed(&mut self) {
-        if let Some(Screen::List(mut list)) = self.stack.pop() {
+        if let Some(Screen::List(list)) = self.stack.last_mut() {
             list.selected = 0;
-            self.load_rows(&mut list);
-            self.stack.push(Screen::List(list));
+            self.load_list(self.stack.len() - 1, true);
         }
     }
 
@@ -98,20 +50,18 @@ impl App {
             Some(Screen::List(l)) => l.selected / LIST_LIMIT * LIST_LIMIT != l.offset,
             _ => false,
         };
-        if moved_off && let Some(Screen::List(mut list)) = self.stack.pop() {
-            self.load_page(&mut list);
-            self.stack.push(Screen::List(list));
+        if moved_off {
+            self.load_list(self.stack.len() - 1, false);
         }
     }
 
     pub(super) fn search(&mut self, text: String) {
-        let Some(Screen::List(mut list)) = self.stack.pop() else {
+        let Some(Screen::List(list)) = self.stack.last_mut() else {
             self.warn("Search works on a list");
             return;
         };
         list.search = Input::new(text);
         list.selected = 0;
-        self.load_rows(&mut list);
-        self.stack.push(Screen::List(list));
+        self.load_list(self.stack.len() - 1, true);
     }
 }

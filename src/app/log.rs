@@ -9,7 +9,7 @@ use super::state::*;
 use crate::store::{JournalEntry, JournalKind};
 
 /// Lines the log keeps in memory (the export writes the whole journal).
-const MAX_LINES: usize = 5000;
+pub const MAX_LINES: usize = 5000;
 
 fn line_text(e: &JournalEntry) -> String {
     let target = match (&e.entity, &e.record_id) {
@@ -50,59 +50,37 @@ fn ends_phase(line: &LogLine) -> bool {
 }
 
 impl App {
-    pub(super) fn refresh_journal(&mut self) {
-        if self.journal_seq == 0 && self.log.is_empty() {
-            // A long-lived profile's journal is long: the log starts with its newest lines.
-            let newest = last_seq(self.client.store());
-            self.journal_seq = (newest - MAX_LINES as i64).max(0);
-        }
-        loop {
-            let batch = match self.client.store().journal(self.journal_seq, 1000) {
-                Ok(b) => b,
-                Err(e) => {
-                    self.error(e.to_string());
-                    return;
-                }
+    /// Journal lines read after the last one seen (a line seen already is skipped: two reloads
+    /// can overlap).
+    pub(super) fn journal_read(&mut self, entries: Vec<JournalEntry>) {
+        for e in entries {
+            if e.seq <= self.journal_seq {
+                continue;
+            }
+            self.journal_seq = e.seq;
+            let line = LogLine {
+                seq: e.seq,
+                at: e.at,
+                text: line_text(&e),
+                kind: e.kind,
+                actor: e.actor.clone(),
+                duration: None,
+                entry: e,
             };
-            let Some(last) = batch.last() else { break };
-            self.journal_seq = last.seq;
-            let full = batch.len() == 1000;
-            for e in batch {
-                let line = LogLine {
-                    seq: e.seq,
-                    at: e.at,
-                    text: line_text(&e),
-                    kind: e.kind,
-                    actor: e.actor.clone(),
-                    duration: None,
-                    entry: e,
-                };
-                if ends_phase(&line)
-                    && let Some(open) = self.log.iter_mut().rev().take(200).find(|l| {
-                        l.kind == JournalKind::Sync
-                            && l.actor == "sync"
-                            && l.text.starts_with("phase ")
-                    })
-                    && open.duration.is_none()
-                {
-                    open.duration = Some(line.at - open.at);
-                }
-                self.log.push(line);
+            if ends_phase(&line)
+                && let Some(open) = self.log.iter_mut().rev().take(200).find(|l| {
+                    l.kind == JournalKind::Sync && l.actor == "sync" && l.text.starts_with("phase ")
+                })
+                && open.duration.is_none()
+            {
+                open.duration = Some(line.at - open.at);
             }
-            if !full {
-                break;
-            }
+            self.log.push(line);
         }
         if self.log.len() > MAX_LINES {
             let excess = self.log.len() - MAX_LINES;
             self.log.drain(..excess);
         }
-    }
-
-    /// The auditor over the device's journal and records (server values unknown: an edit counts
-    /// as lost when it is neither on the device, nor pending, nor acknowledged by the server).
-    pub(super) fn refresh_lost(&mut self) {
-        self.lost = crate::auditor::audit(self.client.store(), |_, _| None).unwrap_or_default();
     }
 
     pub(super) fn filter_log(&mut self, filter: Option<JournalKind>) {
@@ -162,27 +140,4 @@ impl App {
             Err(e) => self.error(format!("Cannot export the log to {}: {e}", path.display())),
         }
     }
-}
-
-/// The journal's newest sequence number, found in O(log n) primary-key lookups.
-fn last_seq(store: &crate::store::Store) -> i64 {
-    let exists_after = |seq: i64| store.journal(seq, 1).is_ok_and(|e| !e.is_empty());
-    if !exists_after(0) {
-        return 0;
-    }
-    // The smallest `after` with nothing after it is the newest seq.
-    let (mut low, mut high) = (0i64, 1i64);
-    while exists_after(high) {
-        low = high;
-        high = high.saturating_mul(2);
-    }
-    while high - low > 1 {
-        let mid = low + (high - low) / 2;
-        if exists_after(mid) {
-            low = mid
-        } else {
-            high = mid
-        }
-    }
-    high
 }

@@ -15,6 +15,7 @@ mod lists;
 mod log;
 mod navigation;
 mod refusal;
+mod reload;
 mod setup;
 pub mod state;
 mod sync;
@@ -23,7 +24,11 @@ mod view;
 pub use action::Action;
 pub use conflicts::{ConflictRow, WhatIfRow};
 pub use demo::{describe_fault, fault_for, server_item_label};
-pub use effect::{ControlCall, Effect, EffectResult};
+pub use effect::{
+    By, ControlCall, DeviceSettings, Effect, EffectResult, GateView, ListPage, ListQuery, Reload,
+    Reloaded, SaveBy,
+};
+pub use log::MAX_LINES as MAX_LOG_LINES;
 pub use refusal::Refusal;
 pub use setup::cycle;
 pub use state::*;
@@ -34,17 +39,15 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::broadcast;
 
 use crate::auditor::LostEdit;
 use crate::clock::Clock;
-use crate::control::Control;
-use crate::device::{AppMode, Device};
-use crate::engine::{Command, EngineEvent, SyncStatus};
+use crate::device::AppMode;
+use crate::engine::{Command, SyncStatus};
 use crate::project::Project;
 use crate::rules::{Network, OnStartCheck, SyncMode, Trigger};
 use crate::settings::{EffectiveSettings, UserSettings};
-use crate::store::Conflict;
+use crate::store::{Conflict, SyncState};
 
 /// The custom command's pace: "edits several related records, one per second".
 pub const CUSTOM_STEP: Duration = Duration::from_secs(1);
@@ -58,14 +61,26 @@ pub struct Recorded {
     pub seen: crate::rules::SyncActivity,
 }
 
-/// The whole app: the device (its `Device`), the demo controls, and what the screens show.
-pub struct App {
-    client: Device,
-    control: Option<Control>,
-    clock: Clock,
-    events: Option<broadcast::Receiver<EngineEvent>>,
+/// What the App starts from: the engine's status and the device's mode now, whether the demo
+/// server's control API is there, where the profile is, and the clock.
+#[derive(Debug, Clone)]
+pub struct Start {
+    pub status: SyncStatus,
+    pub mode: AppMode,
+    pub has_control: bool,
+    pub profile: std::path::PathBuf,
+    pub clock: Clock,
+}
 
-    // Cached for rendering; refreshed in `update`.
+/// The whole app: a view of the device, the demo controls, and what the screens show. It does
+/// no I/O: what it needs from the device it asks for as [`Effect`]s, and the answers come back
+/// as actions (`Action::EffectDone`).
+pub struct App {
+    has_control: bool,
+    profile: std::path::PathBuf,
+    clock: Clock,
+
+    // The view of the device, filled by the driver's answers.
     status: SyncStatus,
     network: Network,
     mode: AppMode,
@@ -76,9 +91,19 @@ pub struct App {
     counts: Vec<EntityCount>,
     checklist: Vec<OnStartCheck>,
     conflicts: Vec<Conflict>,
+    /// The sync state and unresolved count the checklist was last built from.
+    rule_state: Option<(SyncState, usize)>,
     log: Vec<LogLine>,
     journal_seq: i64,
     lost: Vec<LostEdit>,
+    gate_view: GateView,
+
+    // What `update` asks of the driver: effects in order, then one reload.
+    out: Vec<Effect>,
+    want: Reload,
+    want_screens: bool,
+    /// A click picked a row of a page being loaded: Enter follows the page.
+    select_when_loaded: bool,
 
     // Screens, dialogs, overlays.
     stack: Vec<Screen>,
@@ -107,19 +132,15 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the App around a started `Device` and sends the on-start trigger: "the first start
-    /// syncs on start". `control` is the demo server's control API (absent with `--server`).
-    pub fn new(client: Device, control: Option<Control>, clock: Clock) -> App {
-        let events = client.engine().subscribe();
-        let status = client.engine().status();
-        let mut app = App {
-            network: status.network,
-            status,
-            mode: client.mode(),
-            client,
-            control,
-            clock,
-            events: Some(events),
+    /// The App before the device has been read: [`App::start`] asks for that.
+    pub fn new(start: Start) -> App {
+        App {
+            network: start.status.network,
+            status: start.status,
+            mode: start.mode,
+            has_control: start.has_control,
+            profile: start.profile,
+            clock: start.clock,
             settings: None,
             effective: None,
             project: None,
@@ -127,9 +148,15 @@ impl App {
             counts: Vec::new(),
             checklist: Vec::new(),
             conflicts: Vec::new(),
+            rule_state: None,
             log: Vec::new(),
             journal_seq: 0,
             lost: Vec::new(),
+            gate_view: GateView::default(),
+            out: Vec::new(),
+            want: Reload::default(),
+            want_screens: false,
+            select_when_loaded: false,
             stack: vec![Screen::Home(HomeState::default())],
             dialog: None,
             sync_screen: None,
@@ -149,25 +176,13 @@ impl App {
             delays: BTreeMap::new(),
             quitting: false,
             recorded: Vec::new(),
-        };
-        app.refresh_all();
-        app.client.engine().send(Command::Trigger(Trigger::OnStart));
-        app
-    }
-
-    /// The engine's event stream, subscribed before the on-start trigger so nothing is missed.
-    /// The driver takes it once and feeds each event back as `Action::Engine`.
-    pub fn take_engine_events(&mut self) -> Option<broadcast::Receiver<EngineEvent>> {
-        self.events.take()
-    }
-
-    /// What effects need (control API, profile, clock).
-    pub fn effect_context(&self) -> crate::device::driver::EffectContext {
-        crate::device::driver::EffectContext {
-            control: self.control.clone(),
-            profile: self.client.store().path().to_path_buf(),
-            clock: self.clock.clone(),
         }
+    }
+
+    /// What the App reads of the device before the first frame.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.refresh_all();
+        self.take_effects(Vec::new())
     }
 
     /// The custom command's pace (tests shorten it).
@@ -184,6 +199,11 @@ impl App {
             && self.gate(&action).is_none()
             && self.select_index(index)
         {
+            if !self.want.lists.is_empty() {
+                // The row is on a page not loaded yet: Enter once it is.
+                self.select_when_loaded = true;
+                return self.take_effects(Vec::new());
+            }
             // Recorded as what Enter did there.
             return self.update(Action::Select);
         }
@@ -203,7 +223,8 @@ impl App {
             self.warn(refusal);
             return Vec::new();
         }
-        let effects = self.apply(action);
+        let returned = self.apply(action);
+        let effects = self.take_effects(returned);
         if let Some(semantic) = semantic {
             // A server edit of "the open record" is kept as the concrete edit it made.
             let concrete = effects.iter().find_map(|e| match e {
@@ -441,82 +462,5 @@ impl App {
 
     fn error(&mut self, text: impl Into<String>) {
         self.say(Level::Error, text);
-    }
-
-    // --- refresh ----------------------------------------------------------------------------
-
-    fn refresh_all(&mut self) {
-        self.refresh_settings();
-        self.refresh_counts();
-        self.refresh_conflicts();
-        self.refresh_journal();
-        self.refresh_checklist();
-    }
-
-    fn refresh_settings(&mut self) {
-        let store = self.client.store();
-        self.settings = store.settings().ok().flatten();
-        self.project = store.project().ok().flatten();
-        self.effective = self.client.effective().ok();
-        self.password_saved = store.password().ok().flatten().is_some();
-        self.mode = self.client.mode();
-    }
-
-    fn refresh_counts(&mut self) {
-        let store = self.client.store();
-        self.counts = self
-            .project
-            .iter()
-            .flat_map(|p| p.entities.iter())
-            .map(|e| EntityCount {
-                name: e.name.clone(),
-                label: e.label.clone(),
-                count: store.count(&e.name).unwrap_or(0),
-            })
-            .collect();
-    }
-
-    fn refresh_conflicts(&mut self) {
-        match self.client.store().unresolved_conflicts() {
-            Ok(c) => self.conflicts = c,
-            Err(e) => self.error(e.to_string()),
-        }
-        // A resolved conflict's detail screen has nothing left to show.
-        let ids: Vec<i64> = self.conflicts.iter().map(|c| c.id).collect();
-        let count = self.conflicts.len();
-        for screen in &mut self.stack {
-            if let Screen::SyncErrors(s) = screen {
-                s.selected = s.selected.min(count.saturating_sub(1));
-            }
-        }
-        if let Some(Screen::Conflict(c)) = self.stack.last()
-            && !ids.contains(&c.conflict_id)
-        {
-            self.stack.pop();
-        }
-    }
-
-    /// The on-start checklist, built from the same state the engine decides with.
-    fn refresh_checklist(&mut self) {
-        let Some(effective) = &self.effective else {
-            self.checklist.clear();
-            return;
-        };
-        let state = self.client.store().sync_state().unwrap_or_default();
-        let input = crate::rules::OnStartState {
-            auto_sync: effective.auto_sync,
-            background_sync: effective.background_sync,
-            credentials: if effective.save_password && self.password_saved {
-                crate::rules::Credentials::Saved
-            } else {
-                crate::rules::Credentials::PasswordNotSaved
-            },
-            require_sync_login: effective.require_sync_login,
-            last_successful_sync_end: state.last_successful.as_ref().map(|l| l.ended),
-            network: self.network,
-            unresolved_conflicts: self.client.store().unresolved_count().unwrap_or(0),
-            update_pending: state.update_available.is_some(),
-        };
-        self.checklist = crate::rules::on_start_checklist(self.clock.now(), &input);
     }
 }

@@ -16,7 +16,7 @@ impl App {
             return;
         }
         if let Some(Screen::Form(_)) = self.stack.pop() {
-            self.client.close_form();
+            self.emit(Effect::CloseForm);
         }
     }
 
@@ -102,7 +102,7 @@ impl App {
             self.pop();
         }
         self.dialog = None;
-        self.client.engine().send(Command::Shutdown);
+        self.emit(Effect::Engine(Command::Shutdown));
         self.quitting = true;
         vec![Effect::Quit]
     }

@@ -217,10 +217,9 @@ impl App {
             | Action::ServerEdit { .. }
             | Action::ServerDelete { .. }
             | Action::SetServerDelay { .. }
-            | Action::InjectFault(_) => self
-                .control
-                .is_none()
-                .then_some("not available with an external server"),
+            | Action::InjectFault(_) => {
+                (!self.has_control).then_some("not available with an external server")
+            }
             _ => None,
         }
     }

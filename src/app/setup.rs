@@ -4,6 +4,7 @@
 
 use super::App;
 use super::action::Action;
+use super::effect::Effect;
 use crate::settings::{AutoSync, SettingChange};
 
 use super::state::{Screen, SetupRow};
@@ -25,6 +26,11 @@ impl App {
     }
 
     pub(super) fn change_setting(&mut self, change: SettingChange) {
+        self.emit(Effect::ChangeSetting(change));
+    }
+
+    /// The lock rule's answer: saved, or refused with the reason.
+    pub(super) fn setting_changed(&mut self, change: SettingChange, outcome: Result<(), String>) {
         let label = match &change {
             SettingChange::AutoSync(v) => format!("Auto Sync: {v}"),
             SettingChange::BackgroundSync(v) => format!("Background sync: {}", on_off(*v)),
@@ -32,14 +38,14 @@ impl App {
             SettingChange::ServerUrl(v) => format!("Server URL: {v}"),
             SettingChange::UserName(v) => format!("User name: {v}"),
         };
-        match self.client.change_setting(change.clone()) {
+        match outcome {
             Ok(()) => {
                 if let SettingChange::SavePassword(false) = change {
                     self.session_password = false;
                 }
                 self.success(format!("{label} (saved)"));
             }
-            Err(e) => self.error(e.to_string()),
+            Err(e) => self.error(e),
         }
         self.refresh_settings();
         self.refresh_checklist();

@@ -5,7 +5,7 @@
 use tui_input::Input;
 
 use super::App;
-use super::effect::{Effect, EffectResult};
+use super::effect::{By, Effect, EffectResult};
 use super::state::*;
 use crate::device::{AppMode, OnlineSave, SwitchRequest};
 use crate::engine::{Command, EngineEvent, SyncStatus};
@@ -61,7 +61,7 @@ impl App {
             });
             return;
         }
-        self.client.engine().send(Command::Trigger(trigger));
+        self.emit(Effect::Engine(Command::Trigger(trigger)));
         self.info(match trigger {
             Trigger::ProjectUpdate => "Applying the project update (foreground sync)…",
             _ => "Synchronizing…",
@@ -83,7 +83,7 @@ impl App {
             return;
         }
         if self.status.activity.is_running() {
-            self.client.engine().send(Command::Cancel);
+            self.emit(Effect::Engine(Command::Cancel));
             self.info("Cancelling the sync at the next safe point…");
         } else {
             self.info("No sync is running");
@@ -95,8 +95,13 @@ impl App {
             self.warn("Enter the password");
             return;
         }
-        if let Err(e) = self.client.enter_password(password) {
-            self.error(e.to_string());
+        self.emit(Effect::EnterPassword(password.to_string()));
+    }
+
+    /// The device kept the password (or refused to): the sync waiting for it starts.
+    fn password_entered(&mut self, outcome: Result<(), String>) {
+        if let Err(e) = outcome {
+            self.error(e);
             return;
         }
         self.session_password = true;
@@ -112,7 +117,7 @@ impl App {
         };
         match trigger {
             Some(trigger) => {
-                self.client.engine().send(Command::Trigger(trigger));
+                self.emit(Effect::Engine(Command::Trigger(trigger)));
                 self.info("Synchronizing…");
             }
             None => self.success("Password entered"),
@@ -126,9 +131,7 @@ impl App {
             self.warn("A mode switch is waiting for its sync");
             return;
         }
-        let request = self.client.request_mode_switch();
-        self.after_switch_request(request.map_err(|e| e.to_string()));
-        self.refresh_journal();
+        self.emit(Effect::RequestModeSwitch);
     }
 
     pub(super) fn answer_dialog(&mut self, choice: SwitchChoice) {
@@ -136,7 +139,11 @@ impl App {
             self.warn("No dialog is waiting for an answer");
             return;
         };
-        match self.client.answer_mode_switch(choice) {
+        self.emit(Effect::AnswerModeSwitch(choice));
+    }
+
+    fn switch_answered(&mut self, answer: Result<SwitchRequest, String>) {
+        match answer {
             Err(refusal) => {
                 if let Some(Dialog::ModeSwitch { refusal: r, .. }) = &mut self.dialog {
                     *r = Some(refusal.clone());
@@ -231,20 +238,9 @@ impl App {
                 }
                 if last.trigger == Trigger::ModeSwitch {
                     self.switch_pending = false;
-                    match self
-                        .client
-                        .mode_switch_sync_finished(last.flags.succeeded())
-                    {
-                        Some(SwitchOutcome::Switch) => {
-                            self.mode = self.client.mode();
-                            self.success(format!(
-                                "Synchronized; now in {} mode",
-                                mode_name(self.mode)
-                            ));
-                        }
-                        Some(SwitchOutcome::Stay { reason }) => self.warn(reason),
-                        None => {}
-                    }
+                    self.emit(Effect::FinishModeSwitch {
+                        succeeded: last.flags.succeeded(),
+                    });
                 } else if let Some(error) = &last.error {
                     self.error(format!("Sync ({}) failed: {error}", last.trigger));
                 } else if !last.trigger.is_automatic() {
@@ -273,8 +269,70 @@ impl App {
         }
     }
 
+    fn mode_switch_finished(&mut self, outcome: Option<SwitchOutcome>, mode: AppMode) {
+        match outcome {
+            Some(SwitchOutcome::Switch) => {
+                self.mode = mode;
+                self.success(format!(
+                    "Synchronized; now in {} mode",
+                    mode_name(self.mode)
+                ));
+            }
+            Some(SwitchOutcome::Stay { reason }) => self.warn(reason),
+            None => {}
+        }
+    }
+
     pub(super) fn on_effect_done(&mut self, result: EffectResult) -> Vec<Effect> {
         match result {
+            EffectResult::Reloaded(view) => return self.reloaded(*view),
+            EffectResult::RecordLoaded { entity, id, record } => {
+                self.record_loaded(&entity, &id, record)
+            }
+            EffectResult::RelatedLoaded {
+                entity,
+                id,
+                targets,
+            } => self.related_loaded(entity, id, targets),
+            EffectResult::Saved {
+                entity,
+                id,
+                values,
+                by,
+                outcome,
+            } => return self.saved(&entity, &id, &values, by, outcome),
+            EffectResult::SettingChanged { change, outcome } => {
+                self.setting_changed(change, outcome)
+            }
+            EffectResult::PasswordEntered(outcome) => self.password_entered(outcome),
+            EffectResult::Gate(gate) => self.gate_view = gate,
+            EffectResult::UiTransactionEntered { by, result, gate } => {
+                self.gate_view = gate;
+                match by {
+                    By::Hand => self.entered_by_hand(result),
+                    By::Custom => return self.custom_entered(result),
+                }
+            }
+            EffectResult::UiTransactionLeft { by, outcome, gate } => {
+                self.gate_view = gate;
+                match by {
+                    By::Hand => self.left_by_hand(outcome),
+                    By::Custom => self.custom_left(outcome),
+                }
+            }
+            EffectResult::ModeSwitchRequested(request) => {
+                self.after_switch_request(request);
+                self.refresh_journal();
+            }
+            EffectResult::ModeSwitchAnswered(answer) => self.switch_answered(answer),
+            EffectResult::ModeSwitchFinished { outcome, mode } => {
+                self.mode_switch_finished(outcome, mode)
+            }
+            EffectResult::Resolved {
+                resolution,
+                outcome,
+            } => self.resolved(&resolution, outcome),
+            EffectResult::ClockAdvanced { minutes } => self.clock_advanced(minutes),
             EffectResult::Exported { path, outcome } => self.exported(&path, outcome),
             EffectResult::Control { call, outcome } => self.control_done(&call, outcome),
             EffectResult::OnlineSaved {

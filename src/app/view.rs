@@ -5,10 +5,6 @@ use chrono::{DateTime, Utc};
 use super::*;
 
 impl App {
-    pub fn client(&self) -> &Device {
-        &self.client
-    }
-
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -119,7 +115,17 @@ impl App {
     }
 
     pub fn has_control(&self) -> bool {
-        self.control.is_some()
+        self.has_control
+    }
+
+    /// The sync's UI gate as the device last reported it: open forms, UI transactions held.
+    pub fn ui_gate(&self) -> GateView {
+        self.gate_view
+    }
+
+    /// The device's profile (the SQLite file).
+    pub fn profile_path(&self) -> &std::path::Path {
+        &self.profile
     }
 
     /// The business-logic delay set from the Server panel, per entity.
@@ -214,9 +220,7 @@ impl App {
     /// second export does not replace the first.
     pub fn default_export_path(&self) -> std::path::PathBuf {
         let dir = self
-            .client
-            .store()
-            .path()
+            .profile
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default();

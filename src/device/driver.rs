@@ -12,17 +12,22 @@ use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::sync::mpsc;
 
-use crate::app::{Action, App, ControlCall, Effect, EffectResult};
+use crate::app::{
+    Action, App, ControlCall, DeviceSettings, Effect, EffectResult, EntityCount, GateView,
+    LIST_LIMIT, ListPage, Reload, Reloaded, Start,
+};
 use crate::clock::Clock;
 use crate::control::Control;
 use crate::engine::{Command, EngineEvent, EngineHandle, SyncStatus};
+use crate::rules::Trigger;
 use crate::store::Store;
 use crate::wire::Fields;
 
-use super::OnlineSave;
+use super::{Device, OnlineSave};
 
-/// What effects need from the world: the control API (absent with an external server), the
-/// profile (online saves and exports open their own connection to it) and the clock.
+/// What the effects that wait on the world need: the control API (absent with an external
+/// server), the profile (online saves and exports open their own connection to it) and the
+/// clock.
 #[derive(Debug, Clone)]
 pub struct EffectContext {
     pub control: Option<Control>,
@@ -30,28 +35,59 @@ pub struct EffectContext {
     pub clock: Clock,
 }
 
-/// Runs effects for one App and hands it what the engine says.
+/// The device and everything that reaches the App from the world.
 pub struct Driver {
+    device: Device,
     context: EffectContext,
-    engine: EngineHandle,
     events: Option<broadcast::Receiver<EngineEvent>>,
     finished: usize,
 }
 
 impl Driver {
-    /// The driver of `app`: it takes the App's engine event stream (subscribed before the
-    /// on-start trigger, so nothing is missed).
-    pub fn new(app: &mut App) -> Driver {
-        Driver {
-            context: app.effect_context(),
-            engine: app.client().engine().clone(),
-            events: app.take_engine_events(),
+    /// Takes the started device, builds its App from what the device holds, and sends the
+    /// on-start trigger: "the first start syncs on start". `control` is the demo server's
+    /// control API (absent with `--server`). The engine's events are subscribed before the
+    /// trigger, so nothing is missed.
+    pub fn start(device: Device, control: Option<Control>, clock: Clock) -> (Driver, App) {
+        let events = device.engine().subscribe();
+        let status = device.engine().status();
+        let context = EffectContext {
+            control,
+            profile: device.store().path().to_path_buf(),
+            clock: clock.clone(),
+        };
+        let mut app = App::new(Start {
+            status,
+            mode: device.mode(),
+            has_control: context.control.is_some(),
+            profile: context.profile.clone(),
+            clock,
+        });
+        let mut driver = Driver {
+            device,
+            context,
+            events: Some(events),
             finished: 0,
-        }
+        };
+        let effects = app.start();
+        let waiting = driver.run_local(&mut app, effects);
+        debug_assert!(
+            waiting.is_empty(),
+            "the start waits on nothing: {waiting:?}"
+        );
+        driver
+            .device
+            .engine()
+            .send(Command::Trigger(Trigger::OnStart));
+        (driver, app)
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     pub fn engine(&self) -> &EngineHandle {
-        &self.engine
+        self.device.engine()
     }
 
     /// Syncs that ended (engine `Finished` events handed to the App) since the driver started.
@@ -63,24 +99,64 @@ impl Driver {
     pub async fn act(&mut self, app: &mut App, action: Action) {
         let mut queue: VecDeque<Effect> = app.update(action).into();
         while let Some(effect) = queue.pop_front() {
-            let done = perform(effect, &self.context).await;
+            let done = if effect.waits() {
+                perform(effect, &self.context).await
+            } else {
+                self.perform_local(effect)
+            };
             queue.extend(app.update(done));
         }
     }
 
     /// Runs one effect to its end and returns its answer (for tests that hold effects back).
-    pub async fn perform(&self, effect: Effect) -> Action {
-        perform(effect, &self.context).await
+    pub async fn perform(&mut self, effect: Effect) -> Action {
+        if effect.waits() {
+            perform(effect, &self.context).await
+        } else {
+            self.perform_local(effect)
+        }
     }
 
-    /// Applies `action` and spawns its effects; each answer comes back on `answers` (the TUI).
-    pub fn spawn(&self, app: &mut App, action: Action, answers: &mpsc::UnboundedSender<Action>) {
-        for effect in app.update(action) {
+    /// Applies `action`: its steps on the device run now, before the next frame; what waits
+    /// on the world runs in a task whose answer comes back on `answers` (the TUI).
+    pub fn spawn(
+        &mut self,
+        app: &mut App,
+        action: Action,
+        answers: &mpsc::UnboundedSender<Action>,
+    ) {
+        for effect in self.apply_local(app, action) {
+            if effect == Effect::Quit {
+                continue;
+            }
             let (tx, ctx) = (answers.clone(), self.context.clone());
             tokio::spawn(async move {
                 let _ = tx.send(perform(effect, &ctx).await);
             });
         }
+    }
+
+    /// Applies `action` and its steps on the device; returns the effects that wait on the
+    /// world, and `Quit`, not run.
+    pub fn apply_local(&mut self, app: &mut App, action: Action) -> Vec<Effect> {
+        let effects = app.update(action);
+        self.run_local(app, effects)
+    }
+
+    /// Runs the steps on the device among `effects` and those their answers lead to; returns
+    /// the effects that wait on the world, and `Quit`, in order.
+    fn run_local(&mut self, app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut waiting = Vec::new();
+        let mut queue: VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            if effect.waits() || effect == Effect::Quit {
+                waiting.push(effect);
+                continue;
+            }
+            let done = self.perform_local(effect);
+            queue.extend(app.update(done));
+        }
+        waiting
     }
 
     /// The engine's next event, as the action that hands it to the App (`None` once the
@@ -127,8 +203,292 @@ impl Driver {
     }
 
     pub fn status(&self) -> SyncStatus {
-        self.engine.status()
+        self.device.engine().status()
     }
+
+    /// Stops the engine (the App has quit, or the run ends).
+    pub fn shutdown(&self) {
+        self.device.engine().send(Command::Shutdown);
+    }
+
+    fn gate(&self) -> GateView {
+        GateView {
+            open_forms: self.device.open_forms(),
+            held: self.device.ui_transactions_held(),
+        }
+    }
+
+    /// One step on the device, answered at once.
+    fn perform_local(&mut self, effect: Effect) -> Action {
+        let device = &mut self.device;
+        let result = match effect {
+            Effect::Reload(reload) => {
+                EffectResult::Reloaded(Box::new(reload_view(device, &reload)))
+            }
+            Effect::LoadRecord { entity, id } => {
+                let record = device
+                    .store()
+                    .record(&entity, &id)
+                    .map_err(|e| e.to_string());
+                EffectResult::RecordLoaded { entity, id, record }
+            }
+            Effect::LoadRelated { entity, id } => {
+                let targets = related_records(device.store(), &entity, &id);
+                EffectResult::RelatedLoaded {
+                    entity,
+                    id,
+                    targets,
+                }
+            }
+            Effect::Save {
+                entity,
+                id,
+                values,
+                by,
+            } => {
+                let outcome = device
+                    .save(&entity, &id, &values, by.path())
+                    .map_err(|e| e.to_string());
+                EffectResult::Saved {
+                    entity,
+                    id,
+                    values,
+                    by,
+                    outcome,
+                }
+            }
+            Effect::ChangeSetting(change) => {
+                let outcome = device
+                    .change_setting(change.clone())
+                    .map_err(|e| e.to_string());
+                EffectResult::SettingChanged { change, outcome }
+            }
+            Effect::EnterPassword(password) => EffectResult::PasswordEntered(
+                device.enter_password(&password).map_err(|e| e.to_string()),
+            ),
+            Effect::OpenForm => {
+                device.open_form();
+                EffectResult::Gate(self.gate())
+            }
+            Effect::CloseForm => {
+                device.close_form();
+                EffectResult::Gate(self.gate())
+            }
+            Effect::EnterUiTransaction(by) => {
+                let result = device.try_enter_ui_transaction();
+                EffectResult::UiTransactionEntered {
+                    by,
+                    result,
+                    gate: self.gate(),
+                }
+            }
+            Effect::LeaveUiTransaction(by) => {
+                let outcome = device.leave_ui_transaction();
+                EffectResult::UiTransactionLeft {
+                    by,
+                    outcome,
+                    gate: self.gate(),
+                }
+            }
+            Effect::RequestModeSwitch => EffectResult::ModeSwitchRequested(
+                device.request_mode_switch().map_err(|e| e.to_string()),
+            ),
+            Effect::AnswerModeSwitch(choice) => {
+                EffectResult::ModeSwitchAnswered(device.answer_mode_switch(choice))
+            }
+            Effect::FinishModeSwitch { succeeded } => {
+                let outcome = device.mode_switch_sync_finished(succeeded);
+                EffectResult::ModeSwitchFinished {
+                    outcome,
+                    mode: device.mode(),
+                }
+            }
+            Effect::Resolve {
+                conflict_id,
+                resolution,
+            } => {
+                let outcome = device
+                    .resolve(conflict_id, &resolution)
+                    .map_err(|e| e.to_string());
+                EffectResult::Resolved {
+                    resolution,
+                    outcome,
+                }
+            }
+            Effect::AppendJournal(entry) => {
+                let _ = device.store_mut().append_journal(&[*entry]);
+                EffectResult::Nothing
+            }
+            Effect::Engine(command) => {
+                device.engine().send(command);
+                EffectResult::Nothing
+            }
+            Effect::AdvanceClock { minutes } => {
+                self.context
+                    .clock
+                    .advance(chrono::Duration::minutes(minutes));
+                self.device.engine().send(Command::Tick);
+                EffectResult::ClockAdvanced { minutes }
+            }
+            Effect::Quit => EffectResult::Nothing,
+            waits => unreachable!("{waits:?} waits on the world: `perform` runs it"),
+        };
+        Action::EffectDone(result)
+    }
+}
+
+/// Reads what `reload` names.
+fn reload_view(device: &Device, reload: &Reload) -> Reloaded {
+    let store = device.store();
+    let mut view = Reloaded::default();
+    if reload.settings {
+        view.settings = Some(DeviceSettings {
+            settings: store.settings().ok().flatten(),
+            effective: device.effective().ok(),
+            project: store.project().ok().flatten(),
+            password_saved: store.password().ok().flatten().is_some(),
+            mode: device.mode(),
+        });
+    }
+    if reload.counts {
+        let project = store.project().ok().flatten();
+        view.counts = Some(
+            project
+                .iter()
+                .flat_map(|p| p.entities.iter())
+                .map(|e| EntityCount {
+                    name: e.name.clone(),
+                    label: e.label.clone(),
+                    count: store.count(&e.name).unwrap_or(0),
+                })
+                .collect(),
+        );
+    }
+    if reload.conflicts {
+        view.conflicts = Some(store.unresolved_conflicts().map_err(|e| e.to_string()));
+    }
+    if let Some(after) = reload.journal_after {
+        view.journal = Some(journal_after(store, after));
+    }
+    if reload.checklist {
+        view.checklist = Some((
+            store.sync_state().unwrap_or_default(),
+            store.unresolved_count().unwrap_or(0),
+        ));
+    }
+    if reload.lost {
+        view.lost = Some(crate::auditor::audit(store, |_, _| None).unwrap_or_default());
+    }
+    view.forms = reload
+        .forms
+        .iter()
+        .map(|(entity, id)| {
+            let record = store.record(entity, id).ok().flatten();
+            ((entity.clone(), id.clone()), record)
+        })
+        .collect();
+    view.lists = reload
+        .lists
+        .iter()
+        .map(|query| {
+            let total = if query.count {
+                store
+                    .count_matching(&query.entity, &query.primary_field, &query.search)
+                    .unwrap_or(0)
+            } else {
+                query.total
+            };
+            let selected = query.selected.min(total.saturating_sub(1));
+            let offset = selected / LIST_LIMIT * LIST_LIMIT;
+            let records = store
+                .list(
+                    &query.entity,
+                    &query.primary_field,
+                    &query.search,
+                    LIST_LIMIT,
+                    offset,
+                )
+                .unwrap_or_default();
+            ListPage {
+                query: query.clone(),
+                total,
+                offset,
+                records,
+            }
+        })
+        .collect();
+    view
+}
+
+/// The journal after `after`; from the start (0), only the newest lines the log keeps — a
+/// long-lived profile's journal is long.
+fn journal_after(store: &Store, after: i64) -> Result<Vec<crate::store::JournalEntry>, String> {
+    let mut after = if after == 0 {
+        (last_seq(store) - crate::app::MAX_LOG_LINES as i64).max(0)
+    } else {
+        after
+    };
+    let mut lines = Vec::new();
+    loop {
+        let batch = store.journal(after, 1000).map_err(|e| e.to_string())?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        let full = batch.len() == 1000;
+        lines.extend(batch);
+        if !full {
+            break;
+        }
+    }
+    Ok(lines)
+}
+
+/// The journal's newest sequence number, found in O(log n) primary-key lookups.
+fn last_seq(store: &Store) -> i64 {
+    let exists_after = |seq: i64| store.journal(seq, 1).is_ok_and(|e| !e.is_empty());
+    if !exists_after(0) {
+        return 0;
+    }
+    // The smallest `after` with nothing after it is the newest seq.
+    let (mut low, mut high) = (0i64, 1i64);
+    while exists_after(high) {
+        low = high;
+        high = high.saturating_mul(2);
+    }
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if exists_after(mid) {
+            low = mid
+        } else {
+            high = mid
+        }
+    }
+    high
+}
+
+/// The records the custom command edits: an account's contacts; for a contact, the other
+/// contacts of its account.
+fn related_records(store: &Store, entity: &str, id: &str) -> Vec<(String, String)> {
+    let account = match entity {
+        "account" => Some(id.to_string()),
+        "contact" => store
+            .record("contact", id)
+            .ok()
+            .flatten()
+            .and_then(|r| r.fields.get("account_id").cloned()),
+        _ => None,
+    };
+    let Some(account) = account else {
+        return Vec::new();
+    };
+    store
+        .list("contact", "account_id", &account, 50, 0)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| {
+            r.fields.get("account_id") == Some(&account) && !(entity == "contact" && r.id == id)
+        })
+        .map(|r| ("contact".to_string(), r.id))
+        .collect()
 }
 
 /// Runs one effect to its end and returns the action that reports it.
@@ -157,7 +517,7 @@ pub async fn perform(effect: Effect, ctx: &EffectContext) -> Action {
             tokio::time::sleep(Duration::from_millis(after_ms)).await;
             EffectResult::CustomStepDue { run }
         }
-        Effect::Quit => EffectResult::Nothing,
+        local => unreachable!("{local:?} is a step on the device: `Driver::perform_local` runs it"),
     };
     Action::EffectDone(result)
 }

@@ -242,7 +242,7 @@ pub fn to_scenario(initial: &Initial, recorded: &[Recorded], app: &App, store: &
 
 /// Writes the session as a scenario file.
 pub fn save(path: &Path, initial: &Initial, app: &App) -> Result<(), String> {
-    let store = Store::open(app.client().store().path()).map_err(|e| e.to_string())?;
+    let store = Store::open(app.profile_path()).map_err(|e| e.to_string())?;
     let scenario = to_scenario(initial, app.recorded(), app, &store);
     let text = toml::to_string(&scenario).map_err(|e| format!("cannot write the scenario: {e}"))?;
     let header = "# Recorded by `autosync --record`. Replay: autosync play <this file>\n";

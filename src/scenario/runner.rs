@@ -408,9 +408,10 @@ impl Runner<'_> {
             )
             .await;
         }
-        let mut app = App::new(client, Some(self.control.clone()), self.clock.clone());
+        let (driver, mut app) =
+            Driver::start(client, Some(self.control.clone()), self.clock.clone());
         app.set_custom_step(Duration::from_millis(50));
-        self.driver = Some(Driver::new(&mut app));
+        self.driver = Some(driver);
         self.app = Some(app);
         self.syncs_since_start = 0;
         Ok(())
@@ -442,6 +443,10 @@ impl Runner<'_> {
         driver.pump(app).await;
         self.syncs_since_start += driver.finished() - before;
         self.print_journal();
+    }
+
+    fn driver(&self) -> &Driver {
+        self.driver.as_ref().expect("the app runs between steps")
     }
 
     fn engine(&self) -> crate::engine::EngineHandle {
@@ -561,8 +566,8 @@ impl Runner<'_> {
                 merge,
             } => {
                 let conflict = self
-                    .app()
-                    .client()
+                    .driver()
+                    .device()
                     .store()
                     .unresolved_conflicts()
                     .map_err(|e| e.to_string())?
@@ -584,8 +589,9 @@ impl Runner<'_> {
             StepAction::Restart => {
                 self.settle().await;
                 let network = self.app().network();
-                if let Some(app) = self.app.take() {
-                    app.client().engine().send(Command::Shutdown);
+                self.app = None;
+                if let Some(driver) = self.driver.take() {
+                    driver.shutdown();
                 }
                 // The network is the world's, not the app's: a restart does not reconnect it.
                 self.start_app(network).await?;

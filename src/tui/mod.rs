@@ -27,7 +27,6 @@ use crate::app::{Action, App};
 use crate::clock::Clock;
 use crate::control::Control;
 use crate::device::{Device, Driver, init_profile};
-use crate::engine::Command;
 use crate::server::EmbeddedServer;
 use crate::store::Store;
 use crate::sync_cmd::{profile_path, remove_profile};
@@ -79,6 +78,7 @@ pub fn run(options: Options) -> Result<(), TuiError> {
 /// What the TUI runs against.
 struct World {
     app: App,
+    driver: Driver,
     server: Option<EmbeddedServer>,
     initial: crate::scenario::record::Initial,
 }
@@ -130,8 +130,10 @@ async fn start(options: &Options) -> Result<World, TuiError> {
         .as_ref()
         .map(|s| Control::new(s.url(), s.admin_token()));
     tracing::info!("profile {} against {url}", path.display());
+    let (driver, app) = Driver::start(client, control, clock);
     Ok(World {
-        app: App::new(client, control, clock),
+        app,
+        driver,
         server,
         initial,
     })
@@ -176,20 +178,21 @@ fn enter_terminal(mouse: bool) -> Result<(ratatui::DefaultTerminal, Restore), Tu
 async fn run_async(options: Options) -> Result<(), TuiError> {
     let World {
         mut app,
+        mut driver,
         server,
         initial,
     } = start(&options).await?;
     let (mut terminal, restore) = enter_terminal(options.mouse)?;
     let theme = Theme::from_env();
-    let result = event_loop(&mut terminal, &mut app, &theme).await;
-    app.client().engine().send(Command::Shutdown);
+    let result = event_loop(&mut terminal, &mut app, &mut driver, &theme).await;
+    driver.shutdown();
     drop(restore);
     if let Some(server) = server {
         let _ = tokio::time::timeout(Duration::from_secs(2), server.shutdown()).await;
     }
     if let Some(path) = &options.record {
         // Let the engine's last events reach the App, so the final check is what the user saw.
-        app.update(Action::Status(app.client().engine().status()));
+        app.update(Action::Status(driver.status()));
         crate::scenario::record::save(path, &initial, &app).map_err(TuiError::Setup)?;
     }
     result
@@ -198,10 +201,10 @@ async fn run_async(options: Options) -> Result<(), TuiError> {
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
+    driver: &mut Driver,
     theme: &Theme,
 ) -> Result<(), TuiError> {
     let mut keys = EventStream::new();
-    let mut driver = Driver::new(app);
     let mut status = driver.engine().watch_status();
     let mut status_open = true;
     let (answers, mut answered) = mpsc::unbounded_channel::<Action>();

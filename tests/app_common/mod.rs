@@ -90,9 +90,8 @@ impl Harness {
             sync_client(&client).await;
         }
         let app_control = with_control.then(|| control.clone());
-        let mut app = App::new(client, app_control, clock.clone());
+        let (driver, mut app) = Driver::start(client, app_control, clock.clone());
         app.set_custom_step(Duration::from_millis(20));
-        let driver = Driver::new(&mut app);
         let mut harness = Harness {
             dir,
             server,
@@ -129,10 +128,16 @@ impl Harness {
     }
 
     /// Runs one effect the App returned, as the driver does, and returns its answer.
-    pub async fn perform(&self, effect: Effect) -> Action {
+    pub async fn perform(&mut self, effect: Effect) -> Action {
         tokio::time::timeout(DEADLINE, self.driver.perform(effect))
             .await
             .expect("an effect hung")
+    }
+
+    /// Applies an action and its steps on the device, as the TUI does before its next frame;
+    /// returns the effects that wait on the world (a timer, the network) and `Quit`, not run.
+    pub fn apply_local(&mut self, action: Action) -> Vec<Effect> {
+        self.driver.apply_local(&mut self.app, action)
     }
 
     /// Syncs that ended since the App started (engine `Finished` events handed to it).
@@ -206,8 +211,13 @@ impl Harness {
         self.idle().await;
     }
 
+    /// The device the App drives (its store, its engine, its UI gate).
+    pub fn device(&self) -> &Device {
+        self.driver.device()
+    }
+
     pub fn store(&self) -> &Store {
-        self.app.client().store()
+        self.driver.device().store()
     }
 
     pub fn message(&self) -> String {

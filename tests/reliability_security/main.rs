@@ -104,8 +104,7 @@ async fn a_typed_password_appears_in_no_file_log_journal_recording_or_message() 
     let log_file = logs.path().join("autosync.log");
     capture_logs(&log_file);
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    let initial =
-        autosync::scenario::record::Initial::capture(h.app.client().store(), h.clock.now());
+    let initial = autosync::scenario::record::Initial::capture(h.store(), h.clock.now());
     // Save password off, and sign in as a user whose password is distinctive.
     h.act(Action::ChangeSetting(SettingChange::SavePassword(false)))
         .await;

@@ -92,7 +92,7 @@ async fn save_password_off_leaves_no_byte_of_the_password_in_the_profile() {
     assert!(profile.starts_with(&dir));
     let running = leaks(&dir);
     // Quit: the engine stops, then the app and its connection go.
-    let engine = h.app.client().engine().clone();
+    let engine = h.device().engine().clone();
     let mut stopped = engine.watch_status();
     engine.send(Command::Shutdown);
     tokio::time::timeout(DEADLINE, async { while stopped.changed().await.is_ok() {} })

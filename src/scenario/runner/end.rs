@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use super::Runner;
-use crate::engine::Command;
 use crate::scenario::format::StepAction;
 use crate::store::Store;
 
@@ -13,7 +12,8 @@ impl Runner<'_> {
     /// what is missing instead of doing nothing.
     pub(super) fn can_run(&self, action: &StepAction) -> Result<(), String> {
         let app = self.app.as_ref().ok_or("the app is not running")?;
-        let store = app.client().store();
+        let driver = self.driver.as_ref().ok_or("the app is not running")?;
+        let store = driver.device().store();
         let project = || -> Result<_, String> {
             store
                 .project()
@@ -119,8 +119,9 @@ impl Runner<'_> {
             lost_by_cause,
             ..crate::scenario::measure::end_state(&self.profile, self.server.url()).await
         };
-        if let Some(app) = self.app.take() {
-            app.client().engine().send(Command::Shutdown);
+        self.app = None;
+        if let Some(driver) = self.driver.take() {
+            driver.shutdown();
         }
     }
 }

@@ -55,11 +55,11 @@ pub fn draw(
             footer.push(Line::raw(format!("  {line}")));
         }
     }
-    let held = app.client().ui_transactions_held();
+    let gate = app.ui_gate();
+    let held = gate.held;
     let gate = format!(
         "id {} · UI transactions held: {held} · open forms: {}",
-        form.id,
-        app.client().open_forms()
+        form.id, gate.open_forms
     );
     footer.push(Line::styled(gate, theme.dim()));
     let width = inner.width.max(1) as usize;
