@@ -6,11 +6,12 @@ mod app_common;
 
 use std::time::Duration;
 
+use app_common::fixture::{FIXTURE_SERVER, fixture};
 use app_common::*;
 use autosync::app::{Action, ServerItem};
 use autosync::engine::{ItemProgress, PhaseProgress, PhaseState};
 use autosync::rules::{Phase, SyncActivity, SyncMode};
-use autosync::settings::SettingChange;
+use autosync::settings::{AutoSync, SettingChange};
 use autosync::tui::Theme;
 use autosync::wire::Fault;
 use ratatui::Terminal;
@@ -19,6 +20,19 @@ use ratatui::backend::TestBackend;
 /// The app drawn at 80×24, with the server's port masked.
 fn render(h: &Harness) -> String {
     render_at(h, 80, 24).0
+}
+
+/// An App built from a fixture view (no server), drawn at 80×24 with the port masked.
+fn render_app(app: &autosync::app::App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|frame| autosync::tui::draw(frame, app, &Theme::plain()))
+        .unwrap();
+    let port = FIXTURE_SERVER.rsplit(':').next().unwrap();
+    terminal.backend().to_string().replace(
+        &format!("127.0.0.1:{port}"),
+        &format!("127.0.0.1:{}", "#".repeat(port.len())),
+    )
 }
 
 /// The app drawn at `width`×`height`: the text, and where the cursor shows (if it does).
@@ -155,9 +169,10 @@ async fn home_during_a_background_sync() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_plain_and_locked() {
-    let mut h = Harness::new(Prep::Synced).await;
-    h.act(Action::OpenSetup).await;
-    snap!("setup", h);
+    // Setup draws the App's view of the device: a fixture view, no server.
+    let mut app = fixture(AutoSync::OnStartAndChange, Vec::new());
+    app.update(Action::OpenSetup);
+    insta::assert_snapshot!("setup", render_app(&app));
     let toml = project_with(
         "locked = []",
         "locked = [\"auto_sync\", \"background_sync\"]",

@@ -18,6 +18,8 @@ use autosync::wire::Fields;
 use chrono::DateTime;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+pub mod fixture;
+
 /// Long enough for anything these tests wait for; a hang fails instead of blocking CI.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 

@@ -1,0 +1,298 @@
+//! The App core on its own: an App built from a fixture view of the device, actions applied,
+//! the state and the returned effects checked — no server, no SQLite, no runtime. The driver's
+//! answers are written here as the driver would give them.
+
+mod app_common;
+
+use app_common::fixture::*;
+use app_common::{T0, key};
+use autosync::app::{
+    Action, App, Dialog, Effect, EffectResult, GateView, Reloaded, SaveBy, Screen, ScreenKind,
+};
+use autosync::device::SaveOutcome;
+use autosync::engine::Command;
+use autosync::rules::{Phase, SaveRefusal, Trigger};
+use autosync::settings::{AutoSync, BackgroundBehavior, SettingChange};
+use autosync::store::{Conflict, ConflictKind, LocalRecord, UserResolution};
+use autosync::wire::Record;
+use chrono::DateTime;
+use crossterm::event::KeyCode;
+
+fn message(app: &App) -> String {
+    app.message().map(|m| m.text.clone()).unwrap_or_default()
+}
+
+fn account() -> LocalRecord {
+    LocalRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+        etag: Some("e1".into()),
+        fields: fields(&[("name", "Acme"), ("city", "Brno"), ("rating", "Warm")]),
+    }
+}
+
+/// Opens acc-0001's form, answering the record load and the form's opening as the driver does.
+fn open_account(app: &mut App) {
+    let effects = app.update(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+    });
+    assert_eq!(
+        effects,
+        vec![Effect::LoadRecord {
+            entity: "account".into(),
+            id: "acc-0001".into()
+        }]
+    );
+    assert_eq!(
+        app.screen_kind(),
+        ScreenKind::Home,
+        "no form before the record is read"
+    );
+    let effects = answer(
+        app,
+        EffectResult::RecordLoaded {
+            entity: "account".into(),
+            id: "acc-0001".into(),
+            record: Ok(Some(account())),
+        },
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::OpenForm],
+        "the device counts the form open"
+    );
+    answer(
+        app,
+        EffectResult::Gate(GateView {
+            open_forms: 1,
+            held: 0,
+        }),
+    );
+    assert_eq!(app.top_form().unwrap().title, "Acme");
+    assert_eq!(app.ui_gate().open_forms, 1);
+}
+
+#[test]
+fn enter_on_setup_cycles_auto_sync_through_the_lock_rule() {
+    let mut app = fixture(AutoSync::OnStart, Vec::new());
+    app.update(Action::OpenSetup);
+    let effects = app.update(Action::Select);
+    let next = SettingChange::AutoSync(AutoSync::OnChange);
+    assert_eq!(effects, vec![Effect::ChangeSetting(next.clone())]);
+    assert_eq!(
+        app.settings().unwrap().auto_sync,
+        AutoSync::OnStart,
+        "nothing changes before the device says so"
+    );
+    let effects = answer(
+        &mut app,
+        EffectResult::SettingChanged {
+            change: next,
+            outcome: Ok(()),
+        },
+    );
+    assert_eq!(message(&app), "Auto Sync: On Change (saved)");
+    let [Effect::Reload(reload)] = effects.as_slice() else {
+        panic!("the saved setting is read back: {effects:?}");
+    };
+    assert!(reload.settings && reload.checklist && reload.journal_after.is_some());
+    answer(
+        &mut app,
+        EffectResult::Reloaded(Box::new(Reloaded {
+            settings: Some(device_settings(AutoSync::OnChange)),
+            ..Reloaded::default()
+        })),
+    );
+    assert_eq!(app.effective().unwrap().auto_sync, AutoSync::OnChange);
+
+    // A locked setting is refused by the device with the reason, and the view stays.
+    app.update(Action::Select);
+    answer(
+        &mut app,
+        EffectResult::SettingChanged {
+            change: SettingChange::AutoSync(AutoSync::OnStartAndChange),
+            outcome: Err("Auto Sync is locked by the project".into()),
+        },
+    );
+    assert_eq!(message(&app), "Auto Sync is locked by the project");
+    assert_eq!(app.effective().unwrap().auto_sync, AutoSync::OnChange);
+}
+
+#[test]
+fn a_save_is_an_effect_and_a_refusal_is_shown_with_the_edits_kept() {
+    let mut app = fixture(AutoSync::OnStart, Vec::new());
+    open_account(&mut app);
+    app.update(Action::EditField {
+        field: "city".into(),
+        value: "Praha".into(),
+    });
+    let effects = app.update(Action::Save);
+    assert_eq!(
+        effects,
+        vec![Effect::Save {
+            entity: "account".into(),
+            id: "acc-0001".into(),
+            values: fields(&[("city", "Praha")]),
+            by: SaveBy::Form,
+        }]
+    );
+    assert_eq!(
+        app.top_form().unwrap().notice,
+        None,
+        "the form claims nothing before the store answers"
+    );
+    let reason = SaveRefusal::BlockedByBackgroundSync {
+        behavior: BackgroundBehavior::BlockSave,
+        phase: Phase::Upload,
+    };
+    answer(
+        &mut app,
+        EffectResult::Saved {
+            entity: "account".into(),
+            id: "acc-0001".into(),
+            values: fields(&[("city", "Praha")]),
+            by: SaveBy::Form,
+            outcome: Ok(SaveOutcome::Refused(reason)),
+        },
+    );
+    let form = app.top_form().unwrap();
+    assert_eq!(
+        form.notice.as_ref().unwrap().text,
+        format!("Save refused: {reason}")
+    );
+    assert_eq!(message(&app), format!("Save refused: {reason}"));
+    assert!(form.is_dirty(), "the edits are kept");
+    assert_eq!(form.field("city").unwrap().stored, "Brno");
+}
+
+#[test]
+fn the_sync_key_sends_the_manual_trigger_to_the_engine() {
+    let mut app = fixture(AutoSync::OnStart, Vec::new());
+    let action = autosync::tui::keymap::map_key(&app, key(KeyCode::Char('s'))).expect("s on Home");
+    assert_eq!(action, Action::PressSync);
+    let effects = app.update(action);
+    assert_eq!(
+        effects,
+        vec![Effect::Engine(Command::Trigger(Trigger::Manual))]
+    );
+    assert_eq!(message(&app), "Synchronizing…");
+}
+
+#[test]
+fn quitting_with_unsaved_edits_asks_then_closes_the_form_and_stops_the_engine() {
+    let mut app = fixture(AutoSync::OnStart, Vec::new());
+    open_account(&mut app);
+    app.update(Action::EditField {
+        field: "city".into(),
+        value: "Praha".into(),
+    });
+    assert!(app.update(Action::Quit).is_empty(), "it asks first");
+    assert!(matches!(app.dialog(), Some(Dialog::Discard { .. })));
+    assert!(!app.is_quitting());
+    let effects = app.update(Action::ConfirmDiscard);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::CloseForm,
+            Effect::Engine(Command::Shutdown),
+            Effect::Quit
+        ]
+    );
+    assert!(app.is_quitting());
+    assert!(
+        app.update(Action::OpenSetup).is_empty(),
+        "nothing happens after quitting"
+    );
+}
+
+#[test]
+fn a_conflict_resolution_is_an_effect_and_the_resolved_conflict_leaves() {
+    let at = DateTime::parse_from_rfc3339(T0).unwrap().to_utc();
+    let conflict = Conflict {
+        id: 7,
+        entity: "contact".into(),
+        record_id: "con-0001".into(),
+        kind: ConflictKind::ChangedOnBoth,
+        device_changes: fields(&[("job_title", "Device Title")]),
+        device_record: fields(&[("job_title", "Device Title")]),
+        server: Some(Record {
+            id: "con-0001".into(),
+            etag: "s2".into(),
+            fields: fields(&[("job_title", "Server Title")]),
+            modified_on: at,
+            modified_by: "backoffice".into(),
+        }),
+        detected_at: at,
+        problem: None,
+    };
+    let mut app = fixture(AutoSync::OnStart, vec![conflict]);
+    app.update(Action::OpenSyncErrors);
+    app.update(Action::OpenConflict { conflict_id: 7 });
+    assert_eq!(app.screen_kind(), ScreenKind::Conflict);
+    let effects = app.update(Action::Resolve {
+        conflict_id: 7,
+        resolution: UserResolution::TakeServer,
+    });
+    assert_eq!(
+        effects,
+        vec![Effect::Resolve {
+            conflict_id: 7,
+            resolution: UserResolution::TakeServer
+        }]
+    );
+    let effects = answer(
+        &mut app,
+        EffectResult::Resolved {
+            resolution: UserResolution::TakeServer,
+            outcome: Ok(()),
+        },
+    );
+    assert_eq!(
+        message(&app),
+        "Take Server Version: the server's values are on the device"
+    );
+    let [Effect::Reload(reload)] = effects.as_slice() else {
+        panic!("the conflicts are read again: {effects:?}");
+    };
+    assert!(reload.conflicts && reload.counts);
+    answer(
+        &mut app,
+        EffectResult::Reloaded(Box::new(Reloaded {
+            conflicts: Some(Ok(Vec::new())),
+            ..Reloaded::default()
+        })),
+    );
+    assert_eq!(
+        app.screen_kind(),
+        ScreenKind::SyncErrors,
+        "the resolved conflict's detail closes"
+    );
+    assert!(app.conflicts().is_empty());
+}
+
+#[test]
+fn a_too_small_terminal_refuses_everything_but_quitting() {
+    let mut app = fixture(AutoSync::OnStart, Vec::new());
+    app.update(Action::Resize {
+        width: 40,
+        height: 10,
+    });
+    assert!(app.update(Action::PressSync).is_empty());
+    assert!(
+        message(&app).starts_with("The terminal is too small"),
+        "{}",
+        message(&app)
+    );
+    assert!(matches!(app.screen(), Screen::Home(_)));
+    app.update(Action::Resize {
+        width: 80,
+        height: 24,
+    });
+    assert_eq!(message(&app), "", "the warning answered nothing shown now");
+    let effects = app.update(Action::Quit);
+    assert_eq!(
+        effects,
+        vec![Effect::Engine(Command::Shutdown), Effect::Quit]
+    );
+}
