@@ -1,9 +1,11 @@
 //! The App core: every screen, form and dialog, and `update(Action) → effects`. The TUI maps
 //! keys to [`Action`]s and renders from `&App`; the scenario runner maps steps to the same
-//! actions; tests call [`App::update`] directly. Nothing here touches the terminal.
+//! actions; tests call [`App::update`] directly. Nothing here touches the terminal, the store,
+//! the engine or the network.
 //!
-//! Rendering never queries the store: everything a screen shows (counts, list rows, the form's
-//! values, conflicts, the log, the on-start checklist) is cached here and refreshed in `update`.
+//! Everything a screen shows (counts, list rows, the form's values, conflicts, the log, the
+//! on-start checklist) is the App's view of the device: `update` asks for what it needs as
+//! [`Effect`]s, and the driver ([`crate::device::driver`]) answers with `Action::EffectDone`.
 
 pub mod action;
 mod conflicts;
