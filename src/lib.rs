@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod device;
+pub mod driver;
 pub mod engine;
 pub mod event;
 pub mod file_error;

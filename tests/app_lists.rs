@@ -5,7 +5,7 @@
 mod app_common;
 
 use app_common::*;
-use autosync::app::{Action, LIST_LIMIT, ListState, Screen, ScreenKind};
+use autosync::app::{Action, EntityList, LIST_LIMIT, Screen, ScreenKind};
 use autosync::tui::keymap;
 use crossterm::event::KeyCode;
 
@@ -29,7 +29,7 @@ async fn large() -> Harness {
     h
 }
 
-fn list(h: &Harness) -> &ListState {
+fn list(h: &Harness) -> &EntityList {
     match h.app.screen() {
         Screen::List(l) => l,
         other => panic!("not on a list: {:?}", other.kind()),

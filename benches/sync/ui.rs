@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use autosync::app::{Action, App, HomeItem, Screen};
 use autosync::clock::Clock;
 use autosync::control::Control;
-use autosync::device::Driver;
+use autosync::driver::Driver;
 use autosync::engine::EngineEvent;
 use autosync::rules::SyncActivity;
 use autosync::tui::{Theme, draw, keymap};

@@ -1,7 +1,7 @@
 //! The App core's work on the world, as data: reading and writing the device (its store, its
 //! forms and UI transactions, its settings and mode), engine commands, control-API calls,
 //! online saves, the custom command's timer, quitting. `App::update` returns effects; the
-//! driver ([`crate::device::driver`]) performs them and answers each with an
+//! driver ([`crate::driver`]) performs them and answers each with an
 //! [`EffectResult`], fed back as `Action::EffectDone`.
 
 use std::path::PathBuf;

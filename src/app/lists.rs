@@ -19,7 +19,7 @@ impl App {
         let secondary = e.form_fields().find(|f| {
             f.name != e.primary_field && f.kind == FieldKind::Text && !computed_by_server(&f.name)
         });
-        let list = ListState {
+        let list = EntityList {
             entity: e.name.clone(),
             label: e.label.clone(),
             primary_field: e.primary_field.clone(),

@@ -130,7 +130,7 @@ impl App {
         LOG_FILTERS[(i + 1) % LOG_FILTERS.len()]
     }
 
-    /// The export's answer from the driver ([`crate::device::driver::export_journal`]).
+    /// The export's answer from the driver ([`crate::driver::export_journal`]).
     pub(super) fn exported(&mut self, path: &Path, outcome: Result<(usize, PathBuf), String>) {
         match outcome {
             Ok((n, written)) => self.success(format!(

@@ -5,7 +5,7 @@
 //!
 //! Everything a screen shows (counts, list rows, the form's values, conflicts, the log, the
 //! on-start checklist) is the App's view of the device: `update` asks for what it needs as
-//! [`Effect`]s, and the driver ([`crate::device::driver`]) answers with `Action::EffectDone`.
+//! [`Effect`]s, and the driver ([`crate::driver`]) answers with `Action::EffectDone`.
 
 pub mod action;
 mod conflicts;

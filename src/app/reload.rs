@@ -191,7 +191,7 @@ impl App {
     }
 }
 
-fn list_query(at: usize, list: &ListState, count: bool) -> ListQuery {
+fn list_query(at: usize, list: &EntityList, count: bool) -> ListQuery {
     ListQuery {
         at,
         entity: list.entity.clone(),
@@ -204,7 +204,7 @@ fn list_query(at: usize, list: &ListState, count: bool) -> ListQuery {
 }
 
 /// A page as read: the count (when counted), the rows, the selection kept on them.
-fn apply_page(list: &mut ListState, page: ListPage) {
+fn apply_page(list: &mut EntityList, page: ListPage) {
     if page.query.count {
         list.total = page.total;
         list.selected = list.selected.min(list.total.saturating_sub(1));

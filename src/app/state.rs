@@ -15,7 +15,7 @@ use crate::store::{JournalEntry, JournalKind};
 pub enum Screen {
     Home(HomeState),
     Setup(SetupState),
-    List(ListState),
+    List(EntityList),
     Form(Box<FormState>),
     SyncErrors(SyncErrorsState),
     Conflict(ConflictState),
@@ -141,8 +141,9 @@ pub struct ListRow {
     pub secondary: String,
 }
 
+/// The List screen: one entity's records, a page at a time, with its search.
 #[derive(Debug, Clone)]
-pub struct ListState {
+pub struct EntityList {
     pub entity: String,
     pub label: String,
     pub primary_field: String,
@@ -159,7 +160,7 @@ pub struct ListState {
     pub searching: bool,
 }
 
-impl ListState {
+impl EntityList {
     /// The selected row, when it is on the loaded page.
     pub fn selected_row(&self) -> Option<&ListRow> {
         self.rows.get(self.selected.checked_sub(self.offset)?)

@@ -18,10 +18,8 @@ use crate::settings::{
 use crate::store::{JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution};
 use crate::wire::Fields;
 
-pub mod driver;
 mod online;
 
-pub use driver::Driver;
 pub use online::{OnlineSave, save_online_in};
 
 /// Meta key: the user has changed a setting on Setup (so the first project's published

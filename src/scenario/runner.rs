@@ -19,7 +19,8 @@ use super::format::{LoadedScenario, ResolveChoice, Setup, Step, StepAction, Wait
 use crate::app::{Action, App};
 use crate::clock::Clock;
 use crate::control::Control;
-use crate::device::{Device, Driver, init_profile};
+use crate::device::{Device, init_profile};
+use crate::driver::Driver;
 use crate::engine::{Command, EngineEvent};
 use crate::project::Project;
 use crate::rules::{Network, Phase, SyncActivity, Trigger};
@@ -431,7 +432,7 @@ impl Runner<'_> {
     async fn settle(&mut self) {
         self.barrier += 1;
         let engine = self.engine();
-        crate::device::driver::barrier(&engine, self.barrier, WAIT_LIMIT).await;
+        crate::driver::barrier(&engine, self.barrier, WAIT_LIMIT).await;
         self.pump().await;
     }
 

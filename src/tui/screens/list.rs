@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, Tab
 
 use super::{column_widths, fitted_row, input_view, item_rows};
 
-use crate::app::ListState;
+use crate::app::EntityList;
 use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 
@@ -17,7 +17,7 @@ const SYMBOL: &str = "▸ ";
 const PROMPT: u16 = 8;
 
 /// "(240)" when every match is loaded, else the page: "1,001–2,000 of 300,240".
-fn count(state: &ListState) -> String {
+fn count(state: &EntityList) -> String {
     if state.offset == 0 && state.rows.len() == state.total {
         return format!("({})", thousands(state.total));
     }
@@ -44,7 +44,7 @@ fn thousands(n: usize) -> String {
     out
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &ListState, theme: &Theme, hits: &mut Hits) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &EntityList, theme: &Theme, hits: &mut Hits) {
     let title = format!(" {} {} ", state.label, count(state));
     let block = Block::bordered().title(title).title_style(theme.title());
     let inner = block.inner(area);

@@ -18,7 +18,7 @@ use crate::control::Control;
 use crate::engine::{Command, EngineEvent, EngineHandle, SyncStatus};
 use crate::rules::Trigger;
 
-use super::Device;
+use crate::device::Device;
 
 mod reads;
 mod world;
