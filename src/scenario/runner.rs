@@ -78,6 +78,8 @@ pub struct Outcome {
     pub summary: Summary,
     /// The device-API requests the run made from the app's start, oldest first.
     pub requests: Vec<crate::wire::RequestLogEntry>,
+    /// The journal from the app's start, oldest first: what the timeline draws.
+    pub journal: Vec<crate::store::JournalEntry>,
 }
 
 /// Why a run could not even start: a problem in the scenario's setup (a file error) or in
@@ -169,6 +171,9 @@ pub async fn run(
         requests: Vec::new(),
     };
     runner.prepare_device().await.map_err(setup_err)?;
+    let journal_start = runner.journal_seq;
+    super::server_journal::record_setup(&runner.profile, runner.clock.now(), &setup.delays)
+        .map_err(setup_err)?;
     // Requests from here on are the scenario's: the fault matrix counts and targets them.
     let setup_requests = super::measure::device_requests(&runner.control).await.len();
     if let Some(inject) = &options.inject {
@@ -232,6 +237,7 @@ pub async fn run(
         failures,
         summary: runner.summary,
         requests,
+        journal: super::server_journal::journal_after(&runner.profile, journal_start),
     })
 }
 
@@ -663,6 +669,7 @@ impl Runner<'_> {
             StepAction::Wait { until } => self.wait(until).await?,
             StepAction::Check => {}
         }
+        super::server_journal::record_step(&self.profile, self.clock.now(), &step.action)?;
         self.settle().await;
         let journal = Store::open(&self.profile)
             .and_then(|s| s.journal(before, 100_000))
