@@ -19,6 +19,11 @@ use super::action::Action;
 pub enum Effect {
     /// Write the journal as JSON lines beside `path` (never over an earlier export).
     ExportLog { path: PathBuf },
+    /// Write the timeline as an SVG picture beside `path` (never over an earlier export).
+    ExportTimeline {
+        path: PathBuf,
+        timeline: crate::timeline::Timeline,
+    },
     /// A call to the demo server's control API.
     Control(ControlCall),
     /// Online mode: save the form's changed fields straight to the server (`If-Match`).
@@ -63,6 +68,11 @@ pub enum EffectResult {
         path: PathBuf,
         outcome: Result<(usize, PathBuf), String>,
     },
+    /// The timeline's export ended: the file it went to.
+    TimelineExported {
+        path: PathBuf,
+        outcome: Result<PathBuf, String>,
+    },
     /// A control-API call ended: what the server did, or why it could not.
     Control {
         call: ControlCall,
@@ -95,6 +105,10 @@ pub async fn run_effect(effect: Effect, ctx: &EffectContext) -> Action {
         Effect::ExportLog { path } => {
             let outcome = export_journal(&ctx.profile, &path);
             EffectResult::Exported { path, outcome }
+        }
+        Effect::ExportTimeline { path, timeline } => {
+            let outcome = super::timeline::write_timeline(&path, &timeline);
+            EffectResult::TimelineExported { path, outcome }
         }
         Effect::Control(call) => {
             let outcome = match &ctx.control {
@@ -221,7 +235,9 @@ pub(super) fn export_journal(
 }
 
 /// Creates `path`, or the first free `stem-N.ext` beside it.
-fn create_new_beside(path: &std::path::Path) -> std::io::Result<(std::fs::File, PathBuf)> {
+pub(super) fn create_new_beside(
+    path: &std::path::Path,
+) -> std::io::Result<(std::fs::File, PathBuf)> {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

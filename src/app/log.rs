@@ -97,6 +97,7 @@ impl App {
             let excess = self.log.len() - MAX_LINES;
             self.log.drain(..excess);
         }
+        self.refresh_timeline();
     }
 
     /// The auditor over the device's journal and records (server values unknown: an edit counts

@@ -276,6 +276,9 @@ impl App {
     pub(super) fn on_effect_done(&mut self, result: EffectResult) -> Vec<Effect> {
         match result {
             EffectResult::Exported { path, outcome } => self.exported(&path, outcome),
+            EffectResult::TimelineExported { path, outcome } => {
+                self.timeline_exported(&path, outcome)
+            }
             EffectResult::Control { call, outcome } => self.control_done(&call, outcome),
             EffectResult::OnlineSaved {
                 entity,
