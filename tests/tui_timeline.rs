@@ -14,7 +14,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
-/// The journal of a shipped scenario's run, as its picture with the cursor on the newest line.
+/// The journal of a shipped scenario's run, as its picture with the cursor on the first
+/// finding (the newest line when there is none).
 async fn picture(file: &str) -> TimelineState {
     let loaded = autosync::scenario::load(std::path::Path::new(file)).unwrap();
     let options = autosync::scenario::RunOptions::default();
@@ -22,8 +23,9 @@ async fn picture(file: &str) -> TimelineState {
         .await
         .unwrap();
     let timeline = Timeline::build(&outcome.journal);
+    let finding = timeline.lane(Lane::Findings).next().map(|i| i.from);
     TimelineState {
-        cursor: timeline.columns.len() - 1,
+        cursor: finding.unwrap_or(timeline.columns.len() - 1),
         timeline,
         lane: Lane::Findings,
         zoom: 2,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::effect::Effect;
 use super::state::Screen;
 use super::{Action, App};
-use crate::timeline::{Item, Lane, Timeline};
+use crate::timeline::{Item, ItemKind, Lane, Timeline};
 
 /// Terminal cells per column, from the widest view to the closest.
 pub const ZOOMS: [u16; 6] = [1, 2, 3, 4, 6, 8];
@@ -54,10 +54,13 @@ impl TimelineState {
     pub fn selected(&self) -> Option<&Item> {
         let at = |lane: Lane| {
             let mut items = self.timeline.lane(lane);
-            let covering = self
-                .timeline
-                .lane(lane)
-                .filter(|i| i.from <= self.cursor && self.cursor <= i.to && i.kind.is_extent());
+            // As drawn: a bar stops where the next phase starts, a span covers its last column.
+            let covering = self.timeline.lane(lane).filter(|i| match i.kind {
+                ItemKind::Phase { .. } | ItemKind::WaitsForUi { .. } => {
+                    i.from <= self.cursor && self.cursor < i.to.max(i.from + 1)
+                }
+                kind => kind.is_extent() && i.from <= self.cursor && self.cursor <= i.to,
+            });
             items
                 .find(|i| i.from == self.cursor && !i.kind.is_extent())
                 .or_else(|| covering.last())

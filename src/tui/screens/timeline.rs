@@ -98,11 +98,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &TimelineState, theme: &Theme)
                 } else {
                     format!(" · {}", item.label)
                 };
-                format!(
-                    "▲ {}{about} · journal #{} (Enter: the line in full)",
-                    item.kind.legend(),
-                    item.seq
-                )
+                format!("▲ {}{about} · journal #{}", item.kind.legend(), item.seq)
             }
             None => "▲ nothing on this column".to_string(),
         };
