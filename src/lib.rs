@@ -25,6 +25,7 @@ pub mod settings;
 pub mod soak_cmd;
 pub mod store;
 pub mod sync_cmd;
+pub mod timeline;
 pub mod tui;
 pub mod wire;
 

@@ -9,6 +9,7 @@ use std::time::Instant;
 use crate::app::App;
 use crate::scenario::{self, LoadedScenario, RunError, RunOptions, Summary, TimelineEntry};
 use crate::settings::{BackgroundBehavior, ConflictStrategy};
+use crate::timeline::{Timeline, svg};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlayArgs {
@@ -26,6 +27,10 @@ pub struct PlayArgs {
     /// syncs (`--matrix faults`), and print one comparison table
     #[arg(long, num_args = 0..=1, default_missing_value = "behaviors", value_name = "KIND")]
     pub matrix: Option<String>,
+    /// Draw each scenario run's timeline (sync phases, saves, server, findings) into one SVG
+    /// file
+    #[arg(long, value_name = "FILE.svg", conflicts_with = "matrix")]
+    pub svg: Option<PathBuf>,
 }
 
 /// What the matrix varies.
@@ -101,14 +106,46 @@ pub async fn run(args: &PlayArgs) -> u8 {
         }
     }
     let mut code = EXIT_OK;
+    let mut pictures = Vec::new();
     for scenario in &loaded {
         let result = match matrix {
             Some(kind) => run_matrix(scenario, kind, args).await,
-            None => run_one(scenario, args).await,
+            None => run_one(scenario, args, &mut pictures).await,
         };
         code = code.max(result);
     }
+    if let Some(path) = &args.svg {
+        code = code.max(write_svg(path, &pictures, args.json));
+    }
     code
+}
+
+/// Writes the runs' timelines to `path`.
+fn write_svg(path: &std::path::Path, pictures: &[(String, Timeline)], json: bool) -> u8 {
+    let runs: Vec<svg::Run> = pictures
+        .iter()
+        .map(|(title, timeline)| svg::Run { title, timeline })
+        .collect();
+    match svg::write(path, &runs) {
+        Ok(()) => {
+            let line = format!(
+                "wrote the timeline of {} run(s) to {}",
+                runs.len(),
+                path.display()
+            );
+            // `--json` keeps standard output to JSON lines.
+            if json {
+                eprintln!("autosync: {line}");
+            } else {
+                out!("{line}");
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("autosync: cannot write {}: {e}", path.display());
+            EXIT_FAILED
+        }
+    }
 }
 
 fn print_entry(scenario: &str, entry: &TimelineEntry, json: bool) {
@@ -132,7 +169,11 @@ fn print_entry(scenario: &str, entry: &TimelineEntry, json: bool) {
     }
 }
 
-async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
+async fn run_one(
+    loaded: &LoadedScenario,
+    args: &PlayArgs,
+    pictures: &mut Vec<(String, Timeline)>,
+) -> u8 {
     let name = loaded.scenario.name.clone();
     let started = Instant::now();
     if !args.json {
@@ -149,7 +190,11 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
         out!("-- screen after step {step} --");
         let _ = write!(std::io::stdout().lock(), "{}", render_text(app, 80, 24));
     };
-    match scenario::run(loaded, &options, &mut emit, &mut screen).await {
+    let result = scenario::run(loaded, &options, &mut emit, &mut screen).await;
+    if let Ok(outcome) = &result {
+        pictures.push((name.clone(), Timeline::build(&outcome.journal)));
+    }
+    match result {
         Err(RunError::BadFile(e)) => {
             eprintln!("autosync: {e}");
             EXIT_BAD_FILE

@@ -38,6 +38,7 @@ enum State {
     Merge,
     Log,
     LogEntry,
+    Timeline,
     ServerPanel,
     ServerPanelExternal,
     AskUserToSync,
@@ -185,6 +186,12 @@ async fn build(state: State) -> Harness {
             h.act(Action::OpenLog).await;
             h.act(Action::Select).await;
         }
+        // One column back and one lane down: every direction can move.
+        State::Timeline => {
+            h.act(Action::OpenTimeline).await;
+            h.act(Action::TimelineScroll { columns: -1 }).await;
+            h.act(Action::Down).await;
+        }
         State::ServerPanel | State::ServerPanelExternal => {
             open_form(&mut h).await;
             h.act(Action::OpenServerPanel).await;
@@ -247,6 +254,7 @@ fn context(state: State) -> Context {
         State::Merge => Context::Merge,
         State::Log => Context::Log,
         State::LogEntry => Context::LogEntry,
+        State::Timeline => Context::Timeline,
         State::ServerPanel | State::ServerPanelExternal => Context::Server,
         State::AskUserToSync | State::WarnUserMustSync => Context::ModeDialog,
         State::Discard => Context::Discard,
@@ -452,6 +460,7 @@ async fn sync_errors_log_and_server_list_exactly_the_keys_that_work() {
         State::Merge,
         State::Log,
         State::LogEntry,
+        State::Timeline,
         State::ServerPanel,
         State::ServerPanelExternal,
     ])
@@ -485,6 +494,7 @@ async fn every_context_has_a_state_in_this_test() {
         State::Merge,
         State::Log,
         State::LogEntry,
+        State::Timeline,
         State::ServerPanel,
         State::AskUserToSync,
         State::Discard,

@@ -131,6 +131,20 @@ pub enum Action {
 
     // --- log --------------------------------------------------------------------------------
     FilterLog(Option<JournalKind>),
+    /// The journal as a picture (sync phases, saves, server, findings).
+    OpenTimeline,
+    /// Timeline: move the cursor this many columns.
+    TimelineScroll {
+        columns: i64,
+    },
+    /// Timeline: this many zoom steps closer (negative: wider).
+    TimelineZoom {
+        step: i64,
+    },
+    /// Writes the timeline on screen as an SVG picture.
+    ExportTimeline {
+        path: PathBuf,
+    },
     /// Writes the whole journal as JSON lines.
     ExportLog {
         path: PathBuf,
@@ -201,6 +215,7 @@ impl Action {
                 | Action::OpenConflict { .. }
                 | Action::OpenLog
                 | Action::OpenLogEntry { .. }
+                | Action::OpenTimeline
                 | Action::OpenServerPanel
                 | Action::Back
         )

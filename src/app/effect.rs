@@ -77,6 +77,11 @@ pub enum Effect {
     ExportLog {
         path: PathBuf,
     },
+    /// Write the timeline as an SVG picture beside `path` (never over an earlier export).
+    ExportTimeline {
+        path: PathBuf,
+        timeline: crate::timeline::Timeline,
+    },
     /// A call to the demo server's control API.
     Control(ControlCall),
     /// Online mode: save the form's changed fields straight to the server (`If-Match`).
@@ -282,6 +287,11 @@ pub enum EffectResult {
     Exported {
         path: PathBuf,
         outcome: Result<(usize, PathBuf), String>,
+    },
+    /// The timeline's export ended: the file it went to.
+    TimelineExported {
+        path: PathBuf,
+        outcome: Result<PathBuf, String>,
     },
     /// A control-API call ended: what the server did, or why it could not.
     Control {

@@ -81,6 +81,7 @@ impl App {
             let excess = self.log.len() - MAX_LINES;
             self.log.drain(..excess);
         }
+        self.refresh_timeline();
     }
 
     pub(super) fn filter_log(&mut self, filter: Option<JournalKind>) {

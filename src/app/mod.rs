@@ -21,6 +21,7 @@ mod reload;
 mod setup;
 pub mod state;
 mod sync;
+mod timeline;
 mod view;
 
 pub use action::Action;
@@ -34,6 +35,7 @@ pub use log::MAX_LINES as MAX_LOG_LINES;
 pub use refusal::Refusal;
 pub use setup::cycle;
 pub use state::*;
+pub use timeline::{TimelineState, ZOOMS};
 
 use navigation::{cycle_index, step};
 
@@ -332,6 +334,10 @@ impl App {
                 self.push(Screen::Log(LogState::default()));
             }
             Action::OpenLogEntry { seq } => self.open_log_entry(seq),
+            Action::OpenTimeline => self.open_timeline(),
+            Action::TimelineScroll { columns } => self.timeline_scroll(columns),
+            Action::TimelineZoom { step } => self.timeline_zoom(step),
+            Action::ExportTimeline { path } => return self.export_timeline(path),
             Action::OpenServerPanel => self.push(Screen::Server(ServerState::default())),
             Action::Back => return self.back(),
             Action::Up => self.move_selection(-1),

@@ -167,6 +167,7 @@ impl App {
                 };
             }
             Some(Screen::Server(s)) => s.selected = step(s.selected, delta, ServerItem::ALL.len()),
+            Some(Screen::Timeline(t)) => t.move_lane(delta),
             Some(Screen::LogEntry(_)) | None => {}
         }
         self.follow_list_page();
@@ -232,6 +233,7 @@ impl App {
                     .map(|line| Action::OpenLogEntry { seq: line.seq })
             }
             Screen::LogEntry(_) => None,
+            Screen::Timeline(t) => t.selected().map(|i| Action::OpenLogEntry { seq: i.seq }),
             Screen::Server(s) => {
                 self.server_item_action(ServerItem::ALL[s.selected.min(ServerItem::ALL.len() - 1)])
             }

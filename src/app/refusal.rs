@@ -127,6 +127,10 @@ impl App {
                 (self.screen_kind() == ScreenKind::Server).then_some("already on the Server panel")
             }
             Action::Select => self.select_refusal(),
+            Action::OpenTimeline
+            | Action::TimelineScroll { .. }
+            | Action::TimelineZoom { .. }
+            | Action::ExportTimeline { .. } => self.timeline_refusal(action),
             Action::Input(key) => (!self.input_changes(key)).then_some("the key changes no text"),
             Action::BeginEdit => match (form, self.screen()) {
                 (Some(f), _) if f.saving_online => Some("a save is on its way to the server"),
@@ -195,6 +199,8 @@ impl App {
             }
             Action::FilterLog(_) | Action::OpenLogEntry { .. } => {
                 let on_log = self.screen_kind() == ScreenKind::Log;
+                // The timeline opens the line under its cursor.
+                let on_log = on_log || self.screen_kind() == ScreenKind::Timeline;
                 match action {
                     Action::OpenLogEntry { seq } => (!on_log
                         || !self.log.iter().any(|l| l.seq == *seq))
@@ -266,6 +272,7 @@ impl App {
                 (l.selected.unwrap_or(len.saturating_sub(1)), len, false)
             }
             Screen::Server(s) => (s.selected, ServerItem::ALL.len(), false),
+            Screen::Timeline(t) => (t.lane_index(), crate::timeline::Lane::ALL.len(), false),
             Screen::LogEntry(_) => return None,
         })
     }

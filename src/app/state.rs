@@ -22,6 +22,7 @@ pub enum Screen {
     Log(LogState),
     LogEntry(Box<LogEntryState>),
     Server(ServerState),
+    Timeline(Box<super::timeline::TimelineState>),
 }
 
 /// Which screen, without its state: what the key map and the bottom bar look at.
@@ -36,6 +37,7 @@ pub enum ScreenKind {
     Log,
     LogEntry,
     Server,
+    Timeline,
 }
 
 impl Screen {
@@ -50,6 +52,7 @@ impl Screen {
             Screen::Log(_) => ScreenKind::Log,
             Screen::LogEntry(_) => ScreenKind::LogEntry,
             Screen::Server(_) => ScreenKind::Server,
+            Screen::Timeline(_) => ScreenKind::Timeline,
         }
     }
 }
@@ -66,6 +69,7 @@ impl ScreenKind {
             ScreenKind::Log => "Log",
             ScreenKind::LogEntry => "Log line",
             ScreenKind::Server => "Server panel",
+            ScreenKind::Timeline => "Timeline",
         }
     }
 }

@@ -334,6 +334,9 @@ impl App {
             } => self.resolved(&resolution, outcome),
             EffectResult::ClockAdvanced { minutes } => self.clock_advanced(minutes),
             EffectResult::Exported { path, outcome } => self.exported(&path, outcome),
+            EffectResult::TimelineExported { path, outcome } => {
+                self.timeline_exported(&path, outcome)
+            }
             EffectResult::Control { call, outcome } => self.control_done(&call, outcome),
             EffectResult::OnlineSaved {
                 entity,

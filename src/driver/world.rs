@@ -19,6 +19,10 @@ pub async fn perform(effect: Effect, ctx: &EffectContext) -> Action {
             let outcome = export_journal(&ctx.profile, &path);
             EffectResult::Exported { path, outcome }
         }
+        Effect::ExportTimeline { path, timeline } => {
+            let outcome = write_timeline(&path, &timeline);
+            EffectResult::TimelineExported { path, outcome }
+        }
         Effect::Control(call) => {
             let outcome = match &ctx.control {
                 Some(control) => control_call(control, &call).await,
@@ -127,6 +131,19 @@ pub fn export_journal(profile: &Path, path: &Path) -> Result<(usize, PathBuf), S
     }
     out.flush().map_err(|e| e.to_string())?;
     Ok((count, path))
+}
+
+/// The timeline as an SVG picture, written to `path`, or beside it when a file is there already.
+fn write_timeline(path: &Path, timeline: &crate::timeline::Timeline) -> Result<PathBuf, String> {
+    use std::io::Write;
+    let (mut file, written) = create_new_beside(path).map_err(|e| e.to_string())?;
+    let doc = crate::timeline::svg::render(&[crate::timeline::svg::Run {
+        title: "autosync session",
+        timeline,
+    }]);
+    file.write_all(doc.to_string().as_bytes())
+        .map_err(|e| e.to_string())?;
+    Ok(written)
 }
 
 /// Creates `path`, or the first free `stem-N.ext` beside it.

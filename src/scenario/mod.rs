@@ -8,6 +8,7 @@ pub mod format;
 pub mod measure;
 pub mod record;
 pub mod runner;
+pub mod server_journal;
 
 pub use expect::Failure;
 pub use format::{LoadedScenario, Scenario, Step, StepAction, load, parse};

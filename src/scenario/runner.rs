@@ -80,6 +80,8 @@ pub struct Outcome {
     pub summary: Summary,
     /// The device-API requests the run made from the app's start, oldest first.
     pub requests: Vec<crate::wire::RequestLogEntry>,
+    /// The journal from the app's start, oldest first: what the timeline draws.
+    pub journal: Vec<crate::store::JournalEntry>,
 }
 
 /// Why a run could not even start: a problem in the scenario's setup (a file error) or in
@@ -171,6 +173,9 @@ pub async fn run(
         requests: Vec::new(),
     };
     runner.prepare_device().await.map_err(setup_err)?;
+    let journal_start = runner.journal_seq;
+    super::server_journal::record_setup(&runner.profile, runner.clock.now(), &setup.delays)
+        .map_err(setup_err)?;
     // Requests from here on are the scenario's: the fault matrix counts and targets them.
     let setup_requests = super::measure::device_requests(&runner.control).await.len();
     if let Some(inject) = &options.inject {
@@ -234,6 +239,7 @@ pub async fn run(
         failures,
         summary: runner.summary,
         requests,
+        journal: super::server_journal::journal_after(&runner.profile, journal_start),
     })
 }
 

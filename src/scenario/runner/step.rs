@@ -157,6 +157,7 @@ impl Runner<'_> {
             StepAction::Wait { until } => self.wait(until).await?,
             StepAction::Check => {}
         }
+        crate::scenario::server_journal::record_step(&self.profile, self.clock.now(), &step.action)?;
         self.settle().await;
         let journal = Store::open(&self.profile)
             .and_then(|s| s.journal(before, 100_000))

@@ -34,12 +34,13 @@ pub enum Context {
     Log,
     LogEntry,
     Server,
+    Timeline,
     Global,
     Demo,
 }
 
 impl Context {
-    pub const ALL: [Context; 20] = [
+    pub const ALL: [Context; 21] = [
         Context::TooSmall,
         Context::Help,
         Context::ModeDialog,
@@ -58,6 +59,7 @@ impl Context {
         Context::Log,
         Context::LogEntry,
         Context::Server,
+        Context::Timeline,
         Context::Global,
         Context::Demo,
     ];
@@ -82,6 +84,7 @@ impl Context {
             Context::Log => "Log",
             Context::LogEntry => "Log line",
             Context::Server => "Server panel",
+            Context::Timeline => "Timeline",
             Context::Global => "Everywhere",
             Context::Demo => "Demo controls",
         }
@@ -163,6 +166,7 @@ pub fn contexts_beneath(app: &App) -> Vec<Context> {
         Screen::Log(_) => Context::Log,
         Screen::LogEntry(_) => Context::LogEntry,
         Screen::Server(_) => Context::Server,
+        Screen::Timeline(_) => Context::Timeline,
     };
     vec![screen, Context::Global, Context::Demo]
 }

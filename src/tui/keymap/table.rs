@@ -70,6 +70,9 @@ const HOME_END: Binding = bind(&[Home, End], "first / last", Bar::No, moves);
 const HELP: Binding = bind(&[Char('?')], "help", Bar::Yes("help"), |_, _| {
     Some(Action::Help)
 });
+const TIMELINE: Binding = bind(&[Char('t')], "Timeline", Bar::Yes("timeline"), |_, _| {
+    Some(Action::OpenTimeline)
+});
 const QUIT: Binding = bind(&[Char('q')], "quit", Bar::Yes("quit"), |_, _| {
     Some(Action::Quit)
 });
@@ -219,6 +222,7 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             bind(&[Char('l')], "Log", Bar::Yes("Log"), |_, _| {
                 Some(Action::OpenLog)
             }),
+            TIMELINE,
         ],
         Context::Setup => vec![
             bind(
@@ -421,8 +425,56 @@ pub fn bindings(context: Context) -> Vec<Binding> {
                     })
                 },
             ),
+            TIMELINE,
         ],
         Context::LogEntry => vec![],
+        Context::Timeline => vec![
+            bind(
+                &[Left, Right, Home, End],
+                "scroll in time (the cursor column)",
+                Bar::No,
+                |_, key| {
+                    let columns = match key {
+                        Left => -1,
+                        Right => 1,
+                        Home => i64::MIN,
+                        _ => i64::MAX,
+                    };
+                    Some(Action::TimelineScroll { columns })
+                },
+            ),
+            bind(
+                &[Up, Down, Char('k'), Char('j')],
+                "choose the lane",
+                Bar::No,
+                moves,
+            ),
+            bind(
+                &[Char('+'), Char('-')],
+                "zoom in / out",
+                Bar::Yes("zoom"),
+                |_, key| {
+                    let step = if key == Char('+') { 1 } else { -1 };
+                    Some(Action::TimelineZoom { step })
+                },
+            ),
+            bind(
+                &[Enter],
+                "open the line under the cursor in full",
+                Bar::Yes("open"),
+                |app, _| app.select_action(),
+            ),
+            bind(
+                &[Char('x')],
+                "export as an SVG picture",
+                Bar::Yes("export"),
+                |app, _| {
+                    Some(Action::ExportTimeline {
+                        path: app.default_timeline_path(),
+                    })
+                },
+            ),
+        ],
         Context::Server => vec![
             bind(
                 &[Up, Down, Char('k'), Char('j')],

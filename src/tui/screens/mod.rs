@@ -15,6 +15,7 @@ mod progress;
 mod server;
 mod setup;
 mod sync;
+pub mod timeline;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -76,6 +77,7 @@ pub fn draw_with_hits(frame: &mut Frame, app: &App, theme: &Theme) -> Hits {
             Screen::Log(state) => log::draw(frame, body, app, state, theme, hits),
             Screen::LogEntry(state) => log_entry::draw(frame, body, state, theme),
             Screen::Server(state) => server::draw(frame, body, app, state, theme, hits),
+            Screen::Timeline(state) => timeline::draw(frame, body, state, theme),
         }
         if let Some(dialog) = app.dialog() {
             dialogs::draw(frame, body, dialog, theme, hits);

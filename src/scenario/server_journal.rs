@@ -1,0 +1,108 @@
+//! A scenario's server steps as journal rows, written as the Server panel writes its controls
+//! (`app::demo`), so that the journal alone tells what the server did and the timeline
+//! (`crate::timeline`) can draw it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::format::StepAction;
+use crate::store::{JournalEntry, JournalKind, Store};
+use crate::timeline::SCENARIO_SERVER_ACTOR;
+use crate::wire::FaultRule;
+
+/// Journals `action` when it is a server step (publish, backoffice edit or delete, delay,
+/// fault); any other step journals itself through the App.
+pub fn record_step(profile: &Path, at: DateTime<Utc>, action: &StepAction) -> Result<(), String> {
+    let (text, record) = match action {
+        StepAction::Publish { asset } => (format!("published project {asset}"), None),
+        StepAction::ServerEdit {
+            entity,
+            id,
+            fields,
+            as_user,
+        } => {
+            let values = fields
+                .iter()
+                .map(|(k, v)| format!("{k} = \"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let who = as_user.as_deref().unwrap_or("backoffice");
+            (
+                format!("{who} edited {entity} {id} on the server: {values}"),
+                Some((entity, id)),
+            )
+        }
+        StepAction::ServerDelete { entity, id } => (
+            format!("backoffice deleted {entity} {id} on the server"),
+            Some((entity, id)),
+        ),
+        StepAction::Delay { entity, ms } => (delay_text(entity, *ms), None),
+        StepAction::Fault {
+            method,
+            path,
+            count,
+            fault,
+        } => {
+            let rule = FaultRule {
+                method: method.clone(),
+                path_prefix: path.clone(),
+                count: *count,
+                after: 0,
+                fault: fault.clone(),
+            };
+            let text = format!("fault injected: {}", crate::app::describe_fault(&rule));
+            (text, None)
+        }
+        _ => return Ok(()),
+    };
+    let mut entry = JournalEntry::event(at, JournalKind::App, SCENARIO_SERVER_ACTOR, text);
+    if let Some((entity, id)) = record {
+        entry.entity = Some(entity.clone());
+        entry.record_id = Some(id.clone());
+    }
+    append(profile, &[entry])
+}
+
+/// Journals the setup's business-logic delays, which hold from the first step on.
+pub fn record_setup(
+    profile: &Path,
+    at: DateTime<Utc>,
+    delays: &BTreeMap<String, u64>,
+) -> Result<(), String> {
+    let entries: Vec<JournalEntry> = delays
+        .iter()
+        .map(|(entity, ms)| {
+            JournalEntry::event(
+                at,
+                JournalKind::App,
+                SCENARIO_SERVER_ACTOR,
+                delay_text(entity, *ms),
+            )
+        })
+        .collect();
+    append(profile, &entries)
+}
+
+/// The Server panel's words for a delay (`app::effect`), which the timeline reads.
+fn delay_text(entity: &str, ms: u64) -> String {
+    format!("business-logic delay on {entity} writes: {ms} ms")
+}
+
+fn append(profile: &Path, entries: &[JournalEntry]) -> Result<(), String> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    Store::open(profile)
+        .and_then(|mut s| s.append_journal(entries))
+        .map_err(|e| format!("cannot journal the server step: {e}"))
+}
+
+/// The journal rows after `seq`, oldest first (empty when the profile cannot be read: the
+/// run's checks have already said why).
+pub fn journal_after(profile: &Path, seq: i64) -> Vec<JournalEntry> {
+    Store::open(profile)
+        .and_then(|s| s.journal(seq, usize::MAX >> 1))
+        .unwrap_or_default()
+}
