@@ -212,12 +212,11 @@ impl Client {
     /// Saves the password on the device (Save password on) or keeps it for this session only.
     pub fn enter_password(&mut self, password: &str) -> Result<(), StoreError> {
         let effective = self.effective()?;
-        // With Require Sync Login the password is typed at each sync and never kept.
-        if effective.save_password && !effective.require_sync_login {
-            self.store.set_password(Some(password))?;
-        } else {
-            self.engine
-                .send(Command::SessionPassword(Some(password.to_string())));
+        match rules::keep_typed_password(effective.save_password, effective.require_sync_login) {
+            rules::KeepPassword::OnDevice => self.store.set_password(Some(password))?,
+            rules::KeepPassword::ThisSession | rules::KeepPassword::ThisSync => self
+                .engine
+                .send(Command::SessionPassword(Some(password.to_string()))),
         }
         Ok(())
     }

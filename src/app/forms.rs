@@ -9,18 +9,13 @@ use super::App;
 use super::effect::Effect;
 use super::state::*;
 use crate::client::{AppMode, SaveOutcome};
-use crate::project::FieldKind;
+use crate::project::{FieldKind, computed_by_server};
 use crate::rules::{Network, SaveDecision};
 use crate::settings::SettingChange;
 use crate::wire::Fields;
 
 /// A save's wait for the sync's write lock worth telling the user about.
 const NOTICEABLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
-
-/// Fields the server's business logic sets: shown, never edited on the device.
-pub(super) fn computed_by_server(name: &str) -> bool {
-    matches!(name, "modified_by" | "rating")
-}
 
 impl App {
     /// After a sync or a save: lists reload, forms take new stored values (keeping edits).

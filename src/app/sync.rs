@@ -10,19 +10,17 @@ use super::state::*;
 use crate::client::{AppMode, OnlineSave, SwitchRequest};
 use crate::engine::{Command, EngineEvent, SyncStatus};
 use crate::rules::{
-    self, Credentials, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger,
-    TypedPassword,
+    self, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger, TypedPassword,
 };
 
 impl App {
     /// How the sync the user asks for now would sign in: the sign-in rule, on what the App knows.
     fn sign_in(&self) -> SignIn {
         let effective = self.effective.as_ref();
-        let credentials = if effective.is_some_and(|e| e.save_password) && self.password_saved {
-            Credentials::Saved
-        } else {
-            Credentials::PasswordNotSaved
-        };
+        let credentials = rules::credentials(
+            effective.is_some_and(|e| e.save_password),
+            self.password_saved,
+        );
         let typed = if self.session_password {
             TypedPassword::EarlierThisSession
         } else {

@@ -261,12 +261,10 @@ impl Engine {
     }
 
     fn credentials(&self, effective: &EffectiveSettings) -> Credentials {
-        let saved = effective.save_password && self.store.password().ok().flatten().is_some();
-        if saved {
-            Credentials::Saved
-        } else {
-            Credentials::PasswordNotSaved
-        }
+        rules::credentials(
+            effective.save_password,
+            self.store.password().ok().flatten().is_some(),
+        )
     }
 
     fn network(&self) -> Network {
@@ -362,20 +360,18 @@ impl Engine {
             }
             Trigger::Interval => self.tick(),
             Trigger::Manual | Trigger::ProjectUpdate | Trigger::ModeSwitch => {
-                if self.network() == Network::Disconnected {
-                    self.decided(format!(
-                        "{trigger} sync not started: no network connection is active"
-                    ));
-                    self.finished_without_sync(
+                let decision = rules::requested(trigger, self.network(), effective.background_sync);
+                self.decided(decision.to_string());
+                match decision {
+                    rules::RequestDecision::Start { mode, .. } => {
+                        self.start_if_idle(mode, trigger, &effective)
+                    }
+                    rules::RequestDecision::NoNetwork { mode, .. } => self.finished_without_sync(
                         trigger,
-                        rules::sync_mode(trigger, effective.background_sync),
-                        "no network connection is active",
-                    );
-                    return;
+                        mode,
+                        &rules::AutoSyncBlocker::NoNetwork.to_string(),
+                    ),
                 }
-                let mode = rules::sync_mode(trigger, effective.background_sync);
-                self.decided(format!("{trigger} sync requested ({mode})"));
-                self.start_if_idle(mode, trigger, &effective);
             }
         }
     }
@@ -384,9 +380,6 @@ impl Engine {
         let Some(effective) = self.effective() else {
             return;
         };
-        if effective.auto_sync_interval == 0 {
-            return;
-        }
         let state = self.store.sync_state().unwrap_or_default();
         let blockers = rules::auto_sync_blockers(
             self.credentials(&effective),

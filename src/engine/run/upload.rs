@@ -236,11 +236,20 @@ impl Sync {
     /// A `412` whose current version is exactly what we sent, written by us: the answer to an
     /// earlier attempt was lost after the server committed it.
     fn is_own_write(&self, op: &PendingOp, current: &Record) -> bool {
+        // A replayed write may not match the fields the server rewrites.
+        let project = self.store.project().ok().flatten();
+        let entity = project.as_ref().and_then(|p| p.entity(&op.entity));
+        let rewritten = |f: &str| {
+            crate::project::computed_by_server(f)
+                || entity
+                    .and_then(|e| e.field(f))
+                    .is_some_and(|f| f.rewritten_by_server())
+        };
         current.modified_by == self.job.user
             && op
                 .fields
                 .iter()
-                .all(|(f, v)| current.fields.get(f) == Some(v) || is_derived(f))
+                .all(|(f, v)| current.fields.get(f) == Some(v) || rewritten(f))
     }
 }
 
@@ -250,11 +259,6 @@ enum Answer {
     Took(Record),
     /// Anything else, to be settled by [`Sync::settle`].
     Other(Box<BatchResult>),
-}
-
-/// Fields the server's business logic recomputes: a replayed write may not match them.
-fn is_derived(field: &str) -> bool {
-    matches!(field, "rating" | "modified_by" | "phone")
 }
 
 fn to_operation(op: &PendingOp) -> BatchOperation {
