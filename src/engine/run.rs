@@ -93,7 +93,7 @@ impl From<crate::store::StoreError> for Stop {
     }
 }
 
-struct Sync {
+struct SyncRun {
     ctx: Context,
     job: Job,
     store: Store,
@@ -149,7 +149,7 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
             };
         }
     };
-    let mut sync = Sync {
+    let mut sync = SyncRun {
         ctx,
         job,
         store,
@@ -166,7 +166,7 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
     sync.finish(result)
 }
 
-impl Sync {
+impl SyncRun {
     fn now(&self) -> DateTime<Utc> {
         self.ctx.clock.now()
     }

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Sync {
+impl SyncRun {
     pub(super) async fn upload(&mut self) -> Result<(), Stop> {
         self.enter_entity_phase(Phase::Upload).await?;
         let snapshot = self.store.outbox_snapshot()?;
@@ -117,7 +117,7 @@ impl Sync {
 
     /// The server's version of an operation it took: its answer to a `200`/`201`, or the
     /// current version in a `412` when that is our own earlier write whose answer was lost.
-    /// Any other result comes back to be settled by [`Sync::settle`].
+    /// Any other result comes back to be settled by [`SyncRun::settle`].
     fn acknowledged(&self, op: &PendingOp, result: BatchResult) -> Answer {
         match result {
             BatchResult {
@@ -150,7 +150,7 @@ impl Sync {
         Ok(())
     }
 
-    /// Settles the result of an operation the server did not take (see [`Sync::acknowledged`]);
+    /// Settles the result of an operation the server did not take (see [`SyncRun::acknowledged`]);
     /// true when it must be uploaded again (Device Wins).
     async fn settle(
         &mut self,
@@ -253,11 +253,11 @@ impl Sync {
     }
 }
 
-/// What the server did with an uploaded operation (see [`Sync::acknowledged`]).
+/// What the server did with an uploaded operation (see [`SyncRun::acknowledged`]).
 enum Answer {
     /// Took it: its version of the record.
     Took(Record),
-    /// Anything else, to be settled by [`Sync::settle`].
+    /// Anything else, to be settled by [`SyncRun::settle`].
     Other(Box<BatchResult>),
 }
 
