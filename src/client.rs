@@ -22,10 +22,6 @@ mod online;
 
 pub use online::{OnlineSave, save_online_in};
 
-/// Meta key: the user has changed a setting on Setup (so the first project's published
-/// defaults do not replace the user's choice).
-pub const SETTINGS_CHOSEN: &str = "settings_chosen";
-
 /// A save that took longer than this to get the write lock is reported as having waited.
 const NOTICEABLE_WAIT: Duration = Duration::from_millis(5);
 
@@ -185,8 +181,7 @@ impl Client {
                     // "Save password" off: the password is not kept on the device.
                     self.store.set_password(None)?;
                 }
-                self.store.set_settings(&next)?;
-                self.store.set_meta(SETTINGS_CHOSEN, &true)?;
+                self.store.choose_settings(&next)?;
                 let entry = JournalEntry::event(
                     self.now(),
                     JournalKind::App,

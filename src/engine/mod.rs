@@ -428,9 +428,8 @@ impl Engine {
         }
     }
 
-    /// "A new device starts from the project's published defaults": the first project a sync
-    /// brings sets Auto Sync, Background sync and Save password (the profile was made before
-    /// the device knew the project) — unless the user has changed them on Setup already.
+    /// The first project a sync brings: the store takes its defaults as the settings unless the
+    /// user chose them ([`Store::adopt_project_defaults`]).
     fn adopt_first_project_defaults(&mut self) {
         if !self.awaiting_first_project {
             return;
@@ -439,26 +438,18 @@ impl Engine {
             return;
         };
         self.awaiting_first_project = false;
-        // What the user already chose on Setup stays chosen.
-        if self
-            .store
-            .meta::<bool>(crate::client::SETTINGS_CHOSEN)
-            .ok()
-            .flatten()
-            == Some(true)
-        {
-            return;
-        }
-        if let Ok(Some(mut settings)) = self.store.settings() {
-            let config = &project.configuration;
-            settings.auto_sync = config.trigger_auto_sync;
-            settings.background_sync = config.background_sync;
-            settings.save_password = config.save_password;
-            if !config.save_password {
-                let _ = self.store.set_password(None);
-            }
-            let _ = self.store.set_settings(&settings);
-            self.journal(JournalKind::App, format!("settings from project version {}: Auto Sync {}, Background sync {}, Save password {}", project.version, settings.auto_sync, if settings.background_sync { "On" } else { "Off" }, if settings.save_password { "On" } else { "Off" }));
+        if let Ok(Some(settings)) = self.store.adopt_project_defaults(&project.configuration) {
+            let on_off = |on: bool| if on { "On" } else { "Off" };
+            self.journal(
+                JournalKind::App,
+                format!(
+                    "settings from project version {}: Auto Sync {}, Background sync {}, Save password {}",
+                    project.version,
+                    settings.auto_sync,
+                    on_off(settings.background_sync),
+                    on_off(settings.save_password)
+                ),
+            );
         }
     }
 

@@ -295,11 +295,8 @@ impl Store {
     }
 
     pub fn set_meta<T: Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
-        let text = serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        self.write(|tx| {
-            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![key, text])?;
-            Ok(())
-        })
+        let text = meta_json(value)?;
+        self.write(|tx| put_meta(tx, key, &text))
     }
 
     /// `PRAGMA integrity_check`: "ok" for a healthy database.
@@ -329,4 +326,17 @@ pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> rusqlite::Result<T> 
     serde_json::from_str(text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
+}
+
+fn meta_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// Writes a JSON value under `key` in `meta`, inside the caller's transaction.
+fn put_meta(tx: &Transaction, key: &str, text: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, text],
+    )?;
+    Ok(())
 }
