@@ -5,10 +5,12 @@
 //! other instead of failing; every write transaction is `BEGIN IMMEDIATE`, because a deferred
 //! read-then-write transaction fails with SQLITE_BUSY_SNAPSHOT without waiting.
 
+mod checkpoint;
 mod conflicts;
 mod delta;
 mod files;
 mod journal;
+mod merge;
 mod outbox;
 mod records;
 mod sent;

@@ -197,7 +197,11 @@ mod tests {
         let mut store = Store::open(&dir.path().join("device.db")).unwrap();
         let config = ProjectConfig::default();
         store
-            .set_settings(&UserSettings::from_project(&config, "http://server", "anna"))
+            .set_settings(&UserSettings::from_project(
+                &config,
+                "http://server",
+                "anna",
+            ))
             .unwrap();
         store.set_password(Some("secret")).unwrap();
         (dir, store)
