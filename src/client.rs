@@ -15,7 +15,9 @@ use crate::rules::{
 use crate::settings::{
     EffectiveSettings, ProjectConfig, SettingChange, SettingError, UserSettings,
 };
-use crate::store::{JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution};
+use crate::store::{
+    JournalData, JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution,
+};
 use crate::wire::Fields;
 
 mod online;
@@ -467,7 +469,11 @@ impl Client {
                 JournalKind::Save,
                 &actor,
                 format!("{path}: save refused: {reason}"),
-            );
+            )
+            .with_data(JournalData::Save {
+                decision,
+                waited_ms: None,
+            });
             entry.entity = Some(entity.into());
             entry.record_id = Some(id.into());
             self.journal(entry);
@@ -525,20 +531,21 @@ impl Client {
         path: &str,
         actor: &str,
     ) {
-        let waited = if report.waited >= NOTICEABLE_WAIT {
-            format!(
-                "; waited {} ms for the sync's write",
-                report.waited.as_millis()
-            )
-        } else {
-            String::new()
-        };
+        let waited_ms =
+            (report.waited >= NOTICEABLE_WAIT).then_some(report.waited.as_millis() as u64);
+        let waited = waited_ms
+            .map(|ms| format!("; waited {ms} ms for the sync's write"))
+            .unwrap_or_default();
         let mut entry = JournalEntry::event(
             self.now(),
             JournalKind::Save,
             actor,
             format!("{path}: {decision}{waited}"),
-        );
+        )
+        .with_data(JournalData::Save {
+            decision,
+            waited_ms,
+        });
         entry.entity = Some(entity.into());
         entry.record_id = Some(id.into());
         self.journal(entry);

@@ -223,8 +223,7 @@ impl App {
             EngineEvent::Finished(last) => {
                 // A rejected password (saved or typed) is asked for again at the next Sync,
                 // instead of being sent again and again.
-                let rejected = crate::remote::RemoteError::Unauthorized.to_string();
-                if last.error.as_deref().is_some_and(|e| e.contains(&rejected)) {
+                if last.cause == Some(crate::store::FailureCause::PasswordRejected) {
                     self.password_rejected = true;
                 }
                 if last.trigger == Trigger::ModeSwitch {

@@ -21,10 +21,11 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::rules::{
-    self, Credentials, Network, OnStartDecision, OnStartState, SyncActivity, SyncMode, Trigger,
+    self, Credentials, Decision, Network, OnStartDecision, OnStartState, SyncActivity, SyncMode,
+    Trigger,
 };
 use crate::settings::EffectiveSettings;
-use crate::store::{JournalEntry, JournalKind, LastSync, Store, StoreError};
+use crate::store::{JournalData, JournalEntry, JournalKind, LastSync, Store, StoreError};
 
 /// What the engine is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,14 +240,28 @@ impl Engine {
 
     fn journal(&mut self, kind: JournalKind, detail: String) {
         let entry = JournalEntry::event(self.config.clock.now(), kind, "sync", detail);
-        tracing::info!(kind = kind.as_str(), "{}", entry.detail);
+        self.append(entry);
+    }
+
+    fn append(&mut self, entry: JournalEntry) {
+        tracing::info!(kind = entry.kind.as_str(), "{}", entry.detail);
         let _ = self.store.append_journal(std::slice::from_ref(&entry));
         let _ = self.events.send(EngineEvent::Journal(entry));
     }
 
-    fn decided(&mut self, text: String) {
-        self.journal(JournalKind::Sync, text.clone());
-        self.status.send_modify(|s| s.last_decision = Some(text));
+    /// Journals a decision (its words, and itself as the row's data) and shows it as the latest.
+    fn decided(&mut self, decision: impl Into<Decision>) {
+        let decision = decision.into();
+        let entry = JournalEntry::event(
+            self.config.clock.now(),
+            JournalKind::Sync,
+            "sync",
+            decision.to_string(),
+        )
+        .with_data(JournalData::Decision(decision.clone()));
+        self.append(entry);
+        self.status
+            .send_modify(|s| s.last_decision = Some(decision));
     }
 
     fn activity(&self) -> SyncActivity {
@@ -308,9 +323,7 @@ impl Engine {
 
     fn trigger(&mut self, trigger: Trigger) {
         let Some(effective) = self.effective() else {
-            self.decided(format!(
-                "{trigger} sync not started: this device has no settings yet"
-            ));
+            self.decided(Decision::NoSettings { trigger });
             return;
         };
         let now = self.config.clock.now();
@@ -328,7 +341,7 @@ impl Engine {
                     update_pending: state.update_available.is_some(),
                 };
                 let decision = rules::on_start(now, &input, trigger);
-                self.decided(decision.to_string());
+                self.decided(decision.clone());
                 if let OnStartDecision::Start { mode, trigger } = decision {
                     self.start_if_idle(mode, trigger, &effective);
                 }
@@ -346,7 +359,7 @@ impl Engine {
                     self.activity(),
                     self.follow_up,
                 );
-                self.decided(decision.to_string());
+                self.decided(decision.clone());
                 match decision {
                     rules::OnChangeDecision::StartNow { mode } => {
                         self.start_if_idle(mode, trigger, &effective)
@@ -361,7 +374,7 @@ impl Engine {
             Trigger::Interval => self.tick(),
             Trigger::Manual | Trigger::ProjectUpdate | Trigger::ModeSwitch => {
                 let decision = rules::requested(trigger, self.network(), effective.background_sync);
-                self.decided(decision.to_string());
+                self.decided(decision);
                 match decision {
                     rules::RequestDecision::Start { mode, .. } => {
                         self.start_if_idle(mode, trigger, &effective)
@@ -395,14 +408,14 @@ impl Engine {
         );
         match decision {
             rules::IntervalDecision::Due => {
-                self.decided(decision.to_string());
+                self.decided(decision.clone());
                 self.start_if_idle(SyncMode::Background, Trigger::Interval, &effective);
             }
             rules::IntervalDecision::Blocked { .. } => {
                 // Said once per blocked period, not every tick.
-                let text = decision.to_string();
-                if self.status.borrow().last_decision.as_deref() != Some(text.as_str()) {
-                    self.decided(text);
+                let decision = Decision::Interval(decision);
+                if self.status.borrow().last_decision.as_ref() != Some(&decision) {
+                    self.decided(decision);
                 }
             }
             _ => {}
@@ -416,9 +429,7 @@ impl Engine {
         {
             self.status.send_modify(|s| s.deferred = None);
             if let Some(effective) = self.effective() {
-                self.decided(format!(
-                    "the last form closed: the deferred {trigger} sync starts"
-                ));
+                self.decided(Decision::DeferredStarts { trigger });
                 self.start_if_idle(
                     rules::sync_mode(trigger, effective.background_sync),
                     trigger,
@@ -486,9 +497,7 @@ impl Engine {
             // watcher sees "idle, nothing queued" between the two syncs.
             self.follow_up = false;
             if let Some(effective) = self.effective() {
-                self.decided(
-                    "the follow-up sync for changes saved during the last sync starts".into(),
-                );
+                self.decided(Decision::FollowUpStarts);
                 self.start_if_idle(
                     rules::sync_mode(Trigger::OnChange, effective.background_sync),
                     Trigger::OnChange,

@@ -27,6 +27,7 @@ impl Engine {
                 ..Default::default()
             },
             error: Some(error.to_string()),
+            cause: None,
         };
         if let Ok(mut state) = self.store.sync_state() {
             state.last = Some(last.clone());
@@ -55,7 +56,7 @@ impl Engine {
                 }
                 WhileRunning::NotStarted { .. } => {}
             }
-            self.decided(decision.to_string());
+            self.decided(decision);
             return;
         }
         if mode == SyncMode::Background {
@@ -66,7 +67,7 @@ impl Engine {
                 open_forms,
             );
             if let StartGate::Defer { .. } = gate {
-                self.decided(gate.to_string());
+                self.decided(gate);
                 self.deferred = Some(trigger);
                 self.status.send_modify(|s| s.deferred = Some(trigger));
                 return;
@@ -78,9 +79,7 @@ impl Engine {
         let password = match self.password_for(effective) {
             Ok(password) => password,
             Err(reason) => {
-                self.decided(format!(
-                    "{trigger} sync not started: {reason}; enter the password on the sync screen"
-                ));
+                self.decided(rules::Decision::NoPassword { trigger, reason });
                 self.finished_without_sync(trigger, mode, &reason.to_string());
                 return;
             }

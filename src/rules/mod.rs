@@ -9,6 +9,7 @@
 
 mod conflict;
 mod customization;
+mod decision;
 mod mode_switch;
 mod on_start;
 mod requests;
@@ -25,6 +26,7 @@ pub use customization::{
     ApplyGate, UpdateAction, after_update_applied, auto_sync_enabled, may_apply_update,
     on_newer_project,
 };
+pub use decision::{Decision, DecisionOutcome};
 pub use mode_switch::{
     ModeSwitch, SwitchChoice, SwitchOutcome, SwitchPlan, SwitchStep, after_sync, choose,
     plan_switch,

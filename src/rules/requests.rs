@@ -3,12 +3,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AutoSyncBlocker, Network, SyncMode, Trigger, sync_mode};
 
 /// The answer to "the user asked for a sync: does it start?"
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RequestDecision {
     Start {
         trigger: Trigger,
@@ -57,7 +57,7 @@ pub fn requested(trigger: Trigger, network: Network, background_sync: bool) -> R
 }
 
 /// The answer to "a sync was asked for while another runs".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum WhileRunning {
     /// The sync before a mode switch runs as soon as the running one ends (it uploads whatever
     /// a follow-up would have).

@@ -4,12 +4,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Credentials;
 
 /// Why a synchronization cannot sign in without the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LoginReason {
     /// "Sync login is required": Require Sync Login = true, so the user logs in at each sync,
     /// whether a password is saved or not.
@@ -31,7 +31,7 @@ impl fmt::Display for LoginReason {
 }
 
 /// A password the user typed on the sync screen, if any, and what it was typed for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TypedPassword {
     None,
     /// Typed earlier in this session (Save password off keeps it in memory).
@@ -41,7 +41,7 @@ pub enum TypedPassword {
 }
 
 /// What a synchronization signs in with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SignIn {
     SavedPassword,
     TypedPassword,
@@ -85,7 +85,7 @@ pub fn credentials(save_password: bool, password_stored: bool) -> Credentials {
 }
 
 /// Where a password the user types on the sync screen is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum KeepPassword {
     /// Save password on: saved on the device for every later sync.
     OnDevice,

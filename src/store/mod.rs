@@ -18,10 +18,10 @@ mod state;
 
 pub use conflicts::{Conflict, ConflictKind, UserResolution};
 pub use delta::{ApplyReport, DeltaPosition, PageEnd};
-pub use journal::{JournalEntry, JournalKind};
+pub use journal::{JournalData, JournalEntry, JournalKind};
 pub use outbox::{PendingKind, PendingOp};
 pub use records::{LocalRecord, SaveReport};
-pub use state::{LastSync, SyncFlags, SyncState};
+pub use state::{FailureCause, LastSync, SyncFlags, SyncState};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -164,6 +164,11 @@ CREATE TABLE delta_seen (
     id TEXT NOT NULL,
     PRIMARY KEY (entity, id)
 ) WITHOUT ROWID;
+"#,
+    r#"
+-- A journal row's typed data beside its words (JSON of `JournalData`): the decision a sync line
+-- stands for, a save's rule and wait. Rows written before have none.
+ALTER TABLE journal ADD COLUMN data TEXT;
 "#,
 ];
 

@@ -37,6 +37,19 @@ pub struct LastSync {
     pub flags: SyncFlags,
     /// In words a user understands, when the sync failed.
     pub error: Option<String>,
+    /// Why it failed, where that changes what the device does next (absent in a state stored
+    /// before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<FailureCause>,
+}
+
+/// A failure the device acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureCause {
+    /// The server rejected the password the sync signed in with: the next sync asks for it
+    /// instead of sending it again.
+    PasswordRejected,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
