@@ -20,7 +20,9 @@ pub struct ControlError {
     pub status: Option<u16>,
 }
 
-/// The server's control API, authenticated with the admin token (never shown in errors).
+/// The client of the server's control API (`/admin/`: faults, publishing, back-office edits),
+/// authenticated with the admin token (never shown in errors). Not the sync protocol: that is
+/// [`crate::remote::Remote`].
 #[derive(Clone)]
 pub struct Control {
     http: reqwest::Client,

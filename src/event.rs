@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::store::JournalEntry;
+use crate::store::{JournalData, JournalEntry};
 
 /// The kinds a scenario's timeline adds to the journal's (`edit`, `uploaded`, `overwritten`,
 /// `server_wins`, `conflict`, `save`, `sync`, `ui_transaction`, `app`).
@@ -42,6 +42,10 @@ pub struct Event {
     pub old: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new: Option<String>,
+    /// What a journal row stands for, typed (a sync decision, a save's rule and wait, a phase,
+    /// a sync's end); absent for rows that are words only. Files written before it had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<JournalData>,
     /// The scenario the event belongs to (`autosync play`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
@@ -61,6 +65,7 @@ impl Event {
             field: None,
             old: None,
             new: None,
+            data: None,
             scenario: None,
         }
     }
@@ -74,6 +79,7 @@ impl Event {
             field: entry.field.clone(),
             old: entry.old.clone(),
             new: entry.new.clone(),
+            data: entry.data.clone(),
             ..Event::plain(entry.at, entry.kind.as_str(), actor, text)
         }
     }

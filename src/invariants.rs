@@ -255,6 +255,7 @@ pub async fn sync_once(engine: &EngineHandle) -> crate::store::LastSync {
                     trigger: Trigger::Manual,
                     flags: Default::default(),
                     error: Some("the engine stopped".into()),
+                    cause: None,
                 };
             }
         }

@@ -28,7 +28,3 @@ pub mod sync_cmd;
 pub mod timeline;
 pub mod tui;
 pub mod wire;
-
-/// The device's old name, for `engine/` and `scenario/expect.rs` (owned by the rules branch,
-/// which moves `SETTINGS_CHOSEN` out of the device); dropped when that lands.
-pub(crate) use device as client;

@@ -65,6 +65,24 @@ pub struct FormSection {
     pub fields: Vec<String>,
 }
 
+/// The fields the server's business logic sets on every write, whatever the device sent
+/// (`src/server/logic.rs`): the writing user, and the rating it computes from the credit limit.
+/// The device shows them and never edits them.
+pub const SERVER_COMPUTED_FIELDS: [&str; 2] = ["modified_by", "rating"];
+
+/// The server sets this field itself ([`SERVER_COMPUTED_FIELDS`]).
+pub fn computed_by_server(name: &str) -> bool {
+    SERVER_COMPUTED_FIELDS.contains(&name)
+}
+
+impl Field {
+    /// The server may store another value than the device sent: it computes the field, or it
+    /// normalizes what the user typed (a phone number, `5553504657` → `+1 555 350 4657`).
+    pub fn rewritten_by_server(&self) -> bool {
+        computed_by_server(&self.name) || self.kind == FieldKind::Phone
+    }
+}
+
 impl Project {
     pub fn entity(&self, name: &str) -> Option<&Entity> {
         self.entities.iter().find(|e| e.name == name)

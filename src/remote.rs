@@ -71,7 +71,8 @@ pub enum ProjectFetch {
     },
 }
 
-/// A connection to one sync server as one user.
+/// The wire client: the sync protocol's requests to one sync server as one user (the
+/// administrator's control API is [`crate::control::Control`]).
 #[derive(Clone)]
 pub struct Remote {
     http: reqwest::Client,

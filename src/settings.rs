@@ -262,6 +262,12 @@ impl UserSettings {
             user_name: user_name.to_string(),
         }
     }
+
+    /// These settings with the project's published defaults for what the user may pick (Auto
+    /// Sync, Background sync, Save password); the server and the user stay.
+    pub fn with_project_defaults(&self, config: &ProjectConfig) -> Self {
+        UserSettings::from_project(config, &self.server_url, &self.user_name)
+    }
 }
 
 /// A change the user asks for on the Setup screen.

@@ -29,7 +29,12 @@ async fn the_first_start_syncs_on_start_and_home_fills() {
     assert_eq!(last.trigger, autosync::rules::Trigger::OnStart);
     assert_eq!(last.mode, SyncMode::Background);
     assert_eq!(
-        h.app.status().last_decision.as_deref(),
+        h.app
+            .status()
+            .last_decision
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
         Some("on-start sync started (background)")
     );
     assert_eq!(h.app.status().pending_uploads, 0);
@@ -38,7 +43,7 @@ async fn the_first_start_syncs_on_start_and_home_fills() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn why_expands_to_every_on_start_rule_with_the_minutes_left() {
     let mut h = Harness::new(Prep::Synced).await;
-    let decision = h.app.status().last_decision.clone().unwrap();
+    let decision = h.app.status().last_decision.clone().unwrap().to_string();
     assert!(
         decision.contains("on-start sync skipped") && decision.contains("15 min left"),
         "{decision}"
@@ -118,6 +123,8 @@ async fn network_off_blocks_the_on_start_rule_and_resume_explains_it() {
     h.until("the resume decision", |app| {
         app.status()
             .last_decision
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|d| d.contains("no network connection is active"))
     })

@@ -211,7 +211,13 @@ async fn require_sync_login_is_the_reason_given_with_the_password_saved() {
     h.act(Action::CancelSync).await;
     h.act(Action::SwitchMode).await;
     h.idle().await;
-    let decision = h.app.status().last_decision.clone().unwrap_or_default();
+    let decision = h
+        .app
+        .status()
+        .last_decision
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     assert!(
         decision.contains("mode switch sync not started: sync login is required"),
         "{decision}"

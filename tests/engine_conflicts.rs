@@ -185,6 +185,8 @@ async fn manual_keeps_the_conflict_blocks_on_start_and_each_action_resolves_it()
     device.engine().send(Command::Trigger(Trigger::OnStart));
     let status = until(&device, "the skip", |s| {
         s.last_decision
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|d| d.contains("unresolved sync conflict"))
     })

@@ -436,7 +436,13 @@ async fn block_and_defer_does_not_start_sync_while_a_form_is_open() {
     let status = until(&device, "the deferral", |s| s.deferred.is_some()).await;
     assert_eq!(status.deferred, Some(Trigger::OnChange));
     assert_eq!(status.activity, SyncActivity::Idle);
-    assert!(status.last_decision.unwrap().contains("deferred"));
+    assert!(
+        status
+            .last_decision
+            .unwrap()
+            .to_string()
+            .contains("deferred")
+    );
     let mut events = device.engine().subscribe();
     device.close_form();
     let last = within("the deferred sync", async {

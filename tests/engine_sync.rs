@@ -115,11 +115,13 @@ async fn on_start_skipped_14_minutes_after_the_last_sync_and_runs_at_16() {
     device.engine().send(Command::Trigger(Trigger::OnStart));
     let status = until(&device, "the skip", |s| {
         s.last_decision
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|d| d.contains("skipped"))
     })
     .await;
-    let decision = status.last_decision.unwrap();
+    let decision = status.last_decision.unwrap().to_string();
     assert!(
         decision.contains("synchronized 14 min ago") && decision.contains("1 min left"),
         "{decision}"
@@ -162,6 +164,8 @@ async fn interval_sync_runs_in_the_background_counted_from_the_end_of_the_last_s
     device.engine().send(Command::Trigger(Trigger::OnStart));
     let status = until(&device, "the on-start decision", |s| {
         s.last_decision
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|d| d.contains("on-start sync skipped"))
     })
@@ -312,6 +316,8 @@ async fn offline_devices_do_not_sync_and_say_so() {
     device.engine().send(Command::Trigger(Trigger::OnStart));
     let status = until(&device, "the skip", |s| {
         s.last_decision
+            .as_ref()
+            .map(ToString::to_string)
             .as_deref()
             .is_some_and(|d| d.contains("no network"))
     })

@@ -228,8 +228,7 @@ impl App {
                     .find(|f| {
                         f.name != e.primary_field
                             && f.kind == FieldKind::Text
-                            && f.name != "modified_by"
-                            && f.name != "rating"
+                            && !crate::project::computed_by_server(&f.name)
                     })
                     .map(|f| f.name.clone())
             });

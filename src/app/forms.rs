@@ -9,7 +9,7 @@ use super::App;
 use super::effect::{Effect, SaveBy};
 use super::state::*;
 use crate::device::{AppMode, SaveOutcome};
-use crate::project::FieldKind;
+use crate::project::{FieldKind, computed_by_server};
 use crate::rules::{Network, SaveDecision};
 use crate::settings::SettingChange;
 use crate::store::LocalRecord;
@@ -17,11 +17,6 @@ use crate::wire::Fields;
 
 /// A save's wait for the sync's write lock worth telling the user about.
 const NOTICEABLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
-
-/// Fields the server's business logic sets: shown, never edited on the device.
-pub(super) fn computed_by_server(name: &str) -> bool {
-    matches!(name, "modified_by" | "rating")
-}
 
 impl App {
     // --- forms ------------------------------------------------------------------------------

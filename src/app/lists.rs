@@ -4,9 +4,9 @@
 use tui_input::Input;
 
 use super::App;
-use super::forms::computed_by_server;
 use super::state::*;
 use crate::project::FieldKind;
+use crate::project::computed_by_server;
 
 impl App {
     pub(super) fn open_list(&mut self, entity: &str) {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::App;
 use super::state::*;
-use crate::store::{JournalEntry, JournalKind};
+use crate::store::{JournalData, JournalEntry, JournalKind};
 
 /// Lines the log keeps in memory (the export writes the whole journal).
 pub const MAX_LINES: usize = 5000;
@@ -40,13 +40,17 @@ fn line_text(e: &JournalEntry) -> String {
     }
 }
 
-/// A sync line that ends the phase before it.
+/// A sync line that starts a phase.
+fn starts_phase(line: &LogLine) -> bool {
+    matches!(line.entry.data, Some(JournalData::Phase(_)))
+}
+
+/// A sync line that ends the phase before it: the next phase, or the sync's end.
 fn ends_phase(line: &LogLine) -> bool {
-    line.kind == JournalKind::Sync
-        && line.actor == "sync"
-        && (line.text.starts_with("phase ")
-            || line.text.starts_with("sync finished")
-            || line.text.starts_with("sync failed"))
+    matches!(
+        line.entry.data,
+        Some(JournalData::Phase(_) | JournalData::SyncEnded { .. })
+    )
 }
 
 impl App {
@@ -68,9 +72,12 @@ impl App {
                 entry: e,
             };
             if ends_phase(&line)
-                && let Some(open) = self.log.iter_mut().rev().take(200).find(|l| {
-                    l.kind == JournalKind::Sync && l.actor == "sync" && l.text.starts_with("phase ")
-                })
+                && let Some(open) = self
+                    .log
+                    .iter_mut()
+                    .rev()
+                    .take(200)
+                    .find(|l| starts_phase(l))
                 && open.duration.is_none()
             {
                 open.duration = Some(line.at - open.at);

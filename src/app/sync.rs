@@ -10,19 +10,17 @@ use super::state::*;
 use crate::device::{AppMode, OnlineSave, SwitchRequest};
 use crate::engine::{Command, EngineEvent, SyncStatus};
 use crate::rules::{
-    self, Credentials, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger,
-    TypedPassword,
+    self, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger, TypedPassword,
 };
 
 impl App {
     /// How the sync the user asks for now would sign in: the sign-in rule, on what the App knows.
     fn sign_in(&self) -> SignIn {
         let effective = self.effective.as_ref();
-        let credentials = if effective.is_some_and(|e| e.save_password) && self.password_saved {
-            Credentials::Saved
-        } else {
-            Credentials::PasswordNotSaved
-        };
+        let credentials = rules::credentials(
+            effective.is_some_and(|e| e.save_password),
+            self.password_saved,
+        );
         let typed = if self.session_password {
             TypedPassword::EarlierThisSession
         } else {
@@ -232,8 +230,7 @@ impl App {
             EngineEvent::Finished(last) => {
                 // A rejected password (saved or typed) is asked for again at the next Sync,
                 // instead of being sent again and again.
-                let rejected = crate::remote::RemoteError::Unauthorized.to_string();
-                if last.error.as_deref().is_some_and(|e| e.contains(&rejected)) {
+                if last.cause == Some(crate::store::FailureCause::PasswordRejected) {
                     self.password_rejected = true;
                 }
                 if last.trigger == Trigger::ModeSwitch {

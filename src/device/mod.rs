@@ -15,16 +15,14 @@ use crate::rules::{
 use crate::settings::{
     EffectiveSettings, ProjectConfig, SettingChange, SettingError, UserSettings,
 };
-use crate::store::{JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution};
+use crate::store::{
+    JournalData, JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution,
+};
 use crate::wire::Fields;
 
 mod online;
 
 pub use online::{OnlineSave, save_online_in};
-
-/// Meta key: the user has changed a setting on Setup (so the first project's published
-/// defaults do not replace the user's choice).
-pub const SETTINGS_CHOSEN: &str = "settings_chosen";
 
 /// A save that took longer than this to get the write lock is reported as having waited.
 const NOTICEABLE_WAIT: Duration = Duration::from_millis(5);
@@ -185,8 +183,7 @@ impl Device {
                     // "Save password" off: the password is not kept on the device.
                     self.store.set_password(None)?;
                 }
-                self.store.set_settings(&next)?;
-                self.store.set_meta(SETTINGS_CHOSEN, &true)?;
+                self.store.choose_settings(&next)?;
                 let entry = JournalEntry::event(
                     self.now(),
                     JournalKind::App,
@@ -212,12 +209,11 @@ impl Device {
     /// Saves the password on the device (Save password on) or keeps it for this session only.
     pub fn enter_password(&mut self, password: &str) -> Result<(), StoreError> {
         let effective = self.effective()?;
-        // With Require Sync Login the password is typed at each sync and never kept.
-        if effective.save_password && !effective.require_sync_login {
-            self.store.set_password(Some(password))?;
-        } else {
-            self.engine
-                .send(Command::SessionPassword(Some(password.to_string())));
+        match rules::keep_typed_password(effective.save_password, effective.require_sync_login) {
+            rules::KeepPassword::OnDevice => self.store.set_password(Some(password))?,
+            rules::KeepPassword::ThisSession | rules::KeepPassword::ThisSync => self
+                .engine
+                .send(Command::SessionPassword(Some(password.to_string()))),
         }
         Ok(())
     }
@@ -473,7 +469,11 @@ impl Device {
                 JournalKind::Save,
                 &actor,
                 format!("{path}: save refused: {reason}"),
-            );
+            )
+            .with_data(JournalData::Save {
+                decision,
+                waited_ms: None,
+            });
             entry.entity = Some(entity.into());
             entry.record_id = Some(id.into());
             self.journal(entry);
@@ -531,20 +531,21 @@ impl Device {
         path: &str,
         actor: &str,
     ) {
-        let waited = if report.waited >= NOTICEABLE_WAIT {
-            format!(
-                "; waited {} ms for the sync's write",
-                report.waited.as_millis()
-            )
-        } else {
-            String::new()
-        };
+        let waited_ms =
+            (report.waited >= NOTICEABLE_WAIT).then_some(report.waited.as_millis() as u64);
+        let waited = waited_ms
+            .map(|ms| format!("; waited {ms} ms for the sync's write"))
+            .unwrap_or_default();
         let mut entry = JournalEntry::event(
             self.now(),
             JournalKind::Save,
             actor,
             format!("{path}: {decision}{waited}"),
-        );
+        )
+        .with_data(JournalData::Save {
+            decision,
+            waited_ms,
+        });
         entry.entity = Some(entity.into());
         entry.record_id = Some(id.into());
         self.journal(entry);

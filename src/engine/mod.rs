@@ -21,10 +21,11 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::rules::{
-    self, Credentials, Network, OnStartDecision, OnStartState, SyncActivity, SyncMode, Trigger,
+    self, Credentials, Decision, Network, OnStartDecision, OnStartState, SyncActivity, SyncMode,
+    Trigger,
 };
 use crate::settings::EffectiveSettings;
-use crate::store::{JournalEntry, JournalKind, LastSync, Store, StoreError};
+use crate::store::{JournalData, JournalEntry, JournalKind, LastSync, Store, StoreError};
 
 /// What the engine is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,14 +240,28 @@ impl Engine {
 
     fn journal(&mut self, kind: JournalKind, detail: String) {
         let entry = JournalEntry::event(self.config.clock.now(), kind, "sync", detail);
-        tracing::info!(kind = kind.as_str(), "{}", entry.detail);
+        self.append(entry);
+    }
+
+    fn append(&mut self, entry: JournalEntry) {
+        tracing::info!(kind = entry.kind.as_str(), "{}", entry.detail);
         let _ = self.store.append_journal(std::slice::from_ref(&entry));
         let _ = self.events.send(EngineEvent::Journal(entry));
     }
 
-    fn decided(&mut self, text: String) {
-        self.journal(JournalKind::Sync, text.clone());
-        self.status.send_modify(|s| s.last_decision = Some(text));
+    /// Journals a decision (its words, and itself as the row's data) and shows it as the latest.
+    fn decided(&mut self, decision: impl Into<Decision>) {
+        let decision = decision.into();
+        let entry = JournalEntry::event(
+            self.config.clock.now(),
+            JournalKind::Sync,
+            "sync",
+            decision.to_string(),
+        )
+        .with_data(JournalData::Decision(decision.clone()));
+        self.append(entry);
+        self.status
+            .send_modify(|s| s.last_decision = Some(decision));
     }
 
     fn activity(&self) -> SyncActivity {
@@ -261,12 +276,10 @@ impl Engine {
     }
 
     fn credentials(&self, effective: &EffectiveSettings) -> Credentials {
-        let saved = effective.save_password && self.store.password().ok().flatten().is_some();
-        if saved {
-            Credentials::Saved
-        } else {
-            Credentials::PasswordNotSaved
-        }
+        rules::credentials(
+            effective.save_password,
+            self.store.password().ok().flatten().is_some(),
+        )
     }
 
     fn network(&self) -> Network {
@@ -310,9 +323,7 @@ impl Engine {
 
     fn trigger(&mut self, trigger: Trigger) {
         let Some(effective) = self.effective() else {
-            self.decided(format!(
-                "{trigger} sync not started: this device has no settings yet"
-            ));
+            self.decided(Decision::NoSettings { trigger });
             return;
         };
         let now = self.config.clock.now();
@@ -330,7 +341,7 @@ impl Engine {
                     update_pending: state.update_available.is_some(),
                 };
                 let decision = rules::on_start(now, &input, trigger);
-                self.decided(decision.to_string());
+                self.decided(decision.clone());
                 if let OnStartDecision::Start { mode, trigger } = decision {
                     self.start_if_idle(mode, trigger, &effective);
                 }
@@ -348,7 +359,7 @@ impl Engine {
                     self.activity(),
                     self.follow_up,
                 );
-                self.decided(decision.to_string());
+                self.decided(decision.clone());
                 match decision {
                     rules::OnChangeDecision::StartNow { mode } => {
                         self.start_if_idle(mode, trigger, &effective)
@@ -362,20 +373,18 @@ impl Engine {
             }
             Trigger::Interval => self.tick(),
             Trigger::Manual | Trigger::ProjectUpdate | Trigger::ModeSwitch => {
-                if self.network() == Network::Disconnected {
-                    self.decided(format!(
-                        "{trigger} sync not started: no network connection is active"
-                    ));
-                    self.finished_without_sync(
+                let decision = rules::requested(trigger, self.network(), effective.background_sync);
+                self.decided(decision);
+                match decision {
+                    rules::RequestDecision::Start { mode, .. } => {
+                        self.start_if_idle(mode, trigger, &effective)
+                    }
+                    rules::RequestDecision::NoNetwork { mode, .. } => self.finished_without_sync(
                         trigger,
-                        rules::sync_mode(trigger, effective.background_sync),
-                        "no network connection is active",
-                    );
-                    return;
+                        mode,
+                        &rules::AutoSyncBlocker::NoNetwork.to_string(),
+                    ),
                 }
-                let mode = rules::sync_mode(trigger, effective.background_sync);
-                self.decided(format!("{trigger} sync requested ({mode})"));
-                self.start_if_idle(mode, trigger, &effective);
             }
         }
     }
@@ -384,9 +393,6 @@ impl Engine {
         let Some(effective) = self.effective() else {
             return;
         };
-        if effective.auto_sync_interval == 0 {
-            return;
-        }
         let state = self.store.sync_state().unwrap_or_default();
         let blockers = rules::auto_sync_blockers(
             self.credentials(&effective),
@@ -402,14 +408,14 @@ impl Engine {
         );
         match decision {
             rules::IntervalDecision::Due => {
-                self.decided(decision.to_string());
+                self.decided(decision.clone());
                 self.start_if_idle(SyncMode::Background, Trigger::Interval, &effective);
             }
             rules::IntervalDecision::Blocked { .. } => {
                 // Said once per blocked period, not every tick.
-                let text = decision.to_string();
-                if self.status.borrow().last_decision.as_deref() != Some(text.as_str()) {
-                    self.decided(text);
+                let decision = Decision::Interval(decision);
+                if self.status.borrow().last_decision.as_ref() != Some(&decision) {
+                    self.decided(decision);
                 }
             }
             _ => {}
@@ -423,9 +429,7 @@ impl Engine {
         {
             self.status.send_modify(|s| s.deferred = None);
             if let Some(effective) = self.effective() {
-                self.decided(format!(
-                    "the last form closed: the deferred {trigger} sync starts"
-                ));
+                self.decided(Decision::DeferredStarts { trigger });
                 self.start_if_idle(
                     rules::sync_mode(trigger, effective.background_sync),
                     trigger,
@@ -435,9 +439,8 @@ impl Engine {
         }
     }
 
-    /// "A new device starts from the project's published defaults": the first project a sync
-    /// brings sets Auto Sync, Background sync and Save password (the profile was made before
-    /// the device knew the project) — unless the user has changed them on Setup already.
+    /// The first project a sync brings: the store takes its defaults as the settings unless the
+    /// user chose them ([`Store::adopt_project_defaults`]).
     fn adopt_first_project_defaults(&mut self) {
         if !self.awaiting_first_project {
             return;
@@ -446,26 +449,18 @@ impl Engine {
             return;
         };
         self.awaiting_first_project = false;
-        // What the user already chose on Setup stays chosen.
-        if self
-            .store
-            .meta::<bool>(crate::client::SETTINGS_CHOSEN)
-            .ok()
-            .flatten()
-            == Some(true)
-        {
-            return;
-        }
-        if let Ok(Some(mut settings)) = self.store.settings() {
-            let config = &project.configuration;
-            settings.auto_sync = config.trigger_auto_sync;
-            settings.background_sync = config.background_sync;
-            settings.save_password = config.save_password;
-            if !config.save_password {
-                let _ = self.store.set_password(None);
-            }
-            let _ = self.store.set_settings(&settings);
-            self.journal(JournalKind::App, format!("settings from project version {}: Auto Sync {}, Background sync {}, Save password {}", project.version, settings.auto_sync, if settings.background_sync { "On" } else { "Off" }, if settings.save_password { "On" } else { "Off" }));
+        if let Ok(Some(settings)) = self.store.adopt_project_defaults(&project.configuration) {
+            let on_off = |on: bool| if on { "On" } else { "Off" };
+            self.journal(
+                JournalKind::App,
+                format!(
+                    "settings from project version {}: Auto Sync {}, Background sync {}, Save password {}",
+                    project.version,
+                    settings.auto_sync,
+                    on_off(settings.background_sync),
+                    on_off(settings.save_password)
+                ),
+            );
         }
     }
 
@@ -502,9 +497,7 @@ impl Engine {
             // watcher sees "idle, nothing queued" between the two syncs.
             self.follow_up = false;
             if let Some(effective) = self.effective() {
-                self.decided(
-                    "the follow-up sync for changes saved during the last sync starts".into(),
-                );
+                self.decided(Decision::FollowUpStarts);
                 self.start_if_idle(
                     rules::sync_mode(Trigger::OnChange, effective.background_sync),
                     Trigger::OnChange,

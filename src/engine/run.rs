@@ -30,8 +30,8 @@ use crate::rules::{
 };
 use crate::settings::BackgroundBehavior;
 use crate::store::{
-    ConflictKind, JournalEntry, JournalKind, LastSync, PageEnd, PendingKind, PendingOp, Store,
-    SyncFlags,
+    ConflictKind, FailureCause, JournalData, JournalEntry, JournalKind, LastSync, PageEnd,
+    PendingKind, PendingOp, Store, SyncFlags,
 };
 use crate::wire::{
     BatchOperation, BatchResponse, BatchResult, EntityPage, FileKind, MAX_BATCH_OPERATIONS, Record,
@@ -93,7 +93,7 @@ impl From<crate::store::StoreError> for Stop {
     }
 }
 
-struct Sync {
+struct SyncRun {
     ctx: Context,
     job: Job,
     store: Store,
@@ -146,10 +146,11 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
                     ..flags
                 },
                 error: Some(error),
+                cause: None,
             };
         }
     };
-    let mut sync = Sync {
+    let mut sync = SyncRun {
         ctx,
         job,
         store,
@@ -166,18 +167,26 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
     sync.finish(result)
 }
 
-impl Sync {
+impl SyncRun {
     fn now(&self) -> DateTime<Utc> {
         self.ctx.clock.now()
     }
 
     fn journal(&mut self, detail: String) {
-        self.journal_entry(JournalEntry::event(
-            self.now(),
-            JournalKind::Sync,
-            "sync",
-            detail,
-        ));
+        let entry = self.sync_line(detail);
+        self.journal_entry(entry);
+    }
+
+    fn sync_line(&self, detail: String) -> JournalEntry {
+        JournalEntry::event(self.now(), JournalKind::Sync, "sync", detail)
+    }
+
+    /// "phase Upload": the sync entered `phase`.
+    fn journal_phase(&mut self, phase: Phase) {
+        let entry = self
+            .sync_line(format!("phase {phase}"))
+            .with_data(JournalData::Phase(phase));
+        self.journal_entry(entry);
     }
 
     fn journal_entry(&mut self, entry: JournalEntry) {
@@ -207,7 +216,7 @@ impl Sync {
             .status
             .send_modify(|s| enter(s, SyncActivity::Running { mode, phase }));
         self.meter = Meter::start();
-        self.journal(format!("phase {phase}"));
+        self.journal_phase(phase);
     }
 
     fn refresh_counts(&self) {
@@ -275,7 +284,7 @@ impl Sync {
             } = gate
             else {
                 self.meter = Meter::start();
-                self.journal(format!("phase {phase}"));
+                self.journal_phase(phase);
                 return Ok(());
             };
             self.journal(gate.to_string());
@@ -408,6 +417,8 @@ impl Sync {
     }
 
     fn finish(mut self, result: Result<(), Stop>) -> LastSync {
+        let cause = matches!(result, Err(Stop::Remote(RemoteError::Unauthorized)))
+            .then_some(FailureCause::PasswordRejected);
         let error = match result {
             Ok(()) => None,
             Err(Stop::Cancelled) => {
@@ -436,6 +447,7 @@ impl Sync {
             trigger: self.job.trigger,
             flags: self.flags,
             error: error.clone(),
+            cause,
         };
         if let Ok(mut state) = self.store.sync_state() {
             state.last = Some(last.clone());
@@ -468,7 +480,10 @@ impl Sync {
             ),
             Some(e) => format!("sync failed: {e}"),
         };
-        self.journal(text);
+        let entry = self.sync_line(text).with_data(JournalData::SyncEnded {
+            succeeded: error.is_none(),
+        });
+        self.journal_entry(entry);
         self.refresh_counts();
         last
     }

@@ -5,8 +5,11 @@
 use tokio::sync::watch;
 
 use super::{Engine, EngineEvent, Running, run};
-use crate::rules::{self, LoginReason, SignIn, StartGate, SyncActivity, SyncMode, Trigger};
-use crate::settings::{AutoSync, EffectiveSettings};
+use crate::rules::{
+    self, KeepPassword, LoginReason, SignIn, StartGate, SyncActivity, SyncMode, Trigger,
+    WhileRunning,
+};
+use crate::settings::EffectiveSettings;
 use crate::store::LastSync;
 
 impl Engine {
@@ -24,6 +27,7 @@ impl Engine {
                 ..Default::default()
             },
             error: Some(error.to_string()),
+            cause: None,
         };
         if let Ok(mut state) = self.store.sync_state() {
             state.last = Some(last.clone());
@@ -43,21 +47,16 @@ impl Engine {
         effective: &EffectiveSettings,
     ) {
         if self.running.is_some() {
-            if trigger == Trigger::ModeSwitch {
-                // The switch waits for its own sync: it runs as soon as this one ends.
-                self.mode_switch_queued = true;
-                self.decided(
-                    "the sync before switching modes runs when the running sync ends".into(),
-                );
-                return;
+            let decision = rules::while_running(trigger);
+            match decision {
+                WhileRunning::ModeSwitchWaits => self.mode_switch_queued = true,
+                WhileRunning::FollowUpQueued { .. } => {
+                    self.follow_up = true;
+                    self.status.send_modify(|s| s.follow_up_queued = true);
+                }
+                WhileRunning::NotStarted { .. } => {}
             }
-            if trigger.is_automatic() {
-                self.follow_up = true;
-                self.status.send_modify(|s| s.follow_up_queued = true);
-            }
-            self.decided(format!(
-                "{trigger} sync not started: a sync is already running"
-            ));
+            self.decided(decision);
             return;
         }
         if mode == SyncMode::Background {
@@ -68,7 +67,7 @@ impl Engine {
                 open_forms,
             );
             if let StartGate::Defer { .. } = gate {
-                self.decided(gate.to_string());
+                self.decided(gate);
                 self.deferred = Some(trigger);
                 self.status.send_modify(|s| s.deferred = Some(trigger));
                 return;
@@ -80,9 +79,7 @@ impl Engine {
         let password = match self.password_for(effective) {
             Ok(password) => password,
             Err(reason) => {
-                self.decided(format!(
-                    "{trigger} sync not started: {reason}; enter the password on the sync screen"
-                ));
+                self.decided(rules::Decision::NoPassword { trigger, reason });
                 self.finished_without_sync(trigger, mode, &reason.to_string());
                 return;
             }
@@ -93,8 +90,10 @@ impl Engine {
             trigger,
             behavior: effective.background_sync_behavior,
             background_sync: effective.background_sync,
-            auto_sync_enabled: effective.auto_sync != AutoSync::Never
-                || effective.auto_sync_interval > 0,
+            auto_sync_enabled: rules::auto_sync_enabled(
+                effective.auto_sync,
+                effective.auto_sync_interval,
+            ),
             background_download: effective.background_download,
             server_url: settings.server_url.clone(),
             user: settings.user_name.clone(),
@@ -133,15 +132,13 @@ impl Engine {
         });
     }
 
-    /// The password this sync signs in with, or why it has none. Under Require Sync Login a
-    /// typed password is forgotten once a sync has taken it, so one held here was typed for
-    /// this sync.
+    /// The password this sync signs in with, or why it has none: the sign-in rule picks it, and
+    /// the keeping rule says whether a typed one serves this sync only.
     fn password_for(&mut self, effective: &EffectiveSettings) -> Result<String, LoginReason> {
-        let typed = match (&self.session_password, effective.require_sync_login) {
-            (None, _) => rules::TypedPassword::None,
-            (Some(_), true) => rules::TypedPassword::ForThisSync,
-            (Some(_), false) => rules::TypedPassword::EarlierThisSession,
-        };
+        let typed = rules::typed_password(
+            self.session_password.is_some(),
+            effective.require_sync_login,
+        );
         let credentials = self.credentials(effective);
         match rules::sign_in(effective.require_sync_login, credentials, typed, false) {
             SignIn::SavedPassword => self
@@ -150,14 +147,19 @@ impl Engine {
                 .ok()
                 .flatten()
                 .ok_or(LoginReason::PasswordNotSaved),
-            SignIn::TypedPassword if effective.require_sync_login => self
-                .session_password
-                .take()
-                .ok_or(LoginReason::SyncLoginRequired),
-            SignIn::TypedPassword => self
-                .session_password
-                .clone()
-                .ok_or(LoginReason::PasswordNotSaved),
+            SignIn::TypedPassword => {
+                let keep = rules::keep_typed_password(
+                    effective.save_password,
+                    effective.require_sync_login,
+                );
+                let typed = match keep {
+                    KeepPassword::ThisSync => self.session_password.take(),
+                    KeepPassword::OnDevice | KeepPassword::ThisSession => {
+                        self.session_password.clone()
+                    }
+                };
+                typed.ok_or(LoginReason::PasswordNotSaved)
+            }
             SignIn::Ask { reason } => Err(reason),
         }
     }

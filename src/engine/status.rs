@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::progress::{PhaseProgress, PhaseState};
-use crate::rules::{Network, Phase, SyncActivity, Trigger, UploadSnapshot};
+use crate::rules::{Decision, Network, Phase, SyncActivity, Trigger, UploadSnapshot};
 use crate::store::{JournalEntry, LastSync};
 
 /// The latest state of synchronization, as Home and the sync screen show it.
@@ -29,7 +29,7 @@ pub struct SyncStatus {
     /// An automatic sync deferred until the last form closes.
     pub deferred: Option<Trigger>,
     /// The answer to "why did (or didn't) auto sync run?" for the latest decision.
-    pub last_decision: Option<String>,
+    pub last_decision: Option<Decision>,
     /// The latest `Command::Barrier` handled.
     pub barrier: u64,
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::SyncMode;
+use crate::settings::AutoSync;
 
 /// What a synchronization does on finding a newer published project version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -33,13 +34,19 @@ impl fmt::Display for UpdateAction {
     }
 }
 
+/// "This feature requires that you enable automatic synchronization": Auto Sync is not Never,
+/// or an Auto Sync Interval is set (the interval "forces the background auto sync" on its own).
+pub fn auto_sync_enabled(auto_sync: AutoSync, interval_seconds: u64) -> bool {
+    auto_sync != AutoSync::Never || interval_seconds > 0
+}
+
 /// "An update of the project customization cannot be launched during an automatic, background
 /// synchronization. When, during a background synchronization, the app discovers that there's a
 /// project update available, the sync button is replaced by a down-facing arrow button."
 /// "This feature requires that you enable automatic synchronization. Additionally, the option
 /// Background Download in Woodford's Configuration must be set to true."
 ///
-/// `auto_sync_enabled`: Auto Sync is not Never, or an Auto Sync Interval is set.
+/// `auto_sync_enabled`: [`auto_sync_enabled`].
 pub fn on_newer_project(
     mode: SyncMode,
     auto_sync_enabled: bool,

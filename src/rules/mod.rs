@@ -9,8 +9,10 @@
 
 mod conflict;
 mod customization;
+mod decision;
 mod mode_switch;
 mod on_start;
+mod requests;
 mod save_gate;
 mod setting_change;
 mod sign_in;
@@ -21,8 +23,10 @@ pub use conflict::{
     ConcurrentEdit, ConflictResolution, concurrent_edit, resolve_conflict, what_if,
 };
 pub use customization::{
-    ApplyGate, UpdateAction, after_update_applied, may_apply_update, on_newer_project,
+    ApplyGate, UpdateAction, after_update_applied, auto_sync_enabled, may_apply_update,
+    on_newer_project,
 };
+pub use decision::{Decision, DecisionOutcome};
 pub use mode_switch::{
     ModeSwitch, SwitchChoice, SwitchOutcome, SwitchPlan, SwitchStep, after_sync, choose,
     plan_switch,
@@ -31,12 +35,16 @@ pub use on_start::{
     ON_START_WINDOW_MINUTES, OnStartCheck, OnStartDecision, OnStartRule, OnStartState, SkipReason,
     on_start, on_start_checklist,
 };
+pub use requests::{RequestDecision, WhileRunning, requested, while_running};
 pub use save_gate::{
     EntityPhaseGate, SaveDecision, SaveRefusal, StartGate, UploadSnapshot, UploadsWith,
     may_enter_entity_phase, may_start_background_sync, save_gate, uploads_with,
 };
 pub use setting_change::{change_setting, is_changeable};
-pub use sign_in::{LoginReason, SignIn, TypedPassword, sign_in};
+pub use sign_in::{
+    KeepPassword, LoginReason, SignIn, TypedPassword, credentials, keep_typed_password, sign_in,
+    typed_password,
+};
 pub use triggers::{
     AutoSyncBlocker, IntervalDecision, OnChangeDecision, auto_sync_blockers, interval, on_change,
     sync_mode,

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::triggers::join;
 use super::{Credentials, Network, SyncMode, Trigger, sync_mode};
@@ -14,7 +14,7 @@ use crate::settings::AutoSync;
 pub const ON_START_WINDOW_MINUTES: i64 = 15;
 
 /// Everything the on-start rule looks at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnStartState {
     pub auto_sync: AutoSync,
     pub background_sync: bool,
@@ -29,7 +29,7 @@ pub struct OnStartState {
 }
 
 /// One condition of the on-start rule; the Home screen lists all of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OnStartRule {
     AutoSyncIncludesOnStart,
     PasswordSaved,
@@ -53,7 +53,7 @@ impl fmt::Display for OnStartRule {
 }
 
 /// Why an on-start sync did not run.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SkipReason {
     /// Auto Sync is Never or On Change.
     AutoSyncExcludesOnStart { auto_sync: AutoSync },
@@ -109,7 +109,7 @@ impl fmt::Display for SkipReason {
 }
 
 /// The state of one on-start condition, for the Home screen's expanded explanation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnStartCheck {
     pub rule: OnStartRule,
     /// `None` when the condition does not block; the reason when it does.
@@ -117,7 +117,7 @@ pub struct OnStartCheck {
 }
 
 /// The outcome of the on-start rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OnStartDecision {
     Start {
         mode: SyncMode,

@@ -3,13 +3,13 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Phase, SyncActivity, SyncMode, Trigger};
 use crate::settings::BackgroundBehavior;
 
 /// Why a save was refused. The form keeps the user's edits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SaveRefusal {
     /// A Block behavior and a background sync in an entity phase.
     BlockedByBackgroundSync {
@@ -36,7 +36,7 @@ impl fmt::Display for SaveRefusal {
 }
 
 /// The answer to "may this form be saved now?"
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SaveDecision {
     /// No sync is in an entity phase: save.
     Allow,
@@ -119,7 +119,7 @@ pub fn save_gate(behavior: BackgroundBehavior, activity: SyncActivity) -> SaveDe
 }
 
 /// The answer to "may a background sync start now?"
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum StartGate {
     Go,
     /// Deferred until the last form closes.
@@ -162,7 +162,7 @@ pub fn may_start_background_sync(
 }
 
 /// The answer to "may the sync enter its Upload or Download phase now?"
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EntityPhaseGate {
     Go,
     /// Waits until every UI transaction clearance is released.
@@ -195,14 +195,14 @@ pub fn may_enter_entity_phase(clearances_held: u32) -> EntityPhaseGate {
 }
 
 /// Whether the running sync has taken the snapshot of the outbox its Upload sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UploadSnapshot {
     NotTaken,
     Taken,
 }
 
 /// Which synchronization uploads a change saved now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UploadsWith {
     RunningSync,
     NextSync,

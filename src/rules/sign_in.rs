@@ -4,12 +4,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Credentials;
 
 /// Why a synchronization cannot sign in without the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LoginReason {
     /// "Sync login is required": Require Sync Login = true, so the user logs in at each sync,
     /// whether a password is saved or not.
@@ -31,7 +31,7 @@ impl fmt::Display for LoginReason {
 }
 
 /// A password the user typed on the sync screen, if any, and what it was typed for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TypedPassword {
     None,
     /// Typed earlier in this session (Save password off keeps it in memory).
@@ -41,7 +41,7 @@ pub enum TypedPassword {
 }
 
 /// What a synchronization signs in with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SignIn {
     SavedPassword,
     TypedPassword,
@@ -72,5 +72,45 @@ pub fn sign_in(
         (false, Credentials::PasswordNotSaved, TypedPassword::None) => {
             ask(LoginReason::PasswordNotSaved)
         }
+    }
+}
+
+/// "Password is not saved" unless Save password is on and a password is stored on the device.
+pub fn credentials(save_password: bool, password_stored: bool) -> Credentials {
+    if save_password && password_stored {
+        Credentials::Saved
+    } else {
+        Credentials::PasswordNotSaved
+    }
+}
+
+/// Where a password the user types on the sync screen is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeepPassword {
+    /// Save password on: saved on the device for every later sync.
+    OnDevice,
+    /// Save password off: in memory for this session, never on the device.
+    ThisSession,
+    /// Require Sync Login: for the one sync it was typed for, then forgotten.
+    ThisSync,
+}
+
+/// "Require Sync Login: true means the user must log in at each sync": a password typed under it
+/// serves one sync and is never kept. Otherwise Save password decides whether it is saved.
+pub fn keep_typed_password(save_password: bool, require_sync_login: bool) -> KeepPassword {
+    match (require_sync_login, save_password) {
+        (true, _) => KeepPassword::ThisSync,
+        (false, true) => KeepPassword::OnDevice,
+        (false, false) => KeepPassword::ThisSession,
+    }
+}
+
+/// What a password held in memory was typed for: under Require Sync Login one held is
+/// forgotten once a sync has taken it, so it was typed for the sync about to start.
+pub fn typed_password(held: bool, require_sync_login: bool) -> TypedPassword {
+    match (held, require_sync_login) {
+        (false, _) => TypedPassword::None,
+        (true, true) => TypedPassword::ForThisSync,
+        (true, false) => TypedPassword::EarlierThisSession,
     }
 }

@@ -4,14 +4,14 @@
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Credentials, Network, SyncActivity, SyncMode, Trigger};
 use crate::settings::AutoSync;
 
 /// Conditions under which no automatic synchronization of any kind can run, because it would
 /// have to ask the user for something or could not reach the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AutoSyncBlocker {
     /// "Password is not saved".
     PasswordNotSaved,
@@ -54,7 +54,7 @@ pub fn auto_sync_blockers(
 }
 
 /// The answer to "a change was just saved: does a sync follow?"
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OnChangeDecision {
     /// Auto Sync does not include On Change.
     NotConfigured {
@@ -118,7 +118,7 @@ pub fn on_change(
 }
 
 /// The answer to "is the Auto Sync Interval due?"
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IntervalDecision {
     /// Auto Sync Interval is 0.
     Off,

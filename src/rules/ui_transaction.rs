@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{Phase, SyncActivity, SyncMode};
+use super::{Phase, SaveDecision, SyncActivity, SyncMode, save_gate};
 use crate::settings::BackgroundBehavior;
 
 /// Why `tryEnterUiTransaction` returned false.
@@ -53,25 +53,23 @@ impl UiTransactions {
         self.held
     }
 
-    /// `tryEnterUiTransaction()`: false while a sync is in an entity phase under either Block
-    /// behavior; true otherwise — a sync waiting for UI transactions is in none — holding one
-    /// more clearance. *Interpretation*: a foreground sync's entity phases refuse too, since a
-    /// save there would be refused.
+    /// `tryEnterUiTransaction()`: false exactly when [`save_gate`] would refuse a save now (a
+    /// sync in an entity phase under either Block behavior, or a foreground sync's — the
+    /// *interpretation* there); true otherwise — a sync waiting for UI transactions is in no
+    /// phase — holding one more clearance.
     pub fn try_enter(
         &mut self,
         behavior: BackgroundBehavior,
         activity: SyncActivity,
     ) -> Result<u32, UiTransactionRefused> {
-        if let SyncActivity::Running { mode, phase } = activity {
-            let refused =
-                phase.is_entity_phase() && (behavior.blocks_save() || mode == SyncMode::Foreground);
-            if refused {
-                return Err(UiTransactionRefused {
-                    behavior,
-                    mode,
-                    phase,
-                });
-            }
+        if let (SaveDecision::Refuse { .. }, SyncActivity::Running { mode, phase }) =
+            (save_gate(behavior, activity), activity)
+        {
+            return Err(UiTransactionRefused {
+                behavior,
+                mode,
+                phase,
+            });
         }
         self.held = self.held.saturating_add(1);
         Ok(self.held)

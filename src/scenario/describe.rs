@@ -1,17 +1,8 @@
-//! A step in words, for the timeline: who acts and what they do; and the small readings the
-//! runner takes of the journal and the wait targets.
+//! A step in words, for the timeline: who acts and what they do; and the phase a wait target
+//! names.
 
 use super::format::{StepAction, WaitFor};
 use crate::rules::Phase;
-
-pub(super) fn waited_ms(detail: &str) -> u64 {
-    detail
-        .split("waited ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
 
 pub(super) fn phase_of(w: &WaitFor) -> Option<Phase> {
     Some(match w {

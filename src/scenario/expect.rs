@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use super::format::{Expect, HomeButton, SaveExpect, SyncExpect};
 use crate::app::App;
-use crate::client::AppMode;
 use crate::control::Control;
-use crate::rules::SyncActivity;
-use crate::store::{JournalEntry, JournalKind, Store};
+use crate::device::AppMode;
+use crate::rules::{DecisionOutcome, SaveDecision, SyncActivity};
+use crate::store::{JournalData, JournalEntry, JournalKind, Store};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,62 +43,45 @@ fn fail(what: &str, expected: impl ToString, actual: impl ToString) -> Failure {
     }
 }
 
-/// The automatic-sync decision of the step, from its journal: the last decision line.
+/// The automatic-sync decision of the step, from its journal: the last decision, and its words.
 fn sync_decision(journal: &[JournalEntry]) -> (SyncExpect, String) {
-    let decision = journal
-        .iter()
-        .rev()
-        .filter(|e| {
-            // "sync running: manual, background", the run's first line, is no decision.
-            e.kind == JournalKind::Sync
-                && e.actor == "sync"
-                && !e.detail.starts_with("sync running:")
-        })
-        .find(|e| {
-            let d = &e.detail;
-            d.contains("sync skipped")
-                || d.contains("not started")
-                || d.starts_with("sync deferred")
-                || d.contains("sync started")
-                // "the last form closed: the deferred on change sync starts"
-                || d.contains("sync starts")
-                || d.starts_with("sync on change")
-                || d.starts_with("no sync on change")
-                || d.contains("sync requested")
-                || d.contains("interval sync")
-                || d.contains("queued")
-        });
-    let Some(e) = decision else {
-        return (SyncExpect::None, "no sync decision".into());
-    };
-    let d = &e.detail;
-    let kind = if d.starts_with("sync deferred") {
-        SyncExpect::Deferred
-    } else if d.contains("skipped")
-        || d.contains("not started")
-        || d.starts_with("no sync")
-        || d.contains("blocked")
-    {
-        SyncExpect::Skipped
-    } else {
-        SyncExpect::Started
-    };
-    (kind, d.clone())
+    let decision = journal.iter().rev().find_map(|e| match &e.data {
+        Some(JournalData::Decision(d)) => d.outcome().map(|o| (o, e.detail.clone())),
+        _ => None,
+    });
+    match decision {
+        None => (SyncExpect::None, "no sync decision".into()),
+        Some((outcome, text)) => (
+            match outcome {
+                DecisionOutcome::Started => SyncExpect::Started,
+                DecisionOutcome::Skipped => SyncExpect::Skipped,
+                DecisionOutcome::Deferred => SyncExpect::Deferred,
+            },
+            text,
+        ),
+    }
 }
 
-fn save_outcome(journal: &[JournalEntry]) -> Option<(SaveExpect, String)> {
+/// The step's last save: under which rule, whether it waited for the sync's write lock, and
+/// its words. An online save has no save gate: it counts as allowed.
+fn save_outcome(journal: &[JournalEntry]) -> Option<(SaveExpect, bool, String)> {
     let e = journal.iter().rev().find(|e| e.kind == JournalKind::Save)?;
-    let d = &e.detail;
-    let kind = if d.contains("save refused") {
-        SaveExpect::Refused
-    } else if d.contains("(No action)") {
-        SaveExpect::Concurrent
-    } else if d.contains("(Rebase)") {
-        SaveExpect::Rebased
-    } else {
-        SaveExpect::Allowed
+    let (kind, waited) = match &e.data {
+        Some(JournalData::Save {
+            decision,
+            waited_ms,
+        }) => (
+            match decision {
+                SaveDecision::Refuse { .. } => SaveExpect::Refused,
+                SaveDecision::AllowConcurrent { .. } => SaveExpect::Concurrent,
+                SaveDecision::AllowRebased { .. } => SaveExpect::Rebased,
+                SaveDecision::Allow => SaveExpect::Allowed,
+            },
+            waited_ms.is_some(),
+        ),
+        _ => (SaveExpect::Allowed, false),
     };
-    Some((kind, d.clone()))
+    Some((kind, waited, e.detail.clone()))
 }
 
 fn field_value(fields: Option<&crate::wire::Fields>, field: &str) -> String {
@@ -151,11 +134,10 @@ pub async fn check(
     }
     if let Some(want) = expect.save {
         // "waited" is about the write lock, not the rule: an allowed save of any kind may wait.
-        let waited = |text: &str| text.contains("waited");
         match save_outcome(&seen.journal) {
-            Some((_, text)) if want == SaveExpect::Waited && waited(&text) => {}
-            Some((got, _)) if got == want => {}
-            Some((got, text)) => failures.push(fail(
+            Some((_, true, _)) if want == SaveExpect::Waited => {}
+            Some((got, _, _)) if got == want => {}
+            Some((got, _, text)) => failures.push(fail(
                 "save",
                 format!("{want:?}"),
                 format!("{got:?} ({text})"),

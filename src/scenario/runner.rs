@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 mod end;
 mod step;
 
-use super::describe::{actor_of, describe, phase_of, waited_ms};
+use super::describe::{actor_of, describe, phase_of};
 use super::expect::{self, Failure, StepObservation};
 use super::format::{LoadedScenario, ResolveChoice, Setup, Step, StepAction, WaitFor};
 use crate::app::{Action, App};
@@ -23,10 +23,10 @@ use crate::device::{Device, init_profile};
 use crate::driver::Driver;
 use crate::engine::{Command, EngineEvent};
 use crate::project::Project;
-use crate::rules::{Network, Phase, SyncActivity, Trigger};
+use crate::rules::{Decision, Network, Phase, SaveDecision, StartGate, SyncActivity, Trigger};
 use crate::server::{EmbeddedServer, start_embedded};
 use crate::settings::{BackgroundBehavior, ConflictStrategy, SettingChange};
-use crate::store::{JournalKind, Store, UserResolution};
+use crate::store::{JournalData, JournalKind, Store, UserResolution};
 
 /// How long any wait may take in real time before the scenario fails instead of hanging.
 const WAIT_LIMIT: Duration = Duration::from_secs(30);
@@ -491,14 +491,28 @@ impl Runner<'_> {
             let entry =
                 TimelineEntry::from_journal(&e, actor, format!("{record}{}{field}", e.detail));
             match e.kind {
-                JournalKind::Save if e.detail.contains("save refused") => {
-                    self.summary.saves_refused += 1
-                }
-                JournalKind::Save if e.detail.contains("waited") => {
-                    self.summary.saves_waited += 1;
-                    self.summary.waited_ms += waited_ms(&e.detail);
-                }
-                JournalKind::Sync if e.detail.starts_with("sync deferred") => {
+                JournalKind::Save => match e.data {
+                    Some(JournalData::Save {
+                        decision: SaveDecision::Refuse { .. },
+                        ..
+                    }) => self.summary.saves_refused += 1,
+                    Some(JournalData::Save {
+                        waited_ms: Some(ms),
+                        ..
+                    }) => {
+                        self.summary.saves_waited += 1;
+                        self.summary.waited_ms += ms;
+                    }
+                    _ => {}
+                },
+                JournalKind::Sync
+                    if matches!(
+                        e.data,
+                        Some(JournalData::Decision(Decision::StartGate(
+                            StartGate::Defer { .. }
+                        )))
+                    ) =>
+                {
                     self.summary.syncs_deferred += 1
                 }
                 // One line per conflict: the strategy's decision (keeping it for the user adds another).

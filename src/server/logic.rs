@@ -158,6 +158,37 @@ mod tests {
         }
     }
 
+    /// The project model's list of what the server computes (the device's read-only fields) and
+    /// what it rewrites (a replayed write may not match) is what this logic does.
+    #[test]
+    fn the_project_model_names_exactly_the_fields_this_logic_rewrites() {
+        for project in [project_v1(), crate::assets::project_v2()] {
+            for entity in &project.entities {
+                let typed = |f: &crate::project::Field| match f.kind {
+                    FieldKind::Phone => "5553504657",
+                    FieldKind::Number | FieldKind::Money => "30000",
+                    _ => "typed on the device",
+                };
+                let sent: Fields = entity
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), typed(f).to_string()))
+                    .collect();
+                let mut stored = sent.clone();
+                apply(entity, &mut stored, "demo").unwrap();
+                for field in &entity.fields {
+                    assert_eq!(
+                        stored[&field.name] != sent[&field.name],
+                        field.rewritten_by_server(),
+                        "{}.{}",
+                        entity.name,
+                        field.name
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn bad_values_and_unknown_fields_are_named() {
         let project = project_v1();

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Result, Store};
+use super::{Result, Store, from_json, to_json};
+use crate::rules::{Decision, Phase, SaveDecision};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,6 +61,26 @@ impl JournalKind {
     }
 }
 
+/// What a journal row stands for, as typed data beside its words: what a reader acts on, so
+/// that nobody parses the words back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalData {
+    /// Why (or why not) a sync runs.
+    Decision(Decision),
+    /// A save under the save gate, and how long it waited for the sync's write lock when that
+    /// was long enough to tell the user.
+    Save {
+        decision: SaveDecision,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        waited_ms: Option<u64>,
+    },
+    /// A sync entered a phase.
+    Phase(Phase),
+    /// A sync ended.
+    SyncEnded { succeeded: bool },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     pub seq: i64,
@@ -72,9 +93,21 @@ pub struct JournalEntry {
     pub old: Option<String>,
     pub new: Option<String>,
     pub detail: String,
+    /// What the row stands for, typed; `None` for rows that are words only (and rows written
+    /// before the journal had it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<JournalData>,
 }
 
 impl JournalEntry {
+    /// This entry with its typed data.
+    pub fn with_data(self, data: JournalData) -> Self {
+        JournalEntry {
+            data: Some(data),
+            ..self
+        }
+    }
+
     /// An event not tied to a record field.
     pub fn event(
         at: DateTime<Utc>,
@@ -93,6 +126,7 @@ impl JournalEntry {
             old: None,
             new: None,
             detail: detail.into(),
+            data: None,
         }
     }
 
@@ -120,15 +154,16 @@ impl JournalEntry {
             old: old.map(str::to_string),
             new: new.map(str::to_string),
             detail: detail.into(),
+            data: None,
         }
     }
 }
 
 pub(crate) fn insert(tx: &Transaction, e: &JournalEntry) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO journal (at, kind, actor, entity, record_id, field, old, new, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO journal (at, kind, actor, entity, record_id, field, old, new, detail, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![e.at.to_rfc3339(), e.kind.as_str(), e.actor, e.entity, e.record_id, e.field, e.old, e.new, e.detail])?;
+    .execute(params![e.at.to_rfc3339(), e.kind.as_str(), e.actor, e.entity, e.record_id, e.field, e.old, e.new, e.detail, e.data.as_ref().map(to_json)])?;
     Ok(())
 }
 
@@ -142,7 +177,7 @@ impl Store {
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "SELECT seq, at, kind, actor, entity, record_id, field, old, new, detail FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                "SELECT seq, at, kind, actor, entity, record_id, field, old, new, detail, data FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
@@ -162,10 +197,41 @@ impl Store {
                     old: r.get(7)?,
                     new: r.get(8)?,
                     detail: r.get(9)?,
+                    data: r
+                        .get::<_, Option<String>>(10)?
+                        .map(|d| from_json(&d))
+                        .transpose()?,
                 })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Decision, OnStartDecision, SyncMode, Trigger};
+
+    #[test]
+    fn a_rows_typed_data_reads_back_as_written_and_a_row_without_reads_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
+        let decision = Decision::OnStart(OnStartDecision::Start {
+            mode: SyncMode::Background,
+            trigger: Trigger::OnStart,
+        });
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let typed = JournalEntry::event(at, JournalKind::Sync, "sync", decision.to_string())
+            .with_data(JournalData::Decision(decision));
+        let words = JournalEntry::event(at, JournalKind::App, "sync", "network connected");
+        store
+            .append_journal(&[typed.clone(), words.clone()])
+            .unwrap();
+        let read = store.journal(0, 10).unwrap();
+        assert_eq!(read[0].data, typed.data);
+        assert_eq!(read[0].detail, "on-start sync started (background)");
+        assert_eq!(read[1].data, None);
     }
 }

@@ -5,10 +5,12 @@
 //! other instead of failing; every write transaction is `BEGIN IMMEDIATE`, because a deferred
 //! read-then-write transaction fails with SQLITE_BUSY_SNAPSHOT without waiting.
 
+mod checkpoint;
 mod conflicts;
 mod delta;
 mod files;
 mod journal;
+mod merge;
 mod outbox;
 mod records;
 mod sent;
@@ -16,10 +18,10 @@ mod state;
 
 pub use conflicts::{Conflict, ConflictKind, UserResolution};
 pub use delta::{ApplyReport, DeltaPosition, PageEnd};
-pub use journal::{JournalEntry, JournalKind};
+pub use journal::{JournalData, JournalEntry, JournalKind};
 pub use outbox::{PendingKind, PendingOp};
 pub use records::{LocalRecord, SaveReport};
-pub use state::{LastSync, SyncFlags, SyncState};
+pub use state::{FailureCause, LastSync, SyncFlags, SyncState};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -163,6 +165,11 @@ CREATE TABLE delta_seen (
     PRIMARY KEY (entity, id)
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- A journal row's typed data beside its words (JSON of `JournalData`): the decision a sync line
+-- stands for, a save's rule and wait. Rows written before have none.
+ALTER TABLE journal ADD COLUMN data TEXT;
+"#,
 ];
 
 impl Store {
@@ -295,11 +302,8 @@ impl Store {
     }
 
     pub fn set_meta<T: Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
-        let text = serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        self.write(|tx| {
-            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![key, text])?;
-            Ok(())
-        })
+        let text = meta_json(value)?;
+        self.write(|tx| put_meta(tx, key, &text))
     }
 
     /// `PRAGMA integrity_check`: "ok" for a healthy database.
@@ -329,4 +333,17 @@ pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> rusqlite::Result<T> 
     serde_json::from_str(text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
+}
+
+fn meta_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+/// Writes a JSON value under `key` in `meta`, inside the caller's transaction.
+fn put_meta(tx: &Transaction, key: &str, text: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, text],
+    )?;
+    Ok(())
 }

@@ -7,12 +7,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
-use super::journal::{self, JournalEntry, JournalKind};
-use super::records::{self, write_server_version};
+use super::records;
 use super::sent::{self, Sent};
 use super::{Result, Store, from_json, to_json};
-use crate::rules::ConcurrentEdit;
-use crate::wire::{Fields, Record};
+use crate::wire::Fields;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OutboxRow {
@@ -202,75 +200,6 @@ impl Store {
             });
         }
         Ok(ops)
-    }
-
-    /// The server accepted `op` and answered with `server`: the op's rows are done, the server's
-    /// version is written (concurrent edits per `policy`). Returns the overwritten edits.
-    pub fn complete_op(
-        &mut self,
-        op: &PendingOp,
-        server: &Record,
-        snapshot: i64,
-        policy: ConcurrentEdit,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<JournalEntry>> {
-        self.write(|tx| records::complete_in(tx, op, server, snapshot, policy, now))
-    }
-
-    /// Server Wins: the server's version replaces the device's; the op's values are discarded
-    /// and journaled so the loss is visible. `server = None`: the server deleted the record.
-    pub fn discard_op(
-        &mut self,
-        op: &PendingOp,
-        server: Option<&Record>,
-        snapshot: i64,
-        policy: ConcurrentEdit,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<JournalEntry>> {
-        self.write(|tx| {
-            delete_rows(tx, &op.seqs)?;
-            sent::forget(tx, &op.entity, &op.id)?;
-            let mut lost = Vec::new();
-            for (field, value) in &op.fields {
-                let server_value = server.and_then(|s| s.fields.get(field)).map(String::as_str);
-                if server_value == Some(value.as_str()) {
-                    continue;
-                }
-                let detail = match server {
-                    Some(_) => "Server Wins: the server's version replaced this device value",
-                    None => "Server Wins: the record was deleted on the server",
-                };
-                let e = JournalEntry::field(
-                    now,
-                    JournalKind::ServerWins,
-                    "sync",
-                    &op.entity,
-                    &op.id,
-                    field,
-                    Some(value),
-                    server_value,
-                    detail,
-                );
-                journal::insert(tx, &e)?;
-                lost.push(e);
-            }
-            match server {
-                Some(s) => lost.extend(write_server_version(
-                    tx, &op.entity, s, snapshot, policy, now,
-                )?),
-                None => {
-                    delete_rows(
-                        tx,
-                        &rows_for(tx, &op.entity, &op.id)?
-                            .iter()
-                            .map(|r| r.seq)
-                            .collect::<Vec<_>>(),
-                    )?;
-                    records::remove(tx, &op.entity, &op.id)?;
-                }
-            }
-            Ok(lost)
-        })
     }
 
     /// Rewrites `op` so the next upload sends `fields` against `etag` (Device Wins), or as a

@@ -9,12 +9,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::delta;
 use super::journal::{self, JournalEntry, JournalKind};
-use super::outbox::{self, OutboxRow, PendingOp};
-use super::sent;
+use super::outbox;
 use super::{Result, Store, StoreError, from_json, to_json};
-use crate::rules::ConcurrentEdit;
 use crate::wire::{Fields, Record};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,58 +75,6 @@ pub(crate) fn remove(tx: &Transaction, entity: &str, id: &str) -> rusqlite::Resu
     Ok(())
 }
 
-/// Writes the server's version of a record over the device's, deciding the fate of edits the
-/// user saved after `snapshot` (during this sync) by `policy`; edits saved before it that are
-/// still pending (held by a conflict or a failed upload) are always kept on top. Returns the
-/// journal entries of edits that were overwritten.
-pub(crate) fn write_server_version(
-    tx: &Transaction,
-    entity: &str,
-    server: &Record,
-    snapshot: i64,
-    policy: ConcurrentEdit,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<JournalEntry>> {
-    let rows = outbox::rows_for(tx, entity, &server.id)?;
-    let (concurrent, earlier): (Vec<OutboxRow>, Vec<OutboxRow>) =
-        rows.into_iter().partition(|r| r.seq > snapshot);
-    let mut lost = Vec::new();
-    let kept = if policy == ConcurrentEdit::Overwritten && !concurrent.is_empty() {
-        for row in &concurrent {
-            for (field, (_, new)) in &row.changes {
-                if server.fields.get(field) == Some(new) {
-                    continue;
-                }
-                let e = JournalEntry::field(
-                    now,
-                    JournalKind::Overwritten,
-                    "sync",
-                    entity,
-                    &server.id,
-                    field,
-                    Some(new),
-                    server.fields.get(field).map(String::as_str),
-                    "No action: the sync wrote the server's version over an edit saved while it ran",
-                );
-                journal::insert(tx, &e)?;
-                lost.push(e);
-            }
-            outbox::delete_rows(tx, &[row.seq])?;
-        }
-        earlier
-    } else {
-        earlier.into_iter().chain(concurrent).collect()
-    };
-    let mut fields = server.fields.clone();
-    for row in &kept {
-        for (field, (_, new)) in &row.changes {
-            fields.insert(field.clone(), new.clone());
-        }
-    }
-    upsert(tx, entity, &server.id, Some(&server.etag), &fields)?;
-    Ok(lost)
-}
-
 /// Saves of this process waiting for the write lock. SQLite does not queue writers: a save that
 /// finds the lock taken sleeps and tries again (1, 2, 5, 10… ms), and a sync that commits chunk
 /// after chunk could take the lock again before each try. So the sync looks here between its
@@ -152,84 +97,7 @@ impl Drop for WaitingSave {
     }
 }
 
-/// An uploaded operation the server acknowledged with `server`, settled inside the caller's
-/// transaction ([`Store::complete_op`] settles one in its own): the op's outbox rows
-/// are done, each uploaded value is journaled, the server's version is written (concurrent
-/// edits per `policy`). Returns the overwritten edits.
-pub(crate) fn complete_in(
-    tx: &Transaction,
-    op: &PendingOp,
-    server: &Record,
-    snapshot: i64,
-    policy: ConcurrentEdit,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<JournalEntry>> {
-    outbox::delete_rows(tx, &op.seqs)?;
-    sent::forget(tx, &op.entity, &op.id)?;
-    for (field, value) in &op.fields {
-        journal::insert(
-            tx,
-            &JournalEntry::field(
-                now,
-                JournalKind::Uploaded,
-                "sync",
-                &op.entity,
-                &op.id,
-                field,
-                None,
-                Some(value),
-                format!("acknowledged as {}", server.etag),
-            ),
-        )?;
-    }
-    write_server_version(tx, &op.entity, server, snapshot, policy, now)
-}
-
 impl Store {
-    /// [`Store::complete_op`] for the acknowledged operations of one upload batch, in order, in
-    /// one transaction: one commit per batch instead of one per record. The writer lock is held
-    /// for about as long as a download chunk holds it. Returns the overwritten edits, in order.
-    pub fn complete_ops(
-        &mut self,
-        done: &[(&PendingOp, Record)],
-        snapshot: i64,
-        policy: ConcurrentEdit,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<JournalEntry>> {
-        if done.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.write(|tx| {
-            let mut lost = Vec::new();
-            for (op, server) in done {
-                lost.extend(complete_in(tx, op, server, snapshot, policy, now)?);
-            }
-            Ok(lost)
-        })
-    }
-
-    /// While a sync's checkpointer copies the WAL (see `Store::start_checkpointer`), a save
-    /// leaves checkpointing to it: otherwise the save's commit, finding a WAL longer than 1,000
-    /// pages, would copy the last pages itself and wait for the disk (up to 200 ms measured).
-    /// True when this connection's automatic checkpoint was turned off for the save.
-    fn defer_checkpoint(&mut self) -> bool {
-        delta::checkpointer_running()
-            && self
-                .conn
-                .pragma_update(None, "wal_autocheckpoint", 0)
-                .is_ok()
-    }
-
-    /// Turns this connection's automatic checkpoint back on after [`Store::defer_checkpoint`].
-    /// Should that fail, other connections checkpoint as always.
-    fn resume_checkpoint(&mut self, deferred: bool) {
-        if deferred {
-            let _ =
-                self.conn
-                    .pragma_update(None, "wal_autocheckpoint", delta::DEFAULT_AUTOCHECKPOINT);
-        }
-    }
-
     /// A user's save (or create) in this process is waiting for the write lock: a sync writing
     /// batch after batch lets it go first.
     pub fn save_waiting(&self) -> bool {

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Result, Store, StoreError};
+use super::{Result, Store, StoreError, meta_json, put_meta};
 use crate::project::Project;
 use crate::rules::{SyncMode, Trigger};
-use crate::settings::UserSettings;
+use crate::settings::{ProjectConfig, UserSettings};
 
 /// The result flags the product exposes to scripts about the last sync.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +37,19 @@ pub struct LastSync {
     pub flags: SyncFlags,
     /// In words a user understands, when the sync failed.
     pub error: Option<String>,
+    /// Why it failed, where that changes what the device does next (absent in a state stored
+    /// before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<FailureCause>,
+}
+
+/// A failure the device acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureCause {
+    /// The server rejected the password the sync signed in with: the next sync asks for it
+    /// instead of sending it again.
+    PasswordRejected,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +66,8 @@ const SYNC_STATE: &str = "sync_state";
 const SETTINGS: &str = "settings";
 const PROJECT: &str = "project";
 const PASSWORD: &str = "password";
+/// The user changed a setting on Setup: a project's defaults never replace the settings again.
+const SETTINGS_CHOSEN: &str = "settings_chosen";
 
 impl Store {
     pub fn sync_state(&self) -> Result<SyncState> {
@@ -67,8 +82,55 @@ impl Store {
         self.meta(SETTINGS)
     }
 
+    /// The settings a new profile starts from.
     pub fn set_settings(&mut self, settings: &UserSettings) -> Result<()> {
         self.set_meta(SETTINGS, settings)
+    }
+
+    /// The settings the user chose on Setup; from now on they stay chosen.
+    pub fn choose_settings(&mut self, settings: &UserSettings) -> Result<()> {
+        let text = meta_json(settings)?;
+        self.write(|tx| {
+            put_meta(tx, SETTINGS, &text)?;
+            put_meta(tx, SETTINGS_CHOSEN, "true")
+        })
+    }
+
+    /// "A new device starts from the project's published defaults": the first project a sync
+    /// brings sets Auto Sync, Background sync and Save password (the profile was made before
+    /// the device knew the project) — unless the user has chosen them on Setup already. Read
+    /// checked and written in one transaction, so a choice made meanwhile is never overwritten. Returns
+    /// the settings taken, if any; Save password off forgets a saved password.
+    pub fn adopt_project_defaults(
+        &mut self,
+        config: &ProjectConfig,
+    ) -> Result<Option<UserSettings>> {
+        let Some(settings) = self.settings()? else {
+            return Ok(None);
+        };
+        let next = settings.with_project_defaults(config);
+        let next_text = meta_json(&next)?;
+        let written = self.write(|tx| {
+            let chosen: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM meta WHERE key = ?1",
+                    [SETTINGS_CHOSEN],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if chosen.as_deref() == Some("true") {
+                return Ok(false);
+            }
+            put_meta(tx, SETTINGS, &next_text)?;
+            Ok(true)
+        })?;
+        if !written {
+            return Ok(None);
+        }
+        if !next.save_password {
+            self.set_password(None)?;
+        }
+        Ok(Some(next))
     }
 
     pub fn project(&self) -> Result<Option<Project>> {
@@ -135,5 +197,57 @@ impl Store {
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::AutoSync;
+
+    fn profile() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
+        let config = ProjectConfig::default();
+        store
+            .set_settings(&UserSettings::from_project(
+                &config,
+                "http://server",
+                "anna",
+            ))
+            .unwrap();
+        store.set_password(Some("secret")).unwrap();
+        (dir, store)
+    }
+
+    fn published() -> ProjectConfig {
+        ProjectConfig {
+            trigger_auto_sync: AutoSync::Never,
+            background_sync: false,
+            save_password: false,
+            ..ProjectConfig::default()
+        }
+    }
+
+    #[test]
+    fn the_first_projects_defaults_become_the_settings_and_save_password_off_forgets_it() {
+        let (_dir, mut store) = profile();
+        let adopted = store.adopt_project_defaults(&published()).unwrap().unwrap();
+        assert_eq!(adopted.auto_sync, AutoSync::Never);
+        assert!(!adopted.background_sync && !adopted.save_password);
+        assert_eq!(adopted.server_url, "http://server");
+        assert_eq!(store.settings().unwrap(), Some(adopted));
+        assert_eq!(store.password().unwrap(), None);
+    }
+
+    #[test]
+    fn settings_the_user_chose_stay_chosen() {
+        let (_dir, mut store) = profile();
+        let mut chosen = store.settings().unwrap().unwrap();
+        chosen.auto_sync = AutoSync::OnStart;
+        store.choose_settings(&chosen).unwrap();
+        assert_eq!(store.adopt_project_defaults(&published()).unwrap(), None);
+        assert_eq!(store.settings().unwrap(), Some(chosen));
+        assert_eq!(store.password().unwrap().as_deref(), Some("secret"));
     }
 }

@@ -105,10 +105,10 @@ impl Harness {
         };
         harness
             .until("the on-start decision", |app| {
-                app.status()
-                    .last_decision
-                    .as_deref()
-                    .is_some_and(|d| d.contains("on-start") || d.contains("at start"))
+                matches!(
+                    app.status().last_decision,
+                    Some(autosync::rules::Decision::OnStart(_))
+                )
             })
             .await;
         if prep == Prep::Fresh {

@@ -4,7 +4,7 @@
 use super::*;
 use crate::engine::progress::ItemProgress;
 
-impl Sync {
+impl SyncRun {
     pub(super) async fn download(&mut self) -> Result<(), Stop> {
         self.enter_entity_phase(Phase::Download).await?;
         let snapshot = match self.snapshot {

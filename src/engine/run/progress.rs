@@ -46,7 +46,7 @@ impl Wake {
     }
 }
 
-impl Sync {
+impl SyncRun {
     /// Updates `phase`'s progress (and its elapsed time).
     pub(super) fn progress(
         &mut self,
@@ -125,7 +125,7 @@ impl Tally {
     }
 }
 
-impl Sync {
+impl SyncRun {
     /// The Upload has done `done` of `total`, per entity as `tally` says.
     pub(super) fn count_upload(&mut self, wake: Wake, done: u64, total: u64, tally: &Tally) {
         self.progress(Phase::Upload, wake, |p| {

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Sync {
+impl SyncRun {
     /// Calls the server, backing off exponentially with jitter on transient failures and
     /// honoring `Retry-After`; stops at once on cancel or loss of network.
     pub(super) async fn call<T, F, Fut>(&mut self, what: &str, f: F) -> Result<T, Stop>
@@ -14,7 +14,7 @@ impl Sync {
         self.call_from(what, None, f).await
     }
 
-    /// [`Sync::call`] whose first attempt may already have been made ahead of time (`first`):
+    /// [`SyncRun::call`] whose first attempt may already have been made ahead of time (`first`):
     /// its outcome counts as that attempt's, after the same cancel and network check.
     pub(super) async fn call_from<T, F, Fut>(
         &mut self,
@@ -61,7 +61,7 @@ impl Sync {
 }
 
 /// The next request of a download or an upload, made while the answer to the current one is
-/// written to the database. Its outcome is the first attempt of [`Sync::call_from`]. Dropped
+/// written to the database. Its outcome is the first attempt of [`SyncRun::call_from`]. Dropped
 /// unused (the sync stopped), the request is abandoned.
 pub(super) struct Ahead<T>(Option<tokio::task::JoinHandle<Result<T, RemoteError>>>);
 

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Sync {
+impl SyncRun {
     pub(super) async fn upload(&mut self) -> Result<(), Stop> {
         self.enter_entity_phase(Phase::Upload).await?;
         let snapshot = self.store.outbox_snapshot()?;
@@ -117,7 +117,7 @@ impl Sync {
 
     /// The server's version of an operation it took: its answer to a `200`/`201`, or the
     /// current version in a `412` when that is our own earlier write whose answer was lost.
-    /// Any other result comes back to be settled by [`Sync::settle`].
+    /// Any other result comes back to be settled by [`SyncRun::settle`].
     fn acknowledged(&self, op: &PendingOp, result: BatchResult) -> Answer {
         match result {
             BatchResult {
@@ -150,7 +150,7 @@ impl Sync {
         Ok(())
     }
 
-    /// Settles the result of an operation the server did not take (see [`Sync::acknowledged`]);
+    /// Settles the result of an operation the server did not take (see [`SyncRun::acknowledged`]);
     /// true when it must be uploaded again (Device Wins).
     async fn settle(
         &mut self,
@@ -236,25 +236,29 @@ impl Sync {
     /// A `412` whose current version is exactly what we sent, written by us: the answer to an
     /// earlier attempt was lost after the server committed it.
     fn is_own_write(&self, op: &PendingOp, current: &Record) -> bool {
+        // A replayed write may not match the fields the server rewrites.
+        let project = self.store.project().ok().flatten();
+        let entity = project.as_ref().and_then(|p| p.entity(&op.entity));
+        let rewritten = |f: &str| {
+            crate::project::computed_by_server(f)
+                || entity
+                    .and_then(|e| e.field(f))
+                    .is_some_and(|f| f.rewritten_by_server())
+        };
         current.modified_by == self.job.user
             && op
                 .fields
                 .iter()
-                .all(|(f, v)| current.fields.get(f) == Some(v) || is_derived(f))
+                .all(|(f, v)| current.fields.get(f) == Some(v) || rewritten(f))
     }
 }
 
-/// What the server did with an uploaded operation (see [`Sync::acknowledged`]).
+/// What the server did with an uploaded operation (see [`SyncRun::acknowledged`]).
 enum Answer {
     /// Took it: its version of the record.
     Took(Record),
-    /// Anything else, to be settled by [`Sync::settle`].
+    /// Anything else, to be settled by [`SyncRun::settle`].
     Other(Box<BatchResult>),
-}
-
-/// Fields the server's business logic recomputes: a replayed write may not match them.
-fn is_derived(field: &str) -> bool {
-    matches!(field, "rating" | "modified_by" | "phone")
 }
 
 fn to_operation(op: &PendingOp) -> BatchOperation {

@@ -157,7 +157,11 @@ impl Runner<'_> {
             StepAction::Wait { until } => self.wait(until).await?,
             StepAction::Check => {}
         }
-        crate::scenario::server_journal::record_step(&self.profile, self.clock.now(), &step.action)?;
+        crate::scenario::server_journal::record_step(
+            &self.profile,
+            self.clock.now(),
+            &step.action,
+        )?;
         self.settle().await;
         let journal = Store::open(&self.profile)
             .and_then(|s| s.journal(before, 100_000))

@@ -66,6 +66,12 @@ const ENDS: Binding = bind(
     Bar::No,
     moves,
 );
+const MOVE_SELECTION: Binding = bind(
+    &[Up, Down, Char('k'), Char('j')],
+    "move the selection",
+    Bar::No,
+    moves,
+);
 const HOME_END: Binding = bind(&[Home, End], "first / last", Bar::No, moves);
 const HELP: Binding = bind(&[Char('?')], "help", Bar::Yes("help"), |_, _| {
     Some(Action::Help)
@@ -180,12 +186,7 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             CURSOR,
         ],
         Context::Home => vec![
-            bind(
-                &[Up, Down, Char('k'), Char('j')],
-                "move the selection",
-                Bar::No,
-                moves,
-            ),
+            MOVE_SELECTION,
             ENDS,
             bind(&[Enter], "open", Bar::Yes("open"), |app, _| {
                 app.select_action()
@@ -225,12 +226,7 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             TIMELINE,
         ],
         Context::Setup => vec![
-            bind(
-                &[Up, Down, Char('k'), Char('j')],
-                "move the selection",
-                Bar::No,
-                moves,
-            ),
+            MOVE_SELECTION,
             ENDS,
             bind(
                 &[Left, Right],
@@ -315,12 +311,7 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             ),
         ],
         Context::SyncErrors => vec![
-            bind(
-                &[Up, Down, Char('k'), Char('j')],
-                "move the selection",
-                Bar::No,
-                moves,
-            ),
+            MOVE_SELECTION,
             ENDS,
             bind(
                 &[Enter],
@@ -476,12 +467,7 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             ),
         ],
         Context::Server => vec![
-            bind(
-                &[Up, Down, Char('k'), Char('j')],
-                "move the selection",
-                Bar::No,
-                moves,
-            ),
+            MOVE_SELECTION,
             ENDS,
             bind(
                 &[Enter],

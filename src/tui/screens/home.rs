@@ -198,11 +198,10 @@ fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, hits: &mu
 
 fn draw_why(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines = vec![Line::raw("")];
-    let answer = app
-        .status()
-        .last_decision
-        .clone()
-        .unwrap_or_else(|| "no automatic sync was decided yet".into());
+    let answer = app.status().last_decision.as_ref().map_or_else(
+        || "no automatic sync was decided yet".into(),
+        ToString::to_string,
+    );
     lines.push(Line::from(vec![
         Span::styled("Why? ", theme.title()),
         Span::raw(answer),
