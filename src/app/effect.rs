@@ -106,6 +106,7 @@ impl Effect {
         matches!(
             self,
             Effect::ExportLog { .. }
+                | Effect::ExportTimeline { .. }
                 | Effect::Control(_)
                 | Effect::SaveOnline { .. }
                 | Effect::CustomStep { .. }
