@@ -15,7 +15,7 @@ mod sent;
 mod state;
 
 pub use conflicts::{Conflict, ConflictKind, UserResolution};
-pub use delta::{ApplyReport, DeltaPosition, PageEnd};
+pub use delta::{ApplyReport, Checkpointer, DeltaPosition, PageEnd};
 pub use journal::{JournalEntry, JournalKind};
 pub use outbox::{PendingKind, PendingOp};
 pub use records::{LocalRecord, SaveReport};
