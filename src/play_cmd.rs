@@ -3,6 +3,8 @@
 //! happened); 2: a malformed file (file, line, column, what is wrong).
 
 use std::io::Write;
+
+use futures_util::StreamExt;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -26,6 +28,11 @@ pub struct PlayArgs {
     /// syncs (`--matrix faults`), and print one comparison table
     #[arg(long, num_args = 0..=1, default_missing_value = "behaviors", value_name = "KIND")]
     pub matrix: Option<String>,
+    /// Play up to N scenarios at once, each with its own server, profile and clock; each one's
+    /// output is printed whole, in the order of the files. Scenarios that hold a phase with a
+    /// latency fault may then miss it on a busy machine
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }
 
 /// What the matrix varies.
@@ -46,6 +53,13 @@ pub const EXIT_BAD_FILE: u8 = 2;
 macro_rules! out {
     ($($arg:tt)*) => {{
         let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Writes a line into a scenario's kept output (see [`run_one`]).
+macro_rules! kept {
+    ($text:expr, $($arg:tt)*) => {{
+        let _ = writeln!($text.borrow_mut(), $($arg)*);
     }};
 }
 
@@ -101,18 +115,23 @@ pub async fn run(args: &PlayArgs) -> u8 {
         }
     }
     let mut code = EXIT_OK;
+    let Some(kind) = matrix else {
+        // Up to `--jobs` side by side; each one's output printed whole, in order.
+        let mut played = futures_util::stream::iter(loaded.iter().map(|s| run_one(s, args)))
+            .buffered(usize::from(args.jobs));
+        while let Some((result, text)) = played.next().await {
+            let _ = std::io::stdout().lock().write_all(&text);
+            code = code.max(result);
+        }
+        return code;
+    };
     for scenario in &loaded {
-        let result = match matrix {
-            Some(kind) => run_matrix(scenario, kind, args).await,
-            None => run_one(scenario, args).await,
-        };
-        code = code.max(result);
+        code = code.max(run_matrix(scenario, kind, args).await);
     }
     code
 }
 
-fn print_entry(scenario: &str, entry: &TimelineEntry, json: bool) {
-    let mut out = std::io::stdout().lock();
+fn print_entry(out: &mut impl Write, scenario: &str, entry: &TimelineEntry, json: bool) {
     if json {
         let event = TimelineEntry {
             scenario: Some(scenario.to_string()),
@@ -132,11 +151,22 @@ fn print_entry(scenario: &str, entry: &TimelineEntry, json: bool) {
     }
 }
 
-async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
+/// Plays one scenario; its exit code and what it printed (kept, for [`run`] to print whole).
+async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> (u8, Vec<u8>) {
+    let text = std::cell::RefCell::new(Vec::new());
+    let code = play_one(loaded, args, &text).await;
+    (code, text.into_inner())
+}
+
+async fn play_one(
+    loaded: &LoadedScenario,
+    args: &PlayArgs,
+    text: &std::cell::RefCell<Vec<u8>>,
+) -> u8 {
     let name = loaded.scenario.name.clone();
     let started = Instant::now();
     if !args.json {
-        out!("== {} ({})", name, loaded.path.display());
+        kept!(text, "== {} ({})", name, loaded.path.display());
     }
     let options = RunOptions {
         screens: args.screens,
@@ -144,10 +174,10 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
         ..RunOptions::default()
     };
     let json = args.json;
-    let mut emit = |e: &TimelineEntry| print_entry(&name, e, json);
+    let mut emit = |e: &TimelineEntry| print_entry(&mut *text.borrow_mut(), &name, e, json);
     let mut screen = |step: usize, app: &App| {
-        out!("-- screen after step {step} --");
-        let _ = write!(std::io::stdout().lock(), "{}", render_text(app, 80, 24));
+        kept!(text, "-- screen after step {step} --");
+        let _ = write!(text.borrow_mut(), "{}", render_text(app, 80, 24));
     };
     match scenario::run(loaded, &options, &mut emit, &mut screen).await {
         Err(RunError::BadFile(e)) => {
@@ -160,12 +190,14 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
         }
         Ok(outcome) if outcome.failures.is_empty() => {
             if json {
-                out!(
+                kept!(
+                    text,
                     "{}",
                     serde_json::json!({"kind": "result", "scenario": name, "result": "pass", "steps": loaded.scenario.steps.len()})
                 );
             } else {
-                out!(
+                kept!(
+                    text,
                     "PASS {name}: {} steps, every expectation held ({:.1} s)",
                     loaded.scenario.steps.len(),
                     started.elapsed().as_secs_f64()
@@ -185,12 +217,13 @@ async fn run_one(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
                     f.actual
                 );
                 if json {
-                    out!(
+                    kept!(
+                        text,
                         "{}",
                         serde_json::json!({"kind": "result", "scenario": name, "result": "fail", "step": f.step, "line": f.line, "what": f.what, "expected": f.expected, "actual": f.actual})
                     );
                 } else {
-                    out!("{line}");
+                    kept!(text, "{line}");
                 }
                 eprintln!("{line}");
             }
@@ -270,7 +303,12 @@ async fn run_matrix(loaded: &LoadedScenario, kind: MatrixKind, args: &PlayArgs) 
         let json = args.json;
         let mut emit = |e: &TimelineEntry| {
             if json {
-                print_entry(&format!("{name} [{label}]"), e, true);
+                print_entry(
+                    &mut std::io::stdout().lock(),
+                    &format!("{name} [{label}]"),
+                    e,
+                    true,
+                );
             }
         };
         let mut screen = |_: usize, _: &App| {};
