@@ -3,6 +3,8 @@
 //! happened); 2: a malformed file (file, line, column, what is wrong).
 
 use std::io::Write;
+
+use futures_util::StreamExt;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -31,6 +33,11 @@ pub struct PlayArgs {
     /// file
     #[arg(long, value_name = "FILE.svg", conflicts_with = "matrix")]
     pub svg: Option<PathBuf>,
+    /// Play up to N scenarios at once, each with its own server, profile and clock; each one's
+    /// output is printed whole, in the order of the files. Scenarios that hold a phase with a
+    /// latency fault may then miss it on a busy machine
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
 }
 
 /// What the matrix varies.
@@ -51,6 +58,13 @@ pub const EXIT_BAD_FILE: u8 = 2;
 macro_rules! out {
     ($($arg:tt)*) => {{
         let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Writes a line into a scenario's kept output (see [`run_one`]).
+macro_rules! kept {
+    ($text:expr, $($arg:tt)*) => {{
+        let _ = writeln!($text.borrow_mut(), $($arg)*);
     }};
 }
 
@@ -107,12 +121,22 @@ pub async fn run(args: &PlayArgs) -> u8 {
     }
     let mut code = EXIT_OK;
     let mut pictures = Vec::new();
-    for scenario in &loaded {
-        let result = match matrix {
-            Some(kind) => run_matrix(scenario, kind, args).await,
-            None => run_one(scenario, args, &mut pictures).await,
-        };
-        code = code.max(result);
+    match matrix {
+        None => {
+            // Up to `--jobs` side by side; each one's output printed whole, in order.
+            let mut played = futures_util::stream::iter(loaded.iter().map(|s| run_one(s, args)))
+                .buffered(usize::from(args.jobs));
+            while let Some((result, text, picture)) = played.next().await {
+                let _ = std::io::stdout().lock().write_all(&text);
+                code = code.max(result);
+                pictures.extend(picture);
+            }
+        }
+        Some(kind) => {
+            for scenario in &loaded {
+                code = code.max(run_matrix(scenario, kind, args).await);
+            }
+        }
     }
     if let Some(path) = &args.svg {
         code = code.max(write_svg(path, &pictures, args.json));
@@ -148,8 +172,7 @@ fn write_svg(path: &std::path::Path, pictures: &[(String, Timeline)], json: bool
     }
 }
 
-fn print_entry(scenario: &str, entry: &TimelineEntry, json: bool) {
-    let mut out = std::io::stdout().lock();
+fn print_entry(out: &mut impl Write, scenario: &str, entry: &TimelineEntry, json: bool) {
     if json {
         let event = TimelineEntry {
             scenario: Some(scenario.to_string()),
@@ -169,15 +192,28 @@ fn print_entry(scenario: &str, entry: &TimelineEntry, json: bool) {
     }
 }
 
+/// Plays one scenario; its exit code, what it printed (kept, for [`run`] to print whole) and
+/// its timeline, for `--svg`.
 async fn run_one(
     loaded: &LoadedScenario,
     args: &PlayArgs,
-    pictures: &mut Vec<(String, Timeline)>,
+) -> (u8, Vec<u8>, Option<(String, Timeline)>) {
+    let text = std::cell::RefCell::new(Vec::new());
+    let mut picture = None;
+    let code = play_one(loaded, args, &text, &mut picture).await;
+    (code, text.into_inner(), picture)
+}
+
+async fn play_one(
+    loaded: &LoadedScenario,
+    args: &PlayArgs,
+    text: &std::cell::RefCell<Vec<u8>>,
+    picture: &mut Option<(String, Timeline)>,
 ) -> u8 {
     let name = loaded.scenario.name.clone();
     let started = Instant::now();
     if !args.json {
-        out!("== {} ({})", name, loaded.path.display());
+        kept!(text, "== {} ({})", name, loaded.path.display());
     }
     let options = RunOptions {
         screens: args.screens,
@@ -185,14 +221,14 @@ async fn run_one(
         ..RunOptions::default()
     };
     let json = args.json;
-    let mut emit = |e: &TimelineEntry| print_entry(&name, e, json);
+    let mut emit = |e: &TimelineEntry| print_entry(&mut *text.borrow_mut(), &name, e, json);
     let mut screen = |step: usize, app: &App| {
-        out!("-- screen after step {step} --");
-        let _ = write!(std::io::stdout().lock(), "{}", render_text(app, 80, 24));
+        kept!(text, "-- screen after step {step} --");
+        let _ = write!(text.borrow_mut(), "{}", render_text(app, 80, 24));
     };
     let result = scenario::run(loaded, &options, &mut emit, &mut screen).await;
     if let Ok(outcome) = &result {
-        pictures.push((name.clone(), Timeline::build(&outcome.journal)));
+        *picture = Some((name.clone(), Timeline::build(&outcome.journal)));
     }
     match result {
         Err(RunError::BadFile(e)) => {
@@ -205,12 +241,14 @@ async fn run_one(
         }
         Ok(outcome) if outcome.failures.is_empty() => {
             if json {
-                out!(
+                kept!(
+                    text,
                     "{}",
                     serde_json::json!({"kind": "result", "scenario": name, "result": "pass", "steps": loaded.scenario.steps.len()})
                 );
             } else {
-                out!(
+                kept!(
+                    text,
                     "PASS {name}: {} steps, every expectation held ({:.1} s)",
                     loaded.scenario.steps.len(),
                     started.elapsed().as_secs_f64()
@@ -230,12 +268,13 @@ async fn run_one(
                     f.actual
                 );
                 if json {
-                    out!(
+                    kept!(
+                        text,
                         "{}",
                         serde_json::json!({"kind": "result", "scenario": name, "result": "fail", "step": f.step, "line": f.line, "what": f.what, "expected": f.expected, "actual": f.actual})
                     );
                 } else {
-                    out!("{line}");
+                    kept!(text, "{line}");
                 }
                 eprintln!("{line}");
             }
@@ -315,7 +354,12 @@ async fn run_matrix(loaded: &LoadedScenario, kind: MatrixKind, args: &PlayArgs) 
         let json = args.json;
         let mut emit = |e: &TimelineEntry| {
             if json {
-                print_entry(&format!("{name} [{label}]"), e, true);
+                print_entry(
+                    &mut std::io::stdout().lock(),
+                    &format!("{name} [{label}]"),
+                    e,
+                    true,
+                );
             }
         };
         let mut screen = |_: usize, _: &App| {};

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 
 use crate::project::Project;
 use crate::wire::{
-    BatchOperation, BatchRequest, BatchResponse, EntityPage, FileKind, FileList, Problem, Record,
+    BatchOperation, BatchRequest, BatchResponse, DownloadPage, EntityPage, FileKind, FileList,
+    Problem, Record,
 };
 
 /// How long one request may take before it counts as a stalled connection (the default of
@@ -125,6 +126,15 @@ impl Remote {
         &self.base
     }
 
+    /// Whether this connection talks to `base_url` as `user` with `password` and `timeout`:
+    /// then a new sync can reuse it (and its open connections) instead of building another.
+    pub fn serves(&self, base_url: &str, user: &str, password: &str, timeout: Duration) -> bool {
+        self.base == base_url.trim_end_matches('/')
+            && self.user == user
+            && self.password == password
+            && self.timeout == timeout
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -191,15 +201,20 @@ impl Remote {
     }
 
     async fn json<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T> {
-        let bytes = response.bytes().await.map_err(|e| {
+        let bytes = self.body(response).await?;
+        serde_json::from_slice(bytes.as_ref())
+            .map_err(|e| RemoteError::Broken(format!("unexpected answer: {e}")))
+    }
+
+    /// The whole body of an answer.
+    async fn body(&self, response: reqwest::Response) -> Result<impl AsRef<[u8]> + Send + 'static> {
+        response.bytes().await.map_err(|e| {
             if e.is_timeout() {
                 RemoteError::Timeout(self.timeout)
             } else {
                 RemoteError::Broken(e.without_url().to_string())
             }
-        })?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| RemoteError::Broken(format!("unexpected answer: {e}")))
+        })
     }
 
     /// Connect: authenticate and learn the published project version.
@@ -239,18 +254,29 @@ impl Remote {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<EntityPage> {
-        let path = match cursor {
-            Some(next) => next.to_string(),
-            None => {
-                let mut p = format!("/api/v1/entities/{entity}?limit={limit}");
-                if let Some(token) = since {
-                    p.push_str("&since=");
-                    p.push_str(&urlencode(token));
-                }
-                p
-            }
-        };
+        let path = page_path(entity, since, cursor, limit);
         self.json(self.send(Method::GET, &path, |r| r).await?).await
+    }
+
+    /// [`Remote::page`] as the device's download applies it: the records' fields kept as the
+    /// JSON text the server sent (checked), so they are stored without being parsed into a map
+    /// and serialized again.
+    pub async fn download_page(
+        &self,
+        entity: &str,
+        since: Option<&str>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<DownloadPage> {
+        let path = page_path(entity, since, cursor, limit);
+        let response = self.send(Method::GET, &path, |r| r).await?;
+        let bytes = self.body(response).await?;
+        // Parsed on a blocking thread: off the runtime's workers, one of which applies the
+        // previous page meanwhile, so the two can run on both cores.
+        tokio::task::spawn_blocking(move || serde_json::from_slice(bytes.as_ref()))
+            .await
+            .map_err(|e| RemoteError::Broken(format!("reading the answer: {e}")))?
+            .map_err(|e| RemoteError::Broken(format!("unexpected answer: {e}")))
     }
 
     pub async fn record(&self, entity: &str, id: &str) -> Result<Option<Record>> {
@@ -323,6 +349,21 @@ impl Remote {
                 RemoteError::Broken(e.without_url().to_string())
             }
         })
+    }
+}
+
+/// The path and query of a page: the `next` link itself, or a download from `since`.
+fn page_path(entity: &str, since: Option<&str>, cursor: Option<&str>, limit: u32) -> String {
+    match cursor {
+        Some(next) => next.to_string(),
+        None => {
+            let mut p = format!("/api/v1/entities/{entity}?limit={limit}");
+            if let Some(token) = since {
+                p.push_str("&since=");
+                p.push_str(&urlencode(token));
+            }
+            p
+        }
     }
 }
 

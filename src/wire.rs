@@ -68,6 +68,109 @@ pub struct EntityPage {
     pub total: Option<u64>,
 }
 
+/// An [`EntityPage`] as the device's download reads it: each record's fields stay the JSON text
+/// the server sent ([`FieldsJson`]), so that applying the page stores that text instead of
+/// building a map and serializing it again. Anything an `EntityPage` would refuse, this refuses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadPage {
+    pub records: Vec<PageRecord>,
+    pub deleted: Vec<String>,
+    pub next: Option<String>,
+    pub delta_token: Option<String>,
+    #[serde(default)]
+    pub total: Option<u64>,
+}
+
+/// One record of a [`DownloadPage`]: a [`Record`] whose fields are still JSON text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageRecord {
+    pub id: String,
+    pub etag: String,
+    pub fields: FieldsJson,
+    pub modified_on: DateTime<Utc>,
+    pub modified_by: String,
+}
+
+impl PageRecord {
+    /// The record with its fields read (for a record the device has pending edits of).
+    pub fn to_record(&self) -> Record {
+        Record {
+            id: self.id.clone(),
+            etag: self.etag.clone(),
+            fields: self.fields.to_fields(),
+            modified_on: self.modified_on,
+            modified_by: self.modified_by.clone(),
+        }
+    }
+}
+
+/// The JSON text of a [`Fields`] object, checked while it is read to be an object of strings.
+#[derive(Debug, Clone)]
+pub struct FieldsJson(Box<serde_json::value::RawValue>);
+
+impl FieldsJson {
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    pub fn to_fields(&self) -> Fields {
+        // Checked when it was read: an object of strings always reads as `Fields`.
+        serde_json::from_str(self.0.get()).unwrap_or_default()
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldsJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        serde_json::from_str::<StringMap>(raw.get()).map_err(serde::de::Error::custom)?;
+        Ok(FieldsJson(raw))
+    }
+}
+
+/// Reads a JSON object whose values are all strings, keeping nothing (no allocation per entry).
+struct StringMap;
+
+impl<'de> Deserialize<'de> for StringMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = StringMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of field names to string values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StringMap, A::Error> {
+                while map.next_entry::<AnyStr, AnyStr>()?.is_some() {}
+                Ok(StringMap)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// Any JSON string, read and dropped.
+struct AnyStr;
+
+impl<'de> Deserialize<'de> for AnyStr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = AnyStr;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<AnyStr, E> {
+                Ok(AnyStr)
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
 /// Query of `GET /api/v1/entities/{entity}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -402,5 +505,40 @@ mod tests {
         assert_eq!(v["type"], "urn:autosync:problem:x");
         assert_eq!(v["field"], "f");
         assert!(v.get("current").is_none());
+    }
+
+    #[test]
+    fn a_download_page_reads_what_an_entity_page_reads_and_refuses_what_it_refuses() {
+        let page = |fields: &str| {
+            format!(
+                r#"{{"records":[{{"id":"a1","etag":"W/\"3\"","fields":{fields},"modified_on":"2026-01-01T00:00:00.000Z","modified_by":"demo"}}],"deleted":[],"next":null,"delta_token":"t"}}"#
+            )
+        };
+        let good = page(r#"{"city":"Faro \"Sul\"","name":"A\u00e9"}"#);
+        let entity: EntityPage = serde_json::from_str(&good).unwrap();
+        let download: DownloadPage = serde_json::from_str(&good).unwrap();
+        let record = &download.records[0];
+        assert_eq!(record.to_record(), entity.records[0]);
+        // The text is kept as sent, and reads back to the same fields.
+        assert_eq!(
+            record.fields.as_str(),
+            r#"{"city":"Faro \"Sul\"","name":"A\u00e9"}"#
+        );
+        for bad in [
+            r#"{"city":1}"#,
+            r#"{"city":null}"#,
+            r#"["Faro"]"#,
+            r#""Faro""#,
+            r#"{"city":{"name":"Faro"}}"#,
+        ] {
+            let text = page(bad);
+            assert!(serde_json::from_str::<EntityPage>(&text).is_err(), "{bad}");
+            assert!(
+                serde_json::from_str::<DownloadPage>(&text).is_err(),
+                "{bad}"
+            );
+        }
+        let extra = good.replace(r#""deleted":[]"#, r#""deleted":[],"colour":1"#);
+        assert!(serde_json::from_str::<DownloadPage>(&extra).is_err());
     }
 }

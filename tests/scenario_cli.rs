@@ -76,6 +76,63 @@ fn a_wrong_expectation_exits_1_naming_scenario_step_expected_and_actual() {
 }
 
 #[test]
+fn jobs_play_scenarios_side_by_side_printing_each_whole_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["First", "Second", "Third"];
+    let files: Vec<PathBuf> = names
+        .iter()
+        .map(|n| {
+            let body = SMALL.replace(
+                "Save password off blocks the on-start sync",
+                &format!("{n}: save password off"),
+            );
+            write(dir.path(), &format!("{n}.toml"), &body)
+        })
+        .collect();
+    let wrong = write(
+        dir.path(),
+        "wrong.toml",
+        &SMALL
+            .replace("sync = \"skipped\"", "sync = \"started\"")
+            .replace(
+                "Save password off blocks",
+                "Wrong: save password off blocks",
+            ),
+    );
+    let mut args = vec!["--jobs", "3"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    args.push(wrong.to_str().unwrap());
+    let out = play(&args);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    // Each scenario's block: its header, its own timeline, its verdict, before the next header.
+    let blocks: Vec<&str> = stdout.split("== ").skip(1).collect();
+    assert_eq!(blocks.len(), 4, "{stdout}");
+    for (block, name) in blocks.iter().zip(names) {
+        assert!(
+            block.starts_with(&format!("{name}: save password off (")),
+            "{block}"
+        );
+        assert!(
+            block.contains("on-start sync skipped: password is not saved"),
+            "{block}"
+        );
+        assert!(
+            block.contains(&format!("PASS {name}: save password off")),
+            "{block}"
+        );
+        assert_eq!(block.matches("PASS").count(), 1, "{block}");
+    }
+    assert!(blocks[3].starts_with("Wrong: "), "{}", blocks[3]);
+    assert!(
+        stderr.contains("FAIL Wrong: save password off blocks the on-start sync"),
+        "{stderr}"
+    );
+    let zero = play(&["--jobs", "0", files[0].to_str().unwrap()]);
+    assert_eq!(zero.status.code(), Some(2), "{}", text(&zero).1);
+}
+
+#[test]
 fn malformed_files_exit_2_with_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [

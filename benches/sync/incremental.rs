@@ -17,8 +17,9 @@ pub struct Incremental {
     pub noop_phases: Vec<(String, Duration)>,
     /// Each `GET /api/v1/session` round trip (the cheapest request a sync makes).
     pub round_trip: Vec<Duration>,
-    /// What every sync sets up before its first request: its own database connection
-    /// (`Store::open`) and HTTP client (`Remote::new`), medians.
+    /// What a sync sets up before its first request: its own database connection
+    /// (`Store::open`), and what the engine builds once for all its syncs, its HTTP client
+    /// (`Remote::new`); medians.
     pub setup: (Duration, Duration),
     pub edits: usize,
     /// Saving the edits on the device (`Store::save_edit`, one transaction each).

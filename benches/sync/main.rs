@@ -10,6 +10,7 @@ mod download;
 mod incremental;
 mod report;
 mod saves;
+mod scenarios;
 mod ui;
 mod world;
 
@@ -35,6 +36,8 @@ struct Plan {
     cold_starts: usize,
     noop_syncs: usize,
     edits: usize,
+    /// Scenario files played for `scenarios_s`: all of them, or the first few.
+    scenarios: Option<usize>,
 }
 
 impl Plan {
@@ -48,6 +51,7 @@ impl Plan {
             cold_starts: 5,
             noop_syncs: 20,
             edits: 10_000,
+            scenarios: None,
         }
     }
 
@@ -61,6 +65,7 @@ impl Plan {
             cold_starts: 3,
             noop_syncs: 20,
             edits: 10_000,
+            scenarios: Some(5),
         }
     }
 }
@@ -227,7 +232,7 @@ fn run(plan: &Plan, dir: &Path) -> Report {
         .map(|(p, d)| format!("{p} {:.1}", ms(*d)))
         .collect();
     println!(
-        "  no-op sync phases (ms): {}; a sync's own connection opens in {:.1} ms, its HTTP client builds in {:.1} ms",
+        "  no-op sync phases (ms): {}; a sync's own connection opens in {:.1} ms; an HTTP client (built once per engine) builds in {:.1} ms",
         phases.join(", "),
         ms(inc.setup.0),
         ms(inc.setup.1)
@@ -253,11 +258,15 @@ fn run(plan: &Plan, dir: &Path) -> Report {
         rows,
         firsts.iter().map(|f| f.rss_peak_mb).fold(0.0, f64::max),
     )];
+    // The largest size of the scaling: its first sync against its own baseline insert, and its
+    // peak memory (`download_ratio_1m`, `peak_rss_mb_1m`).
+    let mut largest: Option<(u64, f64, Duration, f64)> = None;
     for &(n, runs) in plan.scale {
         step(&format!("scaling: generating {n} contacts"));
         let server = dir.join(format!("server-{n}"));
         world::prepare_server(&server, n);
         let mut at_n = Vec::new();
+        let mut scale_raw = None;
         for i in 0..runs {
             step(&format!("scaling: first sync of {n} ({}/{runs})", i + 1));
             let profile = dir.join(format!("scale-{n}.db"));
@@ -265,11 +274,10 @@ fn run(plan: &Plan, dir: &Path) -> Report {
             if i + 1 == runs {
                 let scale_rows = download::rows_of(&profile);
                 let path = dir.join(format!("raw-{n}.db"));
-                raw_points.push((
-                    scale_rows.len() as f64,
-                    download::raw_insert(&scale_rows, &path),
-                ));
+                let raw = download::raw_insert(&scale_rows, &path);
+                raw_points.push((scale_rows.len() as f64, raw));
                 remove_database(&path);
+                scale_raw = Some(raw);
             }
             remove_database(&profile);
         }
@@ -287,6 +295,10 @@ fn run(plan: &Plan, dir: &Path) -> Report {
             Duration::from_secs_f64(download / 1000.0),
         ));
         peaks.push((at_n[0].rows, peak));
+        if largest.is_none_or(|(rows, ..)| at_n[0].rows > rows) {
+            let raw = scale_raw.expect("the last run measures the baseline");
+            largest = Some((at_n[0].rows, total, raw, peak));
+        }
     }
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     raw_points.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -307,6 +319,15 @@ fn run(plan: &Plan, dir: &Path) -> Report {
         .unwrap_or(f64::NAN);
     let rss_before = median_ms(firsts.iter().map(|f| f.rss_before_mb));
 
+    // --- scenarios ----------------------------------------------------------------------
+    step("every shipped scenario through autosync play");
+    let played = scenarios::measure(plan.scenarios);
+    println!(
+        "  scenarios: {} files played in {:.1} s",
+        played.files,
+        played.took.as_secs_f64()
+    );
+
     println!(
         "  load average {load_before} before, {} after; {:.0} s in all\n",
         world::load_average(),
@@ -325,7 +346,20 @@ fn run(plan: &Plan, dir: &Path) -> Report {
             "the same rows inserted with one prepared statement in one transaction (p50)",
         ),
         "ms",
-        Target::AtMost(2.0),
+        Target::AtMost(1.5),
+    );
+    let (large_rows, large_total, large_raw, large_peak) =
+        largest.expect("the scaling has a largest size");
+    r.context.push(("records_1m", large_rows.into()));
+    r.add_ratio(
+        "download_ratio_1m",
+        large_total,
+        (
+            ms(large_raw),
+            "the same rows inserted with one prepared statement in one transaction",
+        ),
+        "ms",
+        Target::AtMost(1.5),
     );
     r.add(
         "download_rows_per_s",
@@ -343,7 +377,7 @@ fn run(plan: &Plan, dir: &Path) -> Report {
             inc.edits as f64 / inc.local_saves.as_secs_f64(),
             "edits/s saved on the device (Store::save_edit, one transaction each)",
         )),
-        Target::AtLeast(20_000.0),
+        Target::AtLeast(40_000.0),
     );
     r.add(
         "upload_requests",
@@ -361,7 +395,7 @@ fn run(plan: &Plan, dir: &Path) -> Report {
             ms(median(&inc.round_trip)),
             "one GET /api/v1/session round trip (p50)",
         )),
-        Target::Below(20.0),
+        Target::AtMost(2.0),
     );
     r.add(
         "ui_p99_ms",
@@ -388,7 +422,7 @@ fn run(plan: &Plan, dir: &Path) -> Report {
             ms(percentile(&saves.idle, 99.0)),
             "p99 of the same saves with no sync running",
         )),
-        Target::Below(50.0),
+        Target::AtMost(10.0),
     );
     r.add(
         "cold_start_ms",
@@ -397,7 +431,7 @@ fn run(plan: &Plan, dir: &Path) -> Report {
             ms(median(&cold.baseline)),
             "a process that only opens the profile with Store::open (p50)",
         )),
-        Target::Below(150.0),
+        Target::AtMost(30.0),
     );
     r.add(
         "peak_rss_mb",
@@ -409,13 +443,29 @@ fn run(plan: &Plan, dir: &Path) -> Report {
         Target::Below(150.0),
     );
     r.add(
+        "peak_rss_mb_1m",
+        large_peak,
+        Some((
+            rss_before,
+            "the 100k first sync's process RSS before the sync (server started, device opened)",
+        )),
+        Target::AtMost(64.0),
+    );
+    r.add(
         "scale_exponent",
         exponent,
         Some((
             raw_exponent,
             "the exponent of the baseline insert at the same sizes",
         )),
-        Target::AtMost(1.1),
+        Target::AtMost(1.05),
+    );
+    r.context.push(("scenarios", played.files.into()));
+    r.add(
+        "scenarios_s",
+        played.took.as_secs_f64(),
+        None,
+        Target::AtMost(15.0),
     );
     r
 }

@@ -164,6 +164,7 @@ pub fn start(config: EngineConfig) -> Result<(EngineHandle, JoinHandle<()>), Sto
         done_rx,
         awaiting_first_project: false,
         mode_switch_queued: false,
+        remote: None,
     };
     let mut engine = engine;
     engine.awaiting_first_project = engine.store.project().ok().flatten().is_none();
@@ -193,6 +194,9 @@ struct Engine {
     awaiting_first_project: bool,
     /// A mode switch asked for its sync while another ran.
     mode_switch_queued: bool,
+    /// The HTTP client of the last sync, reused by the next one to the same server as the same
+    /// user ([`Engine::remote_for`]).
+    remote: Option<crate::remote::Remote>,
 }
 
 /// Reloads the persisted parts of the status from the store.

@@ -34,7 +34,8 @@ use crate::store::{
     PendingKind, PendingOp, Store, SyncFlags,
 };
 use crate::wire::{
-    BatchOperation, BatchResponse, BatchResult, EntityPage, FileKind, MAX_BATCH_OPERATIONS, Record,
+    BatchOperation, BatchResponse, BatchResult, DownloadPage, FileKind, MAX_BATCH_OPERATIONS,
+    PageRecord, Record,
 };
 
 /// Records applied per write transaction: small enough that a user's save waits only
@@ -57,9 +58,10 @@ pub(super) struct Job {
     pub background_sync: bool,
     pub auto_sync_enabled: bool,
     pub background_download: bool,
-    pub server_url: String,
     pub user: String,
-    pub password: String,
+    /// The engine's connection to the server, built once and shared by its syncs (see
+    /// `Engine::remote_for`), or why it could not be built.
+    pub remote: Result<Remote, String>,
 }
 
 pub(super) struct Context {
@@ -71,7 +73,6 @@ pub(super) struct Context {
     pub network: watch::Receiver<Network>,
     pub cancel: watch::Receiver<bool>,
     pub page_limit: u32,
-    pub request_timeout: Duration,
 }
 
 /// Why the sync stopped early.
@@ -123,16 +124,7 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
     };
     let setup = Store::open(&ctx.store_path)
         .map_err(|e| e.to_string())
-        .and_then(|store| {
-            Remote::with_timeout(
-                &job.server_url,
-                &job.user,
-                &job.password,
-                ctx.request_timeout,
-            )
-            .map(|remote| (store, remote))
-            .map_err(|e| e.to_string())
-        });
+        .and_then(|store| job.remote.clone().map(|remote| (store, remote)));
     let (store, remote) = match setup {
         Ok(v) => v,
         Err(error) => {

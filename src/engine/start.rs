@@ -5,6 +5,7 @@
 use tokio::sync::watch;
 
 use super::{Engine, EngineEvent, Running, run};
+use crate::remote::Remote;
 use crate::rules::{
     self, KeepPassword, LoginReason, SignIn, StartGate, SyncActivity, SyncMode, Trigger,
     WhileRunning,
@@ -95,9 +96,8 @@ impl Engine {
                 effective.auto_sync_interval,
             ),
             background_download: effective.background_download,
-            server_url: settings.server_url.clone(),
+            remote: self.remote_for(&settings.server_url, &settings.user_name, &password),
             user: settings.user_name.clone(),
-            password,
         };
         let ctx = run::Context {
             store_path: self.config.store_path.clone(),
@@ -108,7 +108,6 @@ impl Engine {
             network: self.network.subscribe(),
             cancel: cancel_rx,
             page_limit: self.config.page_limit,
-            request_timeout: self.config.request_timeout,
         };
         self.follow_up = false;
         // The sync counts as running from now: a caller that sees Idle after this may trust it.
@@ -130,6 +129,22 @@ impl Engine {
                 let _ = done.send(run::run(ctx, job).await);
             }),
         });
+    }
+
+    /// The engine's HTTP client for this server, user and password: the one built for the last
+    /// sync when they are the same (its connections stay open between syncs; building one
+    /// loads the system's root certificates, which costs milliseconds), else a new one.
+    fn remote_for(&mut self, url: &str, user: &str, password: &str) -> Result<Remote, String> {
+        let timeout = self.config.request_timeout;
+        if let Some(remote) = &self.remote
+            && remote.serves(url, user, password, timeout)
+        {
+            return Ok(remote.clone());
+        }
+        let remote =
+            Remote::with_timeout(url, user, password, timeout).map_err(|e| e.to_string())?;
+        self.remote = Some(remote.clone());
+        Ok(remote)
     }
 
     /// The password this sync signs in with, or why it has none: the sign-in rule picks it, and

@@ -2,6 +2,8 @@
 //! (the `next` cursor, or on the last page the delta token) so the position never runs ahead
 //! of the data it stands for — nor behind it.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
@@ -11,7 +13,7 @@ use super::records;
 use super::{Result, Store, to_json};
 use super::{conflicts, outbox};
 use crate::rules::ConcurrentEdit;
-use crate::wire::Record;
+use crate::wire::{PageRecord, Record};
 
 /// Where the download of one entity stands.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,6 +48,47 @@ pub struct ApplyReport {
     /// A full download after `410 Gone` ended with this chunk, removing this many local
     /// records the server no longer has.
     pub reconciled: Option<usize>,
+}
+
+/// The server's version of a record as a download delivers it: a [`Record`], or a
+/// [`PageRecord`] whose fields are still the server's JSON text, stored as it is.
+trait ServerRecord {
+    fn id(&self) -> &str;
+    fn etag(&self) -> &str;
+    /// The fields as the JSON text the device stores.
+    fn fields_json(&self) -> Cow<'_, str>;
+    /// The whole record, for one the device has pending edits of.
+    fn to_record(&self) -> Cow<'_, Record>;
+}
+
+impl ServerRecord for Record {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn etag(&self) -> &str {
+        &self.etag
+    }
+    fn fields_json(&self) -> Cow<'_, str> {
+        Cow::Owned(to_json(&self.fields))
+    }
+    fn to_record(&self) -> Cow<'_, Record> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl ServerRecord for PageRecord {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn etag(&self) -> &str {
+        &self.etag
+    }
+    fn fields_json(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.fields.as_str())
+    }
+    fn to_record(&self) -> Cow<'_, Record> {
+        Cow::Owned(PageRecord::to_record(self))
+    }
 }
 
 impl Store {
@@ -98,6 +141,45 @@ impl Store {
         policy: ConcurrentEdit,
         now: DateTime<Utc>,
     ) -> Result<ApplyReport> {
+        self.apply_records(entity, records, deleted, end, snapshot, policy, now)
+    }
+
+    /// [`Store::apply_chunk`] of a chunk as the download reads it: each record's fields are
+    /// stored as the JSON text the server sent.
+    #[allow(clippy::too_many_arguments)]
+    pub fn apply_page_chunk(
+        &mut self,
+        entity: &str,
+        records: &[PageRecord],
+        deleted: &[String],
+        end: &PageEnd,
+        snapshot: i64,
+        policy: ConcurrentEdit,
+        now: DateTime<Utc>,
+    ) -> Result<ApplyReport> {
+        self.apply_records(entity, records, deleted, end, snapshot, policy, now)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_records<R: ServerRecord>(
+        &mut self,
+        entity: &str,
+        records: &[R],
+        deleted: &[String],
+        end: &PageEnd,
+        snapshot: i64,
+        policy: ConcurrentEdit,
+        now: DateTime<Utc>,
+    ) -> Result<ApplyReport> {
+        // An empty last page that leaves the position where it is (a delta with nothing new)
+        // has nothing to write: no write transaction for it.
+        if let (true, PageEnd::Complete(token)) = (records.is_empty() && deleted.is_empty(), end) {
+            let at = self.delta_position(entity)?;
+            if at.token.as_deref() == Some(token.as_str()) && at.cursor.is_none() && !at.reconciling
+            {
+                return Ok(ApplyReport::default());
+            }
+        }
         self.write(|tx| {
             let mut report = ApplyReport::default();
             // A first sync (and most others) meets no pending edit of this entity at all: then
@@ -117,16 +199,17 @@ impl Store {
                     "INSERT OR IGNORE INTO delta_seen (entity, id) VALUES (?1, ?2)",
                 )?;
                 for record in records {
-                    seen.execute(params![entity, record.id])?;
+                    seen.execute(params![entity, record.id()])?;
                 }
             }
             for record in records {
-                if any_pending && has_pending.exists(params![entity, record.id])? {
-                    if !conflicts::hold_server_version(tx, entity, &record.id, Some(record))? {
-                        report.overwritten.extend(write_server_version(tx, entity, record, snapshot, policy, now)?);
+                if any_pending && has_pending.exists(params![entity, record.id()])? {
+                    let record = record.to_record();
+                    if !conflicts::hold_server_version(tx, entity, &record.id, Some(&record))? {
+                        report.overwritten.extend(write_server_version(tx, entity, &record, snapshot, policy, now)?);
                     }
                 } else {
-                    upsert.execute(params![entity, record.id, record.etag, to_json(&record.fields)])?;
+                    upsert.execute(params![entity, record.id(), record.etag(), record.fields_json().as_ref()])?;
                 }
                 report.upserted += 1;
             }

@@ -16,6 +16,7 @@ mod records;
 mod sent;
 mod state;
 
+pub use checkpoint::Checkpointer;
 pub use conflicts::{Conflict, ConflictKind, UserResolution};
 pub use delta::{ApplyReport, DeltaPosition, PageEnd};
 pub use journal::{JournalData, JournalEntry, JournalKind};

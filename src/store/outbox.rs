@@ -141,65 +141,107 @@ impl Store {
     }
 
     /// The merged operations for rows up to `snapshot`, oldest first, skipping records held by
-    /// an unresolved conflict (they wait for the user) and rows the server refused.
+    /// an unresolved conflict (they wait for the user) and rows the server refused. One query
+    /// reads every pending row with its record's ETag (and fields, for a create) and its
+    /// unsettled send, in upload order; the rows of one record are adjacent and merged here.
     pub fn pending_ops(&self, snapshot: i64) -> Result<Vec<PendingOp>> {
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "SELECT entity, record_id, min(seq) AS first FROM outbox o WHERE seq <= ?1
-                 AND last_error IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.entity = o.entity AND c.record_id = o.record_id AND c.resolved_at IS NULL)
-                 GROUP BY entity, record_id ORDER BY first",
+                "WITH pending AS (
+                     SELECT entity, record_id, min(seq) AS first FROM outbox o WHERE seq <= ?1
+                     AND last_error IS NULL
+                     AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.entity = o.entity AND c.record_id = o.record_id AND c.resolved_at IS NULL)
+                     GROUP BY entity, record_id)
+                 SELECT p.entity, p.record_id, o.seq, o.op, o.changes, o.idempotency_key,
+                        r.etag, CASE WHEN o.op = 'create' THEN r.fields END,
+                        s.op, s.fields, s.base_etag, s.idempotency_key, s.upto_seq
+                 FROM pending p
+                 JOIN outbox o ON o.entity = p.entity AND o.record_id = p.record_id AND o.seq <= ?1
+                 LEFT JOIN records r ON r.entity = p.entity AND r.id = p.record_id
+                 LEFT JOIN outbox_sent s ON s.entity = p.entity AND s.record_id = p.record_id
+                 ORDER BY p.first, o.seq",
             )
             .map_err(|e| self.err(e))?;
-        let keys = stmt
-            .query_map([snapshot], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.err(e))?;
-        let mut ops = Vec::with_capacity(keys.len());
-        for (entity, id) in keys {
-            let rows: Vec<OutboxRow> = rows_for(self.conn(), &entity, &id)
-                .map_err(|e| self.err(e))?
-                .into_iter()
-                .filter(|r| r.seq <= snapshot)
-                .collect();
-            let Some(first) = rows.first() else { continue };
-            let local = records::read(self.conn(), &entity, &id).map_err(|e| self.err(e))?;
-            let (kind, fields) = if first.op == "create" {
-                let fields = local.as_ref().map(|l| l.fields.clone()).unwrap_or_default();
-                (
-                    PendingKind::Create {
-                        idempotency_key: first.idempotency_key.clone(),
-                    },
-                    fields,
-                )
-            } else {
-                let mut fields = Fields::new();
-                for row in &rows {
-                    for (f, (_, new)) in &row.changes {
-                        fields.insert(f.clone(), new.clone());
-                    }
-                }
-                (PendingKind::Update, fields)
-            };
-            let op = PendingOp {
-                entity,
-                id,
-                kind,
-                fields,
-                base_etag: local.and_then(|l| l.etag),
-                seqs: rows.iter().map(|r| r.seq).collect(),
-                whole: None,
-            };
-            let sent = sent::read(self.conn(), &op.entity, &op.id).map_err(|e| self.err(e))?;
-            ops.push(match sent {
+        let mut rows = stmt.query([snapshot]).map_err(|e| self.err(e))?;
+        let mut ops: Vec<(PendingOp, Option<Sent>)> = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            self.merge_pending_row(row, &mut ops)
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(ops
+            .into_iter()
+            .map(|(op, sent)| match sent {
                 Some(sent) => replay(op, sent),
                 None => op,
-            });
+            })
+            .collect())
+    }
+
+    /// Adds one row of [`Store::pending_ops`]'s query: the first of its record starts the
+    /// record's operation (a create takes the record's fields, an update starts empty), every
+    /// row of an update adds its changes' newest values.
+    fn merge_pending_row(
+        &self,
+        row: &rusqlite::Row,
+        ops: &mut Vec<(PendingOp, Option<Sent>)>,
+    ) -> rusqlite::Result<()> {
+        let entity = row.get_ref(0)?.as_str()?;
+        let id = row.get_ref(1)?.as_str()?;
+        let seq: i64 = row.get(2)?;
+        let changes: BTreeMap<String, (String, String)> = from_json(row.get_ref(4)?.as_str()?)?;
+        let same = ops
+            .last()
+            .is_some_and(|(op, _)| op.entity == entity && op.id == id);
+        if !same {
+            let op: String = row.get(3)?;
+            let kind = if op == "create" {
+                PendingKind::Create {
+                    idempotency_key: row.get(5)?,
+                }
+            } else {
+                PendingKind::Update
+            };
+            let fields = match row.get_ref(7)?.as_str_or_null()? {
+                Some(json) => from_json(json)?,
+                None => Fields::new(),
+            };
+            let sent = match row.get::<_, Option<String>>(8)? {
+                Some(op) => Some(Sent {
+                    kind: if op == "create" {
+                        PendingKind::Create {
+                            idempotency_key: row.get(11)?,
+                        }
+                    } else {
+                        PendingKind::Update
+                    },
+                    fields: from_json(row.get_ref(9)?.as_str()?)?,
+                    base_etag: row.get(10)?,
+                    upto_seq: row.get(12)?,
+                }),
+                None => None,
+            };
+            ops.push((
+                PendingOp {
+                    entity: entity.to_string(),
+                    id: id.to_string(),
+                    kind,
+                    fields,
+                    base_etag: row.get(6)?,
+                    seqs: Vec::new(),
+                    whole: None,
+                },
+                sent,
+            ));
         }
-        Ok(ops)
+        let (op, _) = ops.last_mut().expect("pushed above");
+        op.seqs.push(seq);
+        if op.kind == PendingKind::Update {
+            for (f, (_, new)) in changes {
+                op.fields.insert(f, new);
+            }
+        }
+        Ok(())
     }
 
     /// Rewrites `op` so the next upload sends `fields` against `etag` (Device Wins), or as a

@@ -4,10 +4,10 @@
 //! can recognize the replay (a create) and the device can recognize its own write (a `412`
 //! whose current version is what was sent). Edits saved after that send follow as updates.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Transaction, params};
 
 use super::outbox::{PendingKind, PendingOp};
-use super::{Result, Store, from_json, to_json};
+use super::{Result, Store, to_json};
 use crate::wire::Fields;
 
 /// One unsettled send of a record.
@@ -18,34 +18,6 @@ pub(crate) struct Sent {
     pub base_etag: Option<String>,
     /// The newest outbox row the send carried: rows after it were saved later.
     pub upto_seq: i64,
-}
-
-pub(crate) fn read(
-    conn: &rusqlite::Connection,
-    entity: &str,
-    id: &str,
-) -> rusqlite::Result<Option<Sent>> {
-    conn.prepare_cached(
-        "SELECT op, fields, base_etag, idempotency_key, upto_seq FROM outbox_sent WHERE entity = ?1 AND record_id = ?2",
-    )?
-    .query_row(params![entity, id], |r| {
-        let op: String = r.get(0)?;
-        let fields: String = r.get(1)?;
-        let key: String = r.get(3)?;
-        Ok(Sent {
-            kind: if op == "create" {
-                PendingKind::Create {
-                    idempotency_key: key,
-                }
-            } else {
-                PendingKind::Update
-            },
-            fields: from_json(&fields)?,
-            base_etag: r.get(2)?,
-            upto_seq: r.get(4)?,
-        })
-    })
-    .optional()
 }
 
 /// The record's send is settled (acknowledged, a conflict decided, refused, or resolved by the

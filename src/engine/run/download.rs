@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::engine::progress::ItemProgress;
+use crate::store::Checkpointer;
 
 impl SyncRun {
     pub(super) async fn download(&mut self) -> Result<(), Stop> {
@@ -16,11 +17,14 @@ impl SyncRun {
             .store
             .project()?
             .ok_or_else(|| Stop::Local("no project on this device".into()))?;
-        // The WAL is checkpointed beside the download (see `Store::start_checkpointer`); with
-        // no thread to be had, the download checkpoints on its own as before.
-        let checkpointer = self.store.start_checkpointer().ok();
-        let result = self.download_entities(&project, snapshot, policy).await;
-        let ended = self.store.end_checkpointer(checkpointer);
+        // The WAL is checkpointed beside the download (see `Store::start_checkpointer`) from the
+        // first page that brings something; with no thread to be had, the download checkpoints
+        // on its own as before.
+        let mut checkpointer = None;
+        let result = self
+            .download_entities(&project, snapshot, policy, &mut checkpointer)
+            .await;
+        let ended = self.store.end_checkpointer(checkpointer.flatten());
         result?;
         ended?;
         self.refresh_counts();
@@ -32,6 +36,7 @@ impl SyncRun {
         project: &Project,
         snapshot: i64,
         policy: rules::ConcurrentEdit,
+        checkpointer: &mut Option<Option<Checkpointer>>,
     ) -> Result<(), Stop> {
         let mut done = 0u64;
         for (index, (entity, label)) in project
@@ -53,19 +58,20 @@ impl SyncRun {
             // server committed since.
             let mut resumed = position.cursor.is_some();
             let (mut since, mut cursor) = (position.token, position.cursor);
-            let mut ahead: Option<Ahead<EntityPage>> = None;
+            let mut ahead: Option<Ahead<DownloadPage>> = None;
             loop {
                 let limit = self.ctx.page_limit;
                 let first = match ahead.take() {
                     Some(ahead) => ahead.outcome().await,
                     None => None,
                 };
+
                 let page = self
                     .call_from("download", first, |r| {
                         let (entity, since, cursor) =
                             (entity.clone(), since.clone(), cursor.clone());
                         async move {
-                            r.page(&entity, since.as_deref(), cursor.as_deref(), limit)
+                            r.download_page(&entity, since.as_deref(), cursor.as_deref(), limit)
                                 .await
                         }
                     })
@@ -105,10 +111,15 @@ impl SyncRun {
                     let (remote, entity, next) =
                         (self.remote.clone(), entity.clone(), next.clone());
                     ahead = Some(Ahead::spawn(async move {
-                        remote.page(&entity, None, Some(&next), limit).await
+                        remote
+                            .download_page(&entity, None, Some(&next), limit)
+                            .await
                     }));
                 }
-                let chunks: Vec<&[Record]> = if page.records.is_empty() {
+                if checkpointer.is_none() && !(page.records.is_empty() && page.deleted.is_empty()) {
+                    *checkpointer = Some(self.store.start_checkpointer().ok());
+                }
+                let chunks: Vec<&[PageRecord]> = if page.records.is_empty() {
                     vec![&[]]
                 } else {
                     page.records.chunks(APPLY_CHUNK).collect()
@@ -120,7 +131,7 @@ impl SyncRun {
                     } else {
                         (&[][..], PageEnd::Partial)
                     };
-                    let report = self.store.apply_chunk(
+                    let report = self.store.apply_page_chunk(
                         &entity,
                         chunk,
                         deleted,
@@ -181,8 +192,11 @@ impl SyncRun {
             let done = i as u64 + 1;
             self.count(phase, Wake::step(done, total), done, Some(total));
         }
-        self.store
-            .set_file_token(kind.as_str(), &list.delta_token)?;
+        // An unchanged token needs no write (a no-op sync).
+        if since.as_deref() != Some(list.delta_token.as_str()) {
+            self.store
+                .set_file_token(kind.as_str(), &list.delta_token)?;
+        }
         Ok(())
     }
 }

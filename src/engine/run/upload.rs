@@ -13,6 +13,10 @@ impl SyncRun {
             .store
             .project()?
             .ok_or_else(|| Stop::Local("no project on this device".into()))?;
+        // An empty outbox uploads nothing: no checkpointer thread for it (a no-op sync).
+        if snapshot == 0 {
+            return Ok(());
+        }
         let checkpointer = self.store.start_checkpointer().ok();
         let result = self.upload_rounds(&project, snapshot).await;
         let ended = self.store.end_checkpointer(checkpointer);
