@@ -475,6 +475,9 @@ impl Runner<'_> {
             self.journal_seq = e.seq;
             let actor = match e.kind {
                 JournalKind::Edit | JournalKind::Uploaded => continue,
+                // The scenario's own server steps (and its setup's delays), journaled for the
+                // timeline: the server did them, not the app.
+                _ if e.actor == crate::timeline::SCENARIO_SERVER_ACTOR => "server",
                 JournalKind::Save | JournalKind::UiTransaction | JournalKind::App => "app",
                 _ => "sync",
             };
