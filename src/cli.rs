@@ -70,18 +70,18 @@ pub enum Command {
     #[command(after_help = SYNC_EXAMPLES)]
     Sync {
         #[command(flatten)]
-        args: crate::sync_cmd::SyncArgs,
+        args: crate::cmd::sync::SyncArgs,
         #[command(flatten)]
         device: DeviceArgs,
     },
     /// Replay scenario files headless on the virtual clock and check their expectations
     /// (exit 0: all held, 1: one failed, 2: a malformed file)
     #[command(after_help = PLAY_EXAMPLES)]
-    Play(crate::play_cmd::PlayArgs),
+    Play(crate::cmd::play::PlayArgs),
     /// Run N headless clients making random edits against one embedded server with random
     /// faults, then check that nothing was lost (exit 0: every invariant held, 1: one failed)
     #[command(after_help = SOAK_EXAMPLES)]
-    Soak(crate::soak_cmd::SoakArgs),
+    Soak(crate::cmd::soak::SoakArgs),
     /// Print a shell completion script (e.g. `autosync completions bash > ~/.local/share/bash-completion/completions/autosync`)
     Completions {
         /// The shell

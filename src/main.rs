@@ -120,7 +120,7 @@ fn tui(config: &Config, cli: &Cli) -> ExitCode {
 }
 
 /// `autosync sync`: exit 0 when the sync succeeded, 1 with the reason when it failed.
-fn sync(args: autosync::sync_cmd::SyncArgs, config: &Config, device: &DeviceArgs) -> ExitCode {
+fn sync(args: autosync::cmd::sync::SyncArgs, config: &Config, device: &DeviceArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -132,7 +132,7 @@ fn sync(args: autosync::sync_cmd::SyncArgs, config: &Config, device: &DeviceArgs
         }
     };
     let data_dir = config.data_dir(device.data.data_dir.as_deref());
-    let outcome = runtime.block_on(autosync::sync_cmd::run(
+    let outcome = runtime.block_on(autosync::cmd::sync::run(
         &args,
         config,
         &data_dir,
@@ -172,7 +172,7 @@ fn server(args: ServerArgs, config: &Config, data_dir: Option<&std::path::Path>)
 }
 
 /// `autosync play`: 0 when every expectation held, 1 when one failed, 2 for a malformed file.
-fn play(args: &autosync::play_cmd::PlayArgs) -> ExitCode {
+fn play(args: &autosync::cmd::play::PlayArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -183,11 +183,11 @@ fn play(args: &autosync::play_cmd::PlayArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    ExitCode::from(runtime.block_on(autosync::play_cmd::run(args)))
+    ExitCode::from(runtime.block_on(autosync::cmd::play::run(args)))
 }
 
 /// `autosync soak`: 0 when every invariant held, 1 when one failed.
-fn soak(args: &autosync::soak_cmd::SoakArgs) -> ExitCode {
+fn soak(args: &autosync::cmd::soak::SoakArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -198,5 +198,5 @@ fn soak(args: &autosync::soak_cmd::SoakArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    ExitCode::from(runtime.block_on(autosync::soak_cmd::run(args)))
+    ExitCode::from(runtime.block_on(autosync::cmd::soak::run(args)))
 }

@@ -438,7 +438,7 @@ async fn killed_during_download_the_next_sync_resumes_and_converges() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let profile = autosync::sync_cmd::profile_path(&data);
+    let profile = autosync::device::profile_path(&data);
     within("the download to be under way", async {
         loop {
             let ready = autosync::store::Store::open(&profile)

@@ -32,9 +32,11 @@ use std::time::{Duration, Instant};
 use autosync::clock::Clock;
 use autosync::device::{Device, SaveOutcome, init_profile};
 use autosync::engine::{Command, EngineEvent};
+use autosync::invariants::{
+    check_positions, device_records, differences, server_records, sync_once,
+};
 use autosync::rules::Phase;
 use autosync::settings::BackgroundBehavior;
-use autosync::soak_cmd::{check_positions, device_records, differences, server_records, sync_once};
 use autosync::store::{JournalKind, Store};
 use autosync::wire::Fault;
 use engine_common::*;
@@ -172,7 +174,7 @@ impl Lane {
     async fn new() -> Lane {
         let world = World::with_project(Some(&set_behavior_toml(BackgroundBehavior::Rebase))).await;
         let data_dir = world.dir.path().join("cli");
-        let profile = autosync::sync_cmd::profile_path(&data_dir);
+        let profile = autosync::device::profile_path(&data_dir);
         let mut store = Store::open(&profile).unwrap();
         init_profile(&mut store, world.server.url(), "demo", Some("demo")).unwrap();
         drop(store);

@@ -206,7 +206,7 @@ async fn keys_reach_the_timeline_scroll_zoom_open_a_line_and_export_it() {
         columns - 1,
         "it starts on the newest line"
     );
-    let screen = autosync::play_cmd::render_text(&h.app, 80, 24);
+    let screen = autosync::tui::render_text(&h.app, 80, 24);
     assert!(screen.contains("Timeline"), "{screen}");
     assert!(screen.contains("›Sync"), "{screen}");
     let help = keymap::help(&h.app);
@@ -242,7 +242,7 @@ async fn keys_reach_the_timeline_scroll_zoom_open_a_line_and_export_it() {
         .seq;
     press(&mut h, key(KeyCode::Enter)).await;
     assert_eq!(h.app.screen_kind(), ScreenKind::LogEntry);
-    let screen = autosync::play_cmd::render_text(&h.app, 80, 24);
+    let screen = autosync::tui::render_text(&h.app, 80, 24);
     assert!(screen.contains(&format!("Log line #{seq}")), "{screen}");
     press(&mut h, key(KeyCode::Esc)).await;
     assert_eq!(h.app.screen_kind(), ScreenKind::Timeline);

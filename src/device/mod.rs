@@ -21,8 +21,10 @@ use crate::store::{
 use crate::wire::Fields;
 
 mod online;
+mod profile;
 
 pub use online::{OnlineSave, save_online_in};
+pub use profile::{profile_path, remove_profile};
 
 /// A save that took longer than this to get the write lock is reported as having waited.
 const NOTICEABLE_WAIT: Duration = Duration::from_millis(5);

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::auditor::{LossCause, LostEdit};
 use crate::control::Control;
+use crate::invariants::{device_records, differences, server_records};
 use crate::remote::Remote;
-use crate::soak_cmd::{device_records, differences, server_records};
 use crate::store::Store;
 use crate::wire::RequestLogEntry;
 

@@ -10,7 +10,10 @@
 pub mod keymap;
 pub mod mouse;
 pub mod screens;
+pub mod text;
 pub mod theme;
+
+pub use text::render_text;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -27,10 +30,10 @@ use crate::app::{Action, App};
 use crate::clock::Clock;
 use crate::control::Control;
 use crate::device::{Device, init_profile};
+use crate::device::{profile_path, remove_profile};
 use crate::driver::Driver;
 use crate::server::EmbeddedServer;
 use crate::store::Store;
-use crate::sync_cmd::{profile_path, remove_profile};
 
 pub use screens::{draw, draw_with_hits};
 pub use theme::Theme;

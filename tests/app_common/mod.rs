@@ -78,7 +78,7 @@ impl Harness {
         if let Some(toml) = project_toml {
             control.publish_toml(toml).await.unwrap();
         }
-        let path = autosync::sync_cmd::profile_path(dir.path());
+        let path = autosync::device::profile_path(dir.path());
         let mut store = Store::open(&path).unwrap();
         init_profile(&mut store, server.url(), "demo", Some("demo")).unwrap();
         drop(store);

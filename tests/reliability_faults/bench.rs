@@ -7,9 +7,9 @@ use std::time::Duration;
 use autosync::auditor;
 use autosync::device::{Device, init_profile};
 use autosync::engine::Command;
+use autosync::invariants::{device_records, differences, server_records};
 use autosync::rules::Trigger;
 use autosync::settings::AutoSync;
-use autosync::soak_cmd::{device_records, differences, server_records};
 use autosync::store::{JournalEntry, JournalKind, Store};
 use autosync::wire::Fault;
 

@@ -3,8 +3,8 @@
 //! own write, so the next upload meets a `412` (an update) or a used `Idempotency-Key` (a
 //! create); neither may cost the user's newer edit, and neither may leave it stuck.
 
+use autosync::invariants::server_records;
 use autosync::rules::Trigger;
-use autosync::soak_cmd::server_records;
 use autosync::wire::Fault;
 
 use crate::bench::*;

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use autosync::auditor::{self, LossCause, LostEdit};
 use autosync::device::Device;
 use autosync::engine::{Command, EngineEvent};
+use autosync::invariants::{device_records, differences, server_records};
 use autosync::rules::{Phase, SyncActivity, Trigger};
 use autosync::settings::{AutoSync, ConflictStrategy};
-use autosync::soak_cmd::{device_records, differences, server_records};
 use autosync::store::ConflictKind;
 use autosync::wire::{Fault, Fields};
 

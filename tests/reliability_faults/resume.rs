@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use autosync::device::{Device, init_profile};
 use autosync::engine::Command;
+use autosync::invariants::{device_records, differences, server_records, sync_once};
 use autosync::rules::Trigger;
-use autosync::soak_cmd::{device_records, differences, server_records, sync_once};
 use autosync::store::Store;
 use autosync::wire::Fault;
 
@@ -132,7 +132,7 @@ fn autosync_sync(data_dir: &Path, server: &str) -> Process {
 async fn autosync_sync_killed_holding_a_cursor_then_run_again_brings_what_the_server_changed() {
     let world = World::new().await;
     let data_dir = world.dir.path().join("cli");
-    let profile = autosync::sync_cmd::profile_path(&data_dir);
+    let profile = autosync::device::profile_path(&data_dir);
     let mut store = Store::open(&profile).unwrap();
     init_profile(&mut store, world.server.url(), "demo", Some("demo")).unwrap();
     drop(store);

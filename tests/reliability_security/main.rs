@@ -264,7 +264,7 @@ async fn a_saved_password_is_readable_by_its_owner_only_and_printed_nowhere() {
     assert_eq!(right_code, 0, "{right_out}");
     assert_not_in(&right_out, "`autosync sync` output");
     for (data_dir, secret) in [(&wrong_dir, WRONG), (&right_dir, PASSWORD)] {
-        let profile = autosync::sync_cmd::profile_path(data_dir);
+        let profile = autosync::device::profile_path(data_dir);
         let store = autosync::store::Store::open(&profile).unwrap();
         assert_eq!(store.password().unwrap().as_deref(), Some(secret));
         drop(store);

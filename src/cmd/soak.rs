@@ -111,9 +111,7 @@ pub fn soak_project(behavior: BackgroundBehavior) -> String {
         .replace("on_conflict = \"Manual\"", "on_conflict = \"DeviceWins\"")
 }
 
-pub use crate::invariants::{
-    check_positions, device_records, differences, server_records, sync_once, unsettled_ids,
-};
+use crate::invariants::{device_records, differences, server_records, sync_once};
 
 // ---------------------------------------------------------------------------------------------
 // The soak.

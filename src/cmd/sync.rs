@@ -21,30 +21,15 @@ use crate::store::{JournalKind, Store};
 
 mod progress;
 
-const STOPPED: &str = "the sync engine stopped unexpectedly";
+use crate::device::{profile_path, remove_profile};
 
-/// The client profile's file in the data directory.
-pub fn profile_path(data_dir: &Path) -> std::path::PathBuf {
-    data_dir.join("client.db")
-}
+const STOPPED: &str = "the sync engine stopped unexpectedly";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SyncArgs {
     /// Records per download page (1–5000)
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=5000))]
     pub page_size: u32,
-}
-
-/// Removes a profile (database and its WAL files) for `--fresh`.
-pub fn remove_profile(path: &Path) -> std::io::Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
-        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
-        match std::fs::remove_file(&file) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 /// Runs one sync and prints it. `Ok(true)`: the sync succeeded.

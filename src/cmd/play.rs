@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::scenario::{self, LoadedScenario, RunError, RunOptions, Summary, TimelineEntry};
 use crate::settings::{BackgroundBehavior, ConflictStrategy};
 use crate::timeline::{Timeline, svg};
+use crate::tui::render_text;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlayArgs {
@@ -66,29 +67,6 @@ macro_rules! kept {
     ($text:expr, $($arg:tt)*) => {{
         let _ = writeln!($text.borrow_mut(), $($arg)*);
     }};
-}
-
-/// Renders the App with the TUI's own renderer into plain text.
-pub fn render_text(app: &App, width: u16, height: u16) -> String {
-    let backend = ratatui::backend::TestBackend::new(width, height);
-    let Ok(mut terminal) = ratatui::Terminal::new(backend);
-    let theme = crate::tui::theme::Theme::plain();
-    if terminal
-        .draw(|frame| crate::tui::screens::draw(frame, app, &theme))
-        .is_err()
-    {
-        return String::new();
-    }
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..height {
-        let line: String = (0..width)
-            .map(|x| buffer[(x, y)].symbol().to_string())
-            .collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// Runs `autosync play`; returns the exit code.
