@@ -209,14 +209,7 @@ async fn play_one(
         *picture = Some((name.clone(), Timeline::build(&outcome.journal)));
     }
     match result {
-        Err(RunError::BadFile(e)) => {
-            eprintln!("autosync: {e}");
-            EXIT_BAD_FILE
-        }
-        Err(e) => {
-            eprintln!("autosync: {e}");
-            EXIT_FAILED
-        }
+        Err(e) => refused(&e),
         Ok(outcome) if outcome.failures.is_empty() => {
             if json {
                 kept!(
@@ -261,19 +254,21 @@ async fn play_one(
     }
 }
 
+/// A run that could not be played: said on stderr; exit 2 for a malformed file, else 1.
+fn refused(e: &RunError) -> u8 {
+    eprintln!("autosync: {e}");
+    match e {
+        RunError::BadFile(_) => EXIT_BAD_FILE,
+        _ => EXIT_FAILED,
+    }
+}
+
 /// One scenario with every fault at every request: what each changed.
 async fn run_fault_matrix(loaded: &LoadedScenario, args: &PlayArgs) -> u8 {
     let started = Instant::now();
     let matrix = match scenario::fault_matrix::run_matrix(loaded).await {
         Ok(m) => m,
-        Err(RunError::BadFile(e)) => {
-            eprintln!("autosync: {e}");
-            return EXIT_BAD_FILE;
-        }
-        Err(e) => {
-            eprintln!("autosync: {e}");
-            return EXIT_FAILED;
-        }
+        Err(e) => return refused(&e),
     };
     if args.json {
         for row in &matrix.rows {
@@ -343,14 +338,7 @@ async fn run_matrix(loaded: &LoadedScenario, kind: MatrixKind, args: &PlayArgs) 
         let mut screen = |_: usize, _: &App| {};
         match scenario::run(loaded, &options, &mut emit, &mut screen).await {
             Ok(outcome) => rows.push((label, outcome.summary)),
-            Err(RunError::BadFile(e)) => {
-                eprintln!("autosync: {e}");
-                return EXIT_BAD_FILE;
-            }
-            Err(e) => {
-                eprintln!("autosync: {e}");
-                return EXIT_FAILED;
-            }
+            Err(e) => return refused(&e),
         }
     }
     if args.json {
