@@ -27,8 +27,52 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
 
+    /// The admin token of the --server's control API (what `autosync server` printed or was
+    /// given): with it, the Woodford screen and the Server panel act on that server. Never
+    /// written to any file
+    #[arg(
+        long,
+        env = "AUTOSYNC_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub admin_token: Option<AdminToken>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// A control-API token: shown by no `Debug`, so no log line or error can print it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    pub fn new(token: impl Into<String>) -> AdminToken {
+        AdminToken(token.into())
+    }
+
+    /// The token itself, for the `Authorization` header only.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(hidden)")
+    }
+}
+
+impl std::str::FromStr for AdminToken {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            Err("the admin token is empty".into())
+        } else {
+            Ok(AdminToken(s.trim().to_string()))
+        }
+    }
 }
 
 /// Where the device's profile lives and which server it syncs with (the TUI and `sync`).
@@ -95,7 +139,9 @@ pub enum Command {
 const TUI_EXAMPLES: &str = "Examples:
   autosync                                   the terminal UI against the embedded demo server
   autosync --fresh --data-dir /tmp/demo      start from an empty profile in /tmp/demo
-  autosync --server http://127.0.0.1:8787    against a server started with `autosync server`";
+  autosync --server http://127.0.0.1:8787    against a server started with `autosync server`
+  AUTOSYNC_ADMIN_TOKEN=s3cret autosync --server http://127.0.0.1:8787
+                                             with its admin token: Woodford and the Server panel act on it";
 
 const SERVER_EXAMPLES: &str = "Examples:
   autosync server                                    listen on 127.0.0.1:8787, print an admin token
@@ -134,10 +180,15 @@ impl Cli {
             ("--server", d.server.is_some()),
             ("--fresh", d.fresh),
             ("--record", self.record.is_some()),
+            // Only when typed: AUTOSYNC_ADMIN_TOKEN may be set for `autosync server` too.
+            (
+                "--admin-token",
+                self.admin_token.is_some() && std::env::var_os("AUTOSYNC_ADMIN_TOKEN").is_none(),
+            ),
         ];
         let uses = |name: &str| match &self.command {
             None => true,
-            Some(Command::Sync { .. }) => name != "--record",
+            Some(Command::Sync { .. }) => name != "--record" && name != "--admin-token",
             Some(Command::Server { .. }) => name == "--data-dir",
             Some(_) => false,
         };

@@ -5,6 +5,7 @@ use reqwest::{Method, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::project::Project;
 use crate::remote::urlencode;
 use crate::wire::{
     AdminRecordBody, Delay, Fault, FaultRule, Fields, GenerateRequest, Generated, PublishAsset,
@@ -99,6 +100,13 @@ impl Control {
         self.call(Method::POST, "/admin/publish", Some(&body))
             .await?
             .ok_or_else(|| empty("publish"))
+    }
+
+    /// The project as published now.
+    pub async fn project(&self) -> Result<Project, ControlError> {
+        self.call::<(), Project>(Method::GET, "/admin/project", None)
+            .await?
+            .ok_or_else(|| empty("project"))
     }
 
     /// Publishes project TOML as the next version.

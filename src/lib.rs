@@ -26,3 +26,4 @@ pub mod store;
 pub mod timeline;
 pub mod tui;
 pub mod wire;
+pub mod woodford;

@@ -109,6 +109,7 @@ fn tui(config: &Config, cli: &Cli) -> ExitCode {
         user_name: config.user_name.clone(),
         record: cli.record.clone(),
         mouse: config.mouse,
+        admin_token: cli.admin_token.clone(),
     };
     match autosync::tui::run(options) {
         Ok(()) => ExitCode::SUCCESS,

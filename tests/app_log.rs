@@ -244,8 +244,7 @@ async fn without_a_control_api_the_server_controls_say_so() {
         let effects = h.app.update(action.clone());
         assert!(effects.is_empty(), "{action:?}");
         assert!(
-            h.message()
-                .contains("not available with an external server"),
+            h.message().contains(autosync::app::NO_ADMIN_TOKEN),
             "{action:?}: {}",
             h.message()
         );

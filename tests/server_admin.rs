@@ -108,6 +108,40 @@ async fn publishing_v2_changes_the_project_devices_see() {
     assert_eq!(r.json::<Published>().await.unwrap().version, 3);
 }
 
+/// The Woodford screen's read and publish: the published project on the control API, and a
+/// changed copy of it, posted as a project file, becomes the next version devices see.
+#[tokio::test]
+async fn the_published_project_is_read_on_the_control_api_and_a_draft_of_it_published() {
+    let h = Harness::start().await;
+    let r = h.client.get(h.url("/admin/project")).send().await.unwrap();
+    problem(r, 401).await;
+    let r = h.admin(Method::GET, "/admin/project").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let current: Project = r.json().await.unwrap();
+    assert_eq!(current, autosync::assets::project_v1());
+
+    let mut draft = autosync::woodford::Draft::of(&current);
+    draft.configuration.background_sync_behavior =
+        autosync::settings::BackgroundBehavior::BlockSave;
+    draft
+        .configuration
+        .locked
+        .insert(autosync::settings::SettingKey::AutoSync);
+    let next = autosync::woodford::next_project(&current, &draft).unwrap();
+    let r = h
+        .admin(Method::POST, "/admin/publish")
+        .header("Content-Type", "application/toml")
+        .body(autosync::woodford::project_toml(&next))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Published>().await.unwrap().version, next.version);
+    let r = h.user(Method::GET, "/api/v1/project").send().await.unwrap();
+    assert_eq!(r.json::<Project>().await.unwrap(), next);
+    let r = h.admin(Method::GET, "/admin/project").send().await.unwrap();
+    assert_eq!(r.json::<Project>().await.unwrap(), next);
+}
+
 #[tokio::test]
 async fn a_posted_project_is_validated_with_the_file_error_message() {
     let h = Harness::start().await;

@@ -43,6 +43,8 @@ pub enum Action {
     },
     /// The demo controls.
     OpenServerPanel,
+    /// Woodford: the project as published, and a draft of its Configuration to publish.
+    OpenWoodford,
     /// Leave the current screen (asks first if a form with unsaved edits would close).
     Back,
     Up,
@@ -128,6 +130,20 @@ pub enum Action {
     ToggleMerge,
     /// Conflict detail: the "what if" view of every On Conflict strategy.
     ToggleWhatIf,
+
+    // --- Woodford ---------------------------------------------------------------------------
+    /// The selected row's previous (`delta` -1) or next (+1) value in the draft.
+    DraftStep {
+        delta: i64,
+    },
+    /// The selected setting's Lock in the draft.
+    ToggleLock,
+    /// The draft becomes the next project version on the server.
+    PublishDraft,
+    /// The draft goes back to what is published.
+    DiscardDraft,
+    /// Read the published project again.
+    ReadPublished,
 
     // --- log --------------------------------------------------------------------------------
     FilterLog(Option<JournalKind>),
@@ -217,6 +233,7 @@ impl Action {
                 | Action::OpenLogEntry { .. }
                 | Action::OpenTimeline
                 | Action::OpenServerPanel
+                | Action::OpenWoodford
                 | Action::Back
         )
     }

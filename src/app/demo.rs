@@ -12,6 +12,10 @@ use crate::rules::{Network, Trigger};
 use crate::store::{JournalEntry, JournalKind};
 use crate::wire::{Fault, FaultRule, Fields};
 
+/// Why the server controls and the Woodford screen cannot act on an external `--server`: the
+/// TUI has no key to its control API.
+pub const NO_ADMIN_TOKEN: &str = "no admin token: start with --admin-token or AUTOSYNC_ADMIN_TOKEN";
+
 /// The faults the Server panel offers.
 pub fn fault_for(item: ServerItem) -> Option<FaultRule> {
     let rule = |method: Option<&str>, prefix: &str, count, fault| FaultRule {
@@ -97,6 +101,7 @@ pub fn server_item_label(app: &App, item: ServerItem) -> String {
         ServerItem::Clock16 => "Clock +16 min".into(),
         ServerItem::Background => "Send the app to the background".into(),
         ServerItem::PublishV2 => "Publish project v2 (Woodford)".into(),
+        ServerItem::Woodford => "Woodford: change the project's settings and publish them…".into(),
         ServerItem::EditRecord => format!("Edit {record} on the server as backoffice"),
         ServerItem::DeleteRecord => format!("Delete {record} on the server as backoffice"),
         ServerItem::DelayAccount => format!(
@@ -140,6 +145,7 @@ impl App {
             ServerItem::Clock16 => Action::AdvanceClock { minutes: 16 },
             ServerItem::Background => Action::SendToBackground,
             ServerItem::PublishV2 => Action::PublishV2,
+            ServerItem::Woodford => Action::OpenWoodford,
             ServerItem::EditRecord => Action::ServerEditOpenRecord,
             ServerItem::DeleteRecord => Action::ServerDeleteOpenRecord,
             ServerItem::DelayAccount => Action::SetServerDelay {
@@ -200,7 +206,7 @@ impl App {
 
     pub(super) fn control_effect(&mut self, call: ControlCall, what: &str) -> Vec<Effect> {
         if !self.has_control {
-            self.warn(format!("{what}: not available with an external server"));
+            self.warn(format!("{what}: {NO_ADMIN_TOKEN}"));
             return Vec::new();
         }
         self.info(format!("{what}…"));
@@ -262,6 +268,9 @@ impl App {
             Ok(text) => {
                 if let ControlCall::SetDelay { entity, ms } = call {
                     self.delays.insert(entity.clone(), *ms);
+                }
+                if let ControlCall::Publish(_) = call {
+                    self.woodford_published();
                 }
                 let mut entry = JournalEntry::event(
                     self.clock.now(),

@@ -84,6 +84,9 @@ pub enum Effect {
     },
     /// A call to the demo server's control API.
     Control(ControlCall),
+    /// The project as the server publishes it now (control API); answered by
+    /// [`EffectResult::ProjectRead`].
+    ReadProject,
     /// Online mode: save the form's changed fields straight to the server (`If-Match`).
     SaveOnline {
         entity: String,
@@ -108,6 +111,7 @@ impl Effect {
             Effect::ExportLog { .. }
                 | Effect::ExportTimeline { .. }
                 | Effect::Control(_)
+                | Effect::ReadProject
                 | Effect::SaveOnline { .. }
                 | Effect::CustomStep { .. }
         )
@@ -215,6 +219,8 @@ pub struct GateView {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ControlCall {
     PublishV2,
+    /// The Woodford screen's draft, as the next project version.
+    Publish(Box<Project>),
     /// Edit a record on the server as another user (`backoffice`).
     Edit {
         entity: String,
@@ -299,6 +305,8 @@ pub enum EffectResult {
         call: ControlCall,
         outcome: Result<String, String>,
     },
+    /// The published project as read, or why it could not be.
+    ProjectRead(Result<Box<Project>, String>),
     /// An online save ended.
     OnlineSaved {
         entity: String,

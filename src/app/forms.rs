@@ -122,6 +122,11 @@ impl App {
                     input.handle_event(&event);
                 }
             }
+            Some(Screen::Woodford(w)) => {
+                if let Some(input) = &mut w.editing {
+                    input.handle_event(&event);
+                }
+            }
             Some(Screen::List(l)) if l.searching => {
                 reload = l.search.handle_event(&event).is_some_and(|c| c.value);
             }
@@ -161,6 +166,11 @@ impl App {
                     insert(input);
                 }
             }
+            Some(Screen::Woodford(w)) => {
+                if let Some(input) = &mut w.editing {
+                    insert(input);
+                }
+            }
             Some(Screen::List(l)) if l.searching => {
                 insert(&mut l.search);
                 reload = true;
@@ -173,6 +183,10 @@ impl App {
     }
 
     pub(super) fn begin_edit(&mut self) {
+        if let Some(Screen::Woodford(_)) = self.stack.last() {
+            self.begin_interval_edit();
+            return;
+        }
         let settings = self.settings.clone();
         match self.stack.last_mut() {
             Some(Screen::Form(f)) => {
@@ -219,6 +233,10 @@ impl App {
         if let Some(SyncScreen::Login { password, .. }) = &self.sync_screen {
             let password = password.value().to_string();
             self.enter_password(&password);
+            return Vec::new();
+        }
+        if let Some(Screen::Woodford(_)) = self.stack.last() {
+            self.end_interval_edit();
             return Vec::new();
         }
         let mut change = None;

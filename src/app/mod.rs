@@ -23,10 +23,11 @@ pub mod state;
 mod sync;
 mod timeline;
 mod view;
+mod woodford;
 
 pub use action::Action;
 pub use conflicts::{ConflictRow, WhatIfRow};
-pub use demo::{describe_fault, fault_for, server_item_label};
+pub use demo::{NO_ADMIN_TOKEN, describe_fault, fault_for, server_item_label};
 pub use effect::{
     By, ControlCall, DeviceSettings, Effect, EffectResult, GateView, ListPage, ListQuery, Reload,
     Reloaded, SaveBy,
@@ -36,6 +37,7 @@ pub use refusal::Refusal;
 pub use setup::cycle;
 pub use state::*;
 pub use timeline::{TimelineState, ZOOMS};
+pub use woodford::{ServerProject, WoodfordState};
 
 use navigation::{cycle_index, step};
 
@@ -339,6 +341,12 @@ impl App {
             Action::TimelineZoom { step } => self.timeline_zoom(step),
             Action::ExportTimeline { path } => return self.export_timeline(path),
             Action::OpenServerPanel => self.push(Screen::Server(ServerState::default())),
+            Action::OpenWoodford => self.open_woodford(),
+            Action::DraftStep { delta } => self.draft_step(delta),
+            Action::ToggleLock => self.toggle_lock(),
+            Action::PublishDraft => return self.publish_draft(),
+            Action::DiscardDraft => self.discard_draft(),
+            Action::ReadPublished => return self.read_published(),
             Action::Back => return self.back(),
             Action::Up => self.move_selection(-1),
             Action::Down => self.move_selection(1),

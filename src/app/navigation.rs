@@ -143,6 +143,7 @@ impl App {
         let home_len = self.home_items().len();
         let conflicts = self.conflicts.len();
         let log_len = self.filtered_log_len();
+        let woodford_rows = self.woodford_rows().len();
         let conflict_rows = match self.stack.last() {
             Some(Screen::Conflict(c)) => self.conflict_rows(c.conflict_id).len(),
             _ => 0,
@@ -168,6 +169,10 @@ impl App {
             }
             Some(Screen::Server(s)) => s.selected = step(s.selected, delta, ServerItem::ALL.len()),
             Some(Screen::Timeline(t)) => t.move_lane(delta),
+            Some(Screen::Woodford(w)) => {
+                w.editing = None;
+                w.selected = step(w.selected, delta, woodford_rows);
+            }
             Some(Screen::LogEntry(_)) | None => {}
         }
         self.follow_list_page();
@@ -210,6 +215,7 @@ impl App {
                 HomeItem::Log => Action::OpenLog,
                 HomeItem::Server => Action::OpenServerPanel,
             }),
+            Screen::Woodford(_) => self.woodford_select_action(),
             Screen::Setup(s) => self.setup_select_action(s.selected),
             Screen::List(l) => l.selected_row().map(|r| Action::OpenRecord {
                 entity: l.entity.clone(),

@@ -123,6 +123,17 @@ impl App {
                     .then_some("nothing to go back from")
             }
             Action::OpenHome => (self.stack.len() <= 1).then_some("already Home"),
+            Action::OpenWoodford => {
+                (self.screen_kind() == ScreenKind::Woodford).then_some("already on Woodford")
+            }
+            Action::DraftStep { .. }
+            | Action::ToggleLock
+            | Action::PublishDraft
+            | Action::DiscardDraft
+            | Action::ReadPublished => self.woodford_refusal(action),
+            Action::BeginEdit if self.screen_kind() == ScreenKind::Woodford => {
+                self.woodford_refusal(action)
+            }
             Action::OpenServerPanel => {
                 (self.screen_kind() == ScreenKind::Server).then_some("already on the Server panel")
             }
@@ -223,9 +234,7 @@ impl App {
             | Action::ServerEdit { .. }
             | Action::ServerDelete { .. }
             | Action::SetServerDelay { .. }
-            | Action::InjectFault(_) => {
-                (!self.has_control).then_some("not available with an external server")
-            }
+            | Action::InjectFault(_) => (!self.has_control).then_some(super::NO_ADMIN_TOKEN),
             _ => None,
         }
     }
@@ -273,6 +282,7 @@ impl App {
             }
             Screen::Server(s) => (s.selected, ServerItem::ALL.len(), false),
             Screen::Timeline(t) => (t.lane_index(), crate::timeline::Lane::ALL.len(), false),
+            Screen::Woodford(w) => (w.selected, self.woodford_rows().len(), false),
             Screen::LogEntry(_) => return None,
         })
     }

@@ -23,6 +23,7 @@ pub enum Screen {
     LogEntry(Box<LogEntryState>),
     Server(ServerState),
     Timeline(Box<super::timeline::TimelineState>),
+    Woodford(Box<super::woodford::WoodfordState>),
 }
 
 /// Which screen, without its state: what the key map and the bottom bar look at.
@@ -38,6 +39,7 @@ pub enum ScreenKind {
     LogEntry,
     Server,
     Timeline,
+    Woodford,
 }
 
 impl Screen {
@@ -53,6 +55,7 @@ impl Screen {
             Screen::LogEntry(_) => ScreenKind::LogEntry,
             Screen::Server(_) => ScreenKind::Server,
             Screen::Timeline(_) => ScreenKind::Timeline,
+            Screen::Woodford(_) => ScreenKind::Woodford,
         }
     }
 }
@@ -70,6 +73,7 @@ impl ScreenKind {
             ScreenKind::LogEntry => "Log line",
             ScreenKind::Server => "Server panel",
             ScreenKind::Timeline => "Timeline",
+            ScreenKind::Woodford => "Woodford",
         }
     }
 }
@@ -391,6 +395,7 @@ pub enum ServerItem {
     Clock16,
     Background,
     PublishV2,
+    Woodford,
     EditRecord,
     DeleteRecord,
     DelayAccount,
@@ -402,7 +407,7 @@ pub enum ServerItem {
 }
 
 impl ServerItem {
-    pub const ALL: [ServerItem; 15] = [
+    pub const ALL: [ServerItem; 16] = [
         ServerItem::Network,
         ServerItem::Mode,
         ServerItem::Clock1,
@@ -410,6 +415,7 @@ impl ServerItem {
         ServerItem::Clock16,
         ServerItem::Background,
         ServerItem::PublishV2,
+        ServerItem::Woodford,
         ServerItem::EditRecord,
         ServerItem::DeleteRecord,
         ServerItem::DelayAccount,

@@ -335,6 +335,7 @@ impl App {
                 self.timeline_exported(&path, outcome)
             }
             EffectResult::Control { call, outcome } => self.control_done(&call, outcome),
+            EffectResult::ProjectRead(result) => self.project_read(result.map(|p| *p)),
             EffectResult::OnlineSaved {
                 entity,
                 id,

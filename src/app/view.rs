@@ -198,6 +198,7 @@ impl App {
         match self.screen() {
             Screen::Form(f) => f.editing.is_some(),
             Screen::Setup(s) => s.editing.is_some(),
+            Screen::Woodford(w) => w.editing.is_some(),
             Screen::List(l) => l.searching,
             _ => false,
         }
@@ -211,6 +212,7 @@ impl App {
         match self.screen() {
             Screen::Form(f) => f.editing.as_ref(),
             Screen::Setup(s) => s.editing.as_ref(),
+            Screen::Woodford(w) => w.editing.as_ref(),
             Screen::List(l) => l.searching.then_some(&l.search),
             _ => None,
         }

@@ -26,9 +26,20 @@ pub async fn perform(effect: Effect, ctx: &EffectContext) -> Action {
         Effect::Control(call) => {
             let outcome = match &ctx.control {
                 Some(control) => control_call(control, &call).await,
-                None => Err("not available with an external server".to_string()),
+                None => Err(crate::app::NO_ADMIN_TOKEN.to_string()),
             };
             EffectResult::Control { call, outcome }
+        }
+        Effect::ReadProject => {
+            let result = match &ctx.control {
+                Some(control) => control
+                    .project()
+                    .await
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+                None => Err(crate::app::NO_ADMIN_TOKEN.to_string()),
+            };
+            EffectResult::ProjectRead(result)
         }
         Effect::SaveOnline { entity, id, values } => {
             let outcome = save_online(&ctx.profile, &ctx.clock, &entity, &id, &values).await;
@@ -62,6 +73,17 @@ async fn control_call(control: &Control, call: &ControlCall) -> Result<String, S
                 p.version, p.name
             )
         }),
+        ControlCall::Publish(project) => control
+            .publish_toml(&crate::woodford::project_toml(project))
+            .await
+            .map(|p| {
+                format!(
+                    "published project version {} ({}) from Woodford: {}; a background sync will show the down arrow",
+                    p.version,
+                    p.name,
+                    crate::woodford::describe(project)
+                )
+            }),
         ControlCall::Edit { entity, id, fields } => control
             .edit(entity, id, fields.clone(), None)
             .await

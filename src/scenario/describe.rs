@@ -20,6 +20,7 @@ pub(super) fn phase_of(w: &WaitFor) -> Option<Phase> {
 pub(super) fn actor_of(action: &StepAction) -> &'static str {
     match action {
         StepAction::Publish { .. }
+        | StepAction::Configure { .. }
         | StepAction::ServerEdit { .. }
         | StepAction::ServerDelete { .. }
         | StepAction::Delay { .. }
@@ -80,6 +81,24 @@ pub fn describe(action: &StepAction) -> String {
             if *connected { "on" } else { "off" }
         ),
         StepAction::Publish { asset } => format!("publishes project {asset}"),
+        StepAction::Configure {
+            configuration,
+            on_conflict,
+        } => {
+            let changes: Vec<String> = configuration
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .chain(
+                    on_conflict
+                        .iter()
+                        .map(|(e, s)| format!("On Conflict of {e} = {s}")),
+                )
+                .collect();
+            format!(
+                "Woodford: publishes the project with {}",
+                changes.join(", ")
+            )
+        }
         StepAction::ServerEdit {
             entity,
             id,

@@ -147,6 +147,14 @@ pub enum StepAction {
     Publish {
         asset: String,
     },
+    /// Woodford: the published project with these `[configuration]` keys and On Conflict
+    /// strategies changed, published as the next version (the keys of `[setup]`).
+    Configure {
+        #[serde(default)]
+        configuration: toml::Table,
+        #[serde(default)]
+        on_conflict: BTreeMap<String, ConflictStrategy>,
+    },
     ServerEdit {
         entity: String,
         id: String,
@@ -382,6 +390,25 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
                 Some("advance_minutes".into()),
                 format!("must be 0 or more, not {advance_minutes}: the clock only moves forward"),
             ));
+        }
+        if let StepAction::Configure {
+            configuration,
+            on_conflict,
+        } = &action
+        {
+            if configuration.is_empty() && on_conflict.is_empty() {
+                return Err(at(
+                    Some("do".into()),
+                    "`configure` needs `configuration = { … }` or `on_conflict = { … }` to change"
+                        .into(),
+                ));
+            }
+            let defaults = crate::settings::ProjectConfig::default();
+            if let Err(crate::woodford::DraftError::Configuration { key, message }) =
+                crate::woodford::with_overrides(&defaults, configuration)
+            {
+                return Err(at(Some(key), format!("in `configuration`: {message}")));
+            }
         }
         for key in expect
             .iter()

@@ -17,6 +17,16 @@ use crate::wire::FaultRule;
 pub fn record_step(profile: &Path, at: DateTime<Utc>, action: &StepAction) -> Result<(), String> {
     let (text, record) = match action {
         StepAction::Publish { asset } => (format!("published project {asset}"), None),
+        StepAction::Configure {
+            configuration,
+            on_conflict,
+        } => (
+            format!(
+                "published project from Woodford {}",
+                configure_text(configuration, on_conflict)
+            ),
+            None,
+        ),
         StepAction::ServerEdit {
             entity,
             id,
@@ -63,6 +73,23 @@ pub fn record_step(profile: &Path, at: DateTime<Utc>, action: &StepAction) -> Re
         entry.record_id = Some(id.clone());
     }
     append(profile, &[entry])
+}
+
+/// A `configure` step's changes in words: `background_sync_behavior = "NoAction", account: Manual`.
+fn configure_text(
+    configuration: &toml::Table,
+    on_conflict: &BTreeMap<String, crate::settings::ConflictStrategy>,
+) -> String {
+    let changes: Vec<String> = configuration
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .chain(
+            on_conflict
+                .iter()
+                .map(|(entity, s)| format!("On Conflict of {entity}: {s}")),
+        )
+        .collect();
+    format!("with {}", changes.join(", "))
 }
 
 /// Journals the setup's business-logic delays, which hold from the first step on.

@@ -39,6 +39,7 @@ const DEFAULT_REQUESTS: usize = 100;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
+        .route("/admin/project", get(published_project))
         .route("/admin/publish", post(publish))
         .route(
             "/admin/entities/{entity}/{id}",
@@ -106,6 +107,12 @@ async fn publish(
     };
     state.set_project(project, false);
     Ok(Json(published))
+}
+
+/// The project as published now (the JSON devices download from `/api/v1/project`): what the
+/// Woodford screen shows and edits. Read on the control API, so no device credentials are needed.
+async fn published_project(State(state): AppRef, _admin: Admin) -> Json<Project> {
+    Json(state.published().project.clone())
 }
 
 /// The admin's body: optional for a delete, which needs no fields; one sent must be JSON.

@@ -27,6 +27,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::app::{Action, App};
+use crate::cli::AdminToken;
 use crate::clock::Clock;
 use crate::control::Control;
 use crate::device::{Device, init_profile};
@@ -55,6 +56,9 @@ pub struct Options {
     pub record: Option<PathBuf>,
     /// Capture the mouse (clicks, wheel); off leaves the terminal's own text selection.
     pub mouse: bool,
+    /// The server's control-API token: the embedded server takes it as its own; with an
+    /// external `server` it is what lets the TUI act on that server at all.
+    pub admin_token: Option<AdminToken>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,9 +104,13 @@ async fn start(options: &Options) -> Result<World, TuiError> {
     let server = match &options.server {
         Some(_) => None,
         None => Some(
-            crate::server::start_embedded(&options.data_dir, clock.clone(), None)
-                .await
-                .map_err(|e| setup(e.to_string()))?,
+            crate::server::start_embedded(
+                &options.data_dir,
+                clock.clone(),
+                options.admin_token.as_ref().map(|t| t.secret().to_string()),
+            )
+            .await
+            .map_err(|e| setup(e.to_string()))?,
         ),
     };
     let url = match (&options.server, &server) {
@@ -130,9 +138,11 @@ async fn start(options: &Options) -> Result<World, TuiError> {
         crate::scenario::record::Initial::capture(&store, clock.now())
     };
     let client = Device::start(&path, clock.clone(), |_| {}).map_err(|e| setup(e.to_string()))?;
-    let control = server
-        .as_ref()
-        .map(|s| Control::new(s.url(), s.admin_token()));
+    let control = match (&server, &options.admin_token) {
+        (Some(s), _) => Some(Control::new(s.url(), s.admin_token())),
+        (None, Some(token)) => Some(Control::new(&url, token.secret())),
+        (None, None) => None,
+    };
     tracing::info!("profile {} against {url}", path.display());
     let (driver, app) = Driver::start(client, control, clock);
     Ok(World {

@@ -55,6 +55,11 @@ impl Runner<'_> {
             | StepAction::Resolve { entity, .. } => {
                 entity_of(entity)?;
             }
+            StepAction::Configure { on_conflict, .. } => {
+                for entity in on_conflict.keys() {
+                    entity_of(entity)?;
+                }
+            }
             _ => {}
         }
         Ok(())

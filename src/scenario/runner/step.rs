@@ -4,6 +4,28 @@
 use super::*;
 
 impl Runner<'_> {
+    /// A `configure` step: the published project with the step's changes, published as the
+    /// next version (the Woodford screen's publish, [`crate::woodford::next_project`]).
+    async fn configure(
+        &mut self,
+        configuration: &toml::Table,
+        on_conflict: &BTreeMap<String, crate::settings::ConflictStrategy>,
+    ) -> Result<u32, String> {
+        use crate::woodford::{Draft, next_project, project_toml, with_overrides};
+        let current = self.control.project().await.map_err(|e| e.to_string())?;
+        let mut draft = Draft::of(&current);
+        draft.configuration =
+            with_overrides(&draft.configuration, configuration).map_err(|e| e.to_string())?;
+        draft.on_conflict.extend(on_conflict.clone());
+        let next = next_project(&current, &draft).map_err(|e| e.to_string())?;
+        let published = self
+            .control
+            .publish_toml(&project_toml(&next))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(published.version)
+    }
+
     pub(super) async fn step(&mut self, step: &Step) -> Result<StepObservation, String> {
         let before = self.journal_seq;
         self.say(actor_of(&step.action), describe(&step.action));
@@ -113,6 +135,13 @@ impl Runner<'_> {
                     "server",
                     format!("published project version {}", published.version),
                 );
+            }
+            StepAction::Configure {
+                configuration,
+                on_conflict,
+            } => {
+                let version = self.configure(configuration, on_conflict).await?;
+                self.say("server", format!("published project version {version}"));
             }
             StepAction::ServerEdit {
                 entity,

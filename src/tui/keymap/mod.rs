@@ -35,12 +35,13 @@ pub enum Context {
     LogEntry,
     Server,
     Timeline,
+    Woodford,
     Global,
     Demo,
 }
 
 impl Context {
-    pub const ALL: [Context; 21] = [
+    pub const ALL: [Context; 22] = [
         Context::TooSmall,
         Context::Help,
         Context::ModeDialog,
@@ -60,6 +61,7 @@ impl Context {
         Context::LogEntry,
         Context::Server,
         Context::Timeline,
+        Context::Woodford,
         Context::Global,
         Context::Demo,
     ];
@@ -85,6 +87,7 @@ impl Context {
             Context::LogEntry => "Log line",
             Context::Server => "Server panel",
             Context::Timeline => "Timeline",
+            Context::Woodford => "Woodford",
             Context::Global => "Everywhere",
             Context::Demo => "Demo controls",
         }
@@ -167,6 +170,7 @@ pub fn contexts_beneath(app: &App) -> Vec<Context> {
         Screen::LogEntry(_) => Context::LogEntry,
         Screen::Server(_) => Context::Server,
         Screen::Timeline(_) => Context::Timeline,
+        Screen::Woodford(_) => Context::Woodford,
     };
     vec![screen, Context::Global, Context::Demo]
 }

@@ -223,6 +223,12 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             bind(&[Char('l')], "Log", Bar::Yes("Log"), |_, _| {
                 Some(Action::OpenLog)
             }),
+            bind(
+                &[Char('c')],
+                "Woodford: configure and publish the project",
+                Bar::Yes("Woodford"),
+                |_, _| Some(Action::OpenWoodford),
+            ),
             TIMELINE,
         ],
         Context::Setup => vec![
@@ -474,6 +480,46 @@ pub fn bindings(context: Context) -> Vec<Binding> {
                 "run the selected control",
                 Bar::Yes("run"),
                 |app, _| app.select_action(),
+            ),
+        ],
+        Context::Woodford => vec![
+            MOVE_SELECTION,
+            ENDS,
+            bind(
+                &[Left, Right],
+                "previous / next value in the draft",
+                Bar::No,
+                |app, key| app.woodford_step_action(if key == Left { -1 } else { 1 }),
+            ),
+            bind(
+                &[Enter, Char(' ')],
+                "next value (the interval: type it)",
+                Bar::Yes("change"),
+                |app, _| app.select_action(),
+            ),
+            bind(
+                &[Char('l')],
+                "lock / unlock the setting on devices",
+                Bar::Yes("lock"),
+                |_, _| Some(Action::ToggleLock),
+            ),
+            bind(
+                &[Char('s')],
+                "publish the draft as the next project version",
+                Bar::Yes("publish"),
+                |_, _| Some(Action::PublishDraft),
+            ),
+            bind(
+                &[Char('x')],
+                "discard the draft",
+                Bar::Yes("discard"),
+                |_, _| Some(Action::DiscardDraft),
+            ),
+            bind(
+                &[Char('r')],
+                "read the published project again",
+                Bar::No,
+                |_, _| Some(Action::ReadPublished),
             ),
         ],
         Context::Global => vec![

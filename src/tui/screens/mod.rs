@@ -16,6 +16,7 @@ mod server;
 mod setup;
 mod sync;
 pub mod timeline;
+mod woodford;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -78,6 +79,7 @@ pub fn draw_with_hits(frame: &mut Frame, app: &App, theme: &Theme) -> Hits {
             Screen::LogEntry(state) => log_entry::draw(frame, body, state, theme),
             Screen::Server(state) => server::draw(frame, body, app, state, theme, hits),
             Screen::Timeline(state) => timeline::draw(frame, body, state, theme),
+            Screen::Woodford(state) => woodford::draw(frame, body, app, state, theme, hits),
         }
         if let Some(dialog) = app.dialog() {
             dialogs::draw(frame, body, dialog, theme, hits);

@@ -24,7 +24,7 @@ pub fn draw(
     let title = if app.has_control() {
         " Server panel · demo controls "
     } else {
-        " Server panel · external server "
+        " Server panel · external server, no admin token "
     };
     let block = Block::bordered().title(title).title_style(theme.title());
     let inner = block.inner(area);
@@ -77,7 +77,7 @@ pub fn draw(
     let hint = if app.has_control() {
         "Enter runs the selected control. Keys anywhere: n network · o online/offline · 1/5/6 clock +1/+5/+16 min · b background · P publish v2"
     } else {
-        "An external --server has no control API here: server controls are not available with an external server."
+        "Server controls need the external --server's admin token: start with --admin-token or AUTOSYNC_ADMIN_TOKEN."
     };
     frame.render_widget(
         Paragraph::new(Line::styled(hint, theme.dim())).wrap(Wrap { trim: true }),

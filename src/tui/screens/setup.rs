@@ -129,7 +129,7 @@ pub fn draw(
     frame.render_widget(Paragraph::new(lines), inner);
 
     let block = Block::bordered()
-        .title(" Woodford project configuration (read-only here) ")
+        .title(" Woodford project configuration (as applied; c on Home opens Woodford) ")
         .title_style(theme.title());
     let inner = block.inner(project_area);
     frame.render_widget(block, project_area);

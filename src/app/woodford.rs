@@ -1,0 +1,273 @@
+//! The Woodford screen's state and transitions: the project as the server publishes it now,
+//! a draft of its Configuration and On Conflict strategies that the administrator edits, and
+//! publishing the draft as the next version. The device learns of it only as the reference
+//! says: a background sync finds the newer version and shows the down arrow.
+
+use tui_input::Input;
+
+use super::effect::{ControlCall, Effect};
+use super::state::Screen;
+use super::{Action, App, NO_ADMIN_TOKEN};
+use crate::project::Project;
+use crate::settings::SettingKey;
+use crate::woodford::{Draft, Row, next_project, parse_interval};
+
+/// The Woodford screen.
+#[derive(Debug, Clone)]
+pub struct WoodfordState {
+    pub selected: usize,
+    pub server: ServerProject,
+    /// The interval being typed.
+    pub editing: Option<Input>,
+}
+
+/// What the screen knows of the project on the server.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerProject {
+    /// No control API: an external server without its admin token.
+    NoToken,
+    Reading,
+    Failed(String),
+    Read {
+        published: Box<Project>,
+        draft: Draft,
+    },
+}
+
+impl WoodfordState {
+    pub fn published(&self) -> Option<&Project> {
+        match &self.server {
+            ServerProject::Read { published, .. } => Some(published),
+            _ => None,
+        }
+    }
+
+    pub fn draft(&self) -> Option<&Draft> {
+        match &self.server {
+            ServerProject::Read { draft, .. } => Some(draft),
+            _ => None,
+        }
+    }
+
+    /// The draft differs from what is published.
+    pub fn is_dirty(&self) -> bool {
+        match &self.server {
+            ServerProject::Read { published, draft } => *draft != Draft::of(published),
+            _ => false,
+        }
+    }
+}
+
+impl App {
+    pub(super) fn open_woodford(&mut self) {
+        let server = if self.has_control {
+            self.emit(Effect::ReadProject);
+            ServerProject::Reading
+        } else {
+            ServerProject::NoToken
+        };
+        self.push(Screen::Woodford(Box::new(WoodfordState {
+            selected: 0,
+            server,
+            editing: None,
+        })));
+    }
+
+    /// The rows the screen shows: the draft's, else those of the project the device applied.
+    pub fn woodford_rows(&self) -> Vec<Row> {
+        match self.woodford() {
+            Some(w) if w.draft().is_some() => w.draft().map(Draft::rows).unwrap_or_default(),
+            _ => self
+                .project
+                .as_ref()
+                .map(|p| Draft::of(p).rows())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The Woodford screen, when it is the one shown.
+    pub fn woodford(&self) -> Option<&WoodfordState> {
+        match self.stack.last() {
+            Some(Screen::Woodford(w)) => Some(&**w),
+            _ => None,
+        }
+    }
+
+    fn woodford_mut(&mut self) -> Option<&mut WoodfordState> {
+        match self.stack.last_mut() {
+            Some(Screen::Woodford(w)) => Some(&mut **w),
+            _ => None,
+        }
+    }
+
+    fn woodford_row(&self) -> Option<Row> {
+        let selected = self.woodford()?.selected;
+        self.woodford_rows().get(selected).cloned()
+    }
+
+    /// ← (`delta` -1) or → (+1): the selected row's previous or next value.
+    pub fn woodford_step_action(&self, delta: i64) -> Option<Action> {
+        (self.woodford().is_some() && self.dialog.is_none()).then_some(Action::DraftStep { delta })
+    }
+
+    /// Enter on a row: the interval is typed, every other value steps to the next.
+    pub(super) fn woodford_select_action(&self) -> Option<Action> {
+        match self.woodford_row()? {
+            Row::Setting(SettingKey::AutoSyncInterval) => Some(Action::BeginEdit),
+            _ => Some(Action::DraftStep { delta: 1 }),
+        }
+    }
+
+    /// Why a Woodford action cannot be done now, if it cannot.
+    pub(super) fn woodford_refusal(&self, action: &Action) -> Option<&'static str> {
+        let Some(w) = self.woodford() else {
+            return Some("only on the Woodford screen");
+        };
+        if matches!(action, Action::ReadPublished) {
+            return match w.server {
+                ServerProject::NoToken => Some(NO_ADMIN_TOKEN),
+                ServerProject::Reading => Some("the published project is being read"),
+                _ => None,
+            };
+        }
+        match &w.server {
+            ServerProject::NoToken => return Some(NO_ADMIN_TOKEN),
+            ServerProject::Reading => return Some("the published project is being read"),
+            ServerProject::Failed(_) => {
+                return Some("the published project could not be read: r reads it again");
+            }
+            ServerProject::Read { .. } => {}
+        }
+        match action {
+            Action::ToggleLock => matches!(self.woodford_row(), Some(Row::OnConflict(_)))
+                .then_some("On Conflict has no lock"),
+            Action::PublishDraft | Action::DiscardDraft => {
+                (!w.is_dirty()).then_some("the draft changes nothing that is published")
+            }
+            Action::BeginEdit => (self.woodford_row()
+                != Some(Row::Setting(SettingKey::AutoSyncInterval)))
+            .then_some("only the interval is typed: ← → change the others"),
+            _ => None,
+        }
+    }
+
+    pub(super) fn draft_step(&mut self, delta: i64) {
+        let Some(row) = self.woodford_row() else {
+            return;
+        };
+        if let Some(WoodfordState {
+            server: ServerProject::Read { draft, .. },
+            ..
+        }) = self.woodford_mut()
+        {
+            draft.step(&row, delta);
+        }
+    }
+
+    pub(super) fn toggle_lock(&mut self) {
+        let Some(Row::Setting(key)) = self.woodford_row() else {
+            return;
+        };
+        if let Some(WoodfordState {
+            server: ServerProject::Read { draft, .. },
+            ..
+        }) = self.woodford_mut()
+        {
+            draft.toggle_lock(key);
+        }
+    }
+
+    pub(super) fn discard_draft(&mut self) {
+        if let Some(WoodfordState {
+            server: ServerProject::Read { published, draft },
+            ..
+        }) = self.woodford_mut()
+        {
+            *draft = Draft::of(published);
+            self.info("Draft discarded: the rows show the published project");
+        }
+    }
+
+    /// The draft as the next project version, for the server to publish.
+    pub(super) fn publish_draft(&mut self) -> Vec<Effect> {
+        let Some(w) = self.woodford() else {
+            return Vec::new();
+        };
+        let (Some(published), Some(draft)) = (w.published(), w.draft()) else {
+            return Vec::new();
+        };
+        match next_project(published, draft) {
+            Ok(next) => {
+                let what = format!("Publish project version {}", next.version);
+                self.control_effect(ControlCall::Publish(Box::new(next)), &what)
+            }
+            Err(e) => {
+                self.error(format!("The draft makes no project: {e}"));
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn read_published(&mut self) -> Vec<Effect> {
+        if let Some(w) = self.woodford_mut() {
+            w.server = ServerProject::Reading;
+            return vec![Effect::ReadProject];
+        }
+        Vec::new()
+    }
+
+    /// The server answered the read: a fresh draft starts from what it publishes.
+    pub(super) fn project_read(&mut self, result: Result<Project, String>) {
+        let Some(w) = self.stack.iter_mut().rev().find_map(|s| match s {
+            Screen::Woodford(w) => Some(&mut **w),
+            _ => None,
+        }) else {
+            return;
+        };
+        w.server = match result {
+            Ok(project) => ServerProject::Read {
+                draft: Draft::of(&project),
+                published: Box::new(project),
+            },
+            Err(e) => ServerProject::Failed(e),
+        };
+    }
+
+    /// A publish went through: read what the server publishes now.
+    pub(super) fn woodford_published(&mut self) {
+        if let Some(w) = self.stack.iter_mut().rev().find_map(|s| match s {
+            Screen::Woodford(w) => Some(&mut **w),
+            _ => None,
+        }) {
+            w.server = ServerProject::Reading;
+            self.emit(Effect::ReadProject);
+        }
+    }
+
+    pub(super) fn begin_interval_edit(&mut self) {
+        if let Some(w) = self.woodford_mut()
+            && let Some(draft) = w.draft()
+        {
+            let seconds = draft.configuration.auto_sync_interval.to_string();
+            w.editing = Some(Input::new(seconds));
+        }
+    }
+
+    /// The typed interval goes into the draft, or is refused with the reason.
+    pub(super) fn end_interval_edit(&mut self) {
+        let Some(w) = self.woodford_mut() else {
+            return;
+        };
+        let Some(input) = w.editing.take() else {
+            return;
+        };
+        match parse_interval(input.value()) {
+            Ok(seconds) => {
+                if let ServerProject::Read { draft, .. } = &mut w.server {
+                    draft.set_interval(seconds);
+                }
+            }
+            Err(e) => self.error(e),
+        }
+    }
+}

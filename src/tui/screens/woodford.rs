@@ -1,0 +1,148 @@
+//! Woodford: the project as published on the server and as the device applied it, every
+//! setting of "Configure Woodford" with its value and Lock, each entity's On Conflict, and the
+//! draft's changes not yet published.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, HighlightSpacing, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::{input_view, item_rows, split_at_width, truncate};
+use crate::app::{App, ServerProject, WoodfordState};
+use crate::tui::mouse::{Hits, Target};
+use crate::tui::theme::Theme;
+use crate::woodford::{Draft, Row, setting_label};
+
+const SYMBOL: &str = "▸ ";
+const LABEL: usize = 30;
+const VALUE: usize = 40;
+
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    state: &WoodfordState,
+    theme: &Theme,
+    hits: &mut Hits,
+) {
+    let block = Block::bordered()
+        .title(" Woodford · Configure the project ")
+        .title_style(theme.title());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [versions_area, list_area, hint_area] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(0),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    let width = inner.width as usize;
+    let applied = app.project();
+    let applied_line = match applied {
+        Some(p) => format!("The device applied version {} ({})", p.version, p.name),
+        None => "The device has no project yet: it arrives with the first sync".into(),
+    };
+    let server_line = match &state.server {
+        ServerProject::NoToken => {
+            format!("On the server: unknown ({})", crate::app::NO_ADMIN_TOKEN)
+        }
+        ServerProject::Reading => "On the server: reading…".into(),
+        ServerProject::Failed(e) => format!("On the server: cannot read it: {e}"),
+        ServerProject::Read { published, .. } => {
+            let newer = applied.is_some_and(|p| p.version < published.version);
+            format!(
+                "On the server: version {} ({}){}",
+                published.version,
+                published.name,
+                if newer {
+                    " · newer than the device's: a background sync finds it, ↓ applies it"
+                } else {
+                    ""
+                }
+            )
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::raw(truncate(&server_line, width)),
+            Line::styled(truncate(&applied_line, width), theme.dim()),
+        ]),
+        versions_area,
+    );
+
+    // Without the server's project, the rows are the applied one's, read-only.
+    let applied_draft = applied.map(Draft::of);
+    let published = state.published().map(Draft::of);
+    let Some(shown) = state.draft().or(applied_draft.as_ref()) else {
+        return;
+    };
+    let row_width = width.saturating_sub(SYMBOL.len());
+    let items: Vec<ListItem> = shown
+        .rows()
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let label = match row {
+                Row::Setting(key) => setting_label(*key).to_string(),
+                Row::OnConflict(entity) => format!("On Conflict: {entity}"),
+            };
+            let value = match (&state.editing, i == state.selected) {
+                (Some(input), true) => {
+                    let (text, column) = input_view(input, VALUE.saturating_sub(1));
+                    let (before, after) = split_at_width(&text, column as usize);
+                    format!("{before}▏{after}")
+                }
+                _ => shown.value(row),
+            };
+            let lock = match shown.locked(row) {
+                Some(true) => "🔒 locked",
+                Some(false) => "   unlocked",
+                None => "",
+            };
+            let changed = published.as_ref().is_some_and(|p| shown.changed(p, row));
+            let text = format!(
+                "{label:<LABEL$}{value:<VALUE$} {lock}{}",
+                if changed {
+                    "  * changed, not published"
+                } else {
+                    ""
+                }
+            );
+            let style = if changed {
+                theme.changed()
+            } else {
+                ratatui::style::Style::new()
+            };
+            ListItem::new(Line::styled(truncate(&text, row_width), style))
+        })
+        .collect();
+    let len = items.len();
+    let list = List::new(items)
+        .highlight_style(theme.selected())
+        .highlight_symbol(SYMBOL)
+        .highlight_spacing(HighlightSpacing::Always);
+    let mut list_state = ListState::default().with_selected(Some(state.selected.min(len)));
+    frame.render_stateful_widget(list, list_area, &mut list_state);
+    for (row, i) in item_rows(list_area, 0, list_state.offset(), len) {
+        hits.add(row, Target::Item(i));
+    }
+    let hint = match &state.server {
+        ServerProject::NoToken => format!(
+            "Read-only: this is the project the device applied. {}.",
+            crate::app::NO_ADMIN_TOKEN
+        ),
+        ServerProject::Read { .. } if state.is_dirty() => {
+            "The draft is not published yet: s publishes it as the next version, x discards it."
+                .to_string()
+        }
+        ServerProject::Read { .. } => {
+            "Enter or ←/→ change the draft, l locks a setting on devices. Rebase is autosync's own behavior, not Resco's."
+                .to_string()
+        }
+        _ => String::new(),
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(hint, theme.dim())).wrap(Wrap { trim: true }),
+        hint_area,
+    );
+}
