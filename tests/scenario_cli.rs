@@ -196,6 +196,30 @@ fn malformed_files_exit_2_with_file_line_and_field() {
             "no-do.toml:10:",
             "needs `do`",
         ),
+        (
+            "configure-bad-value.toml",
+            SMALL.replace(
+                "do = \"restart\"",
+                "do = \"configure\"\nconfiguration = { background_sync_behavior = \"Sometimes\" }",
+            ),
+            "configure-bad-value.toml:12:19: field `background_sync_behavior`",
+            "unknown variant `Sometimes`",
+        ),
+        (
+            "configure-unknown-key.toml",
+            SMALL.replace(
+                "do = \"restart\"",
+                "do = \"configure\"\nconfiguration = { colour = \"red\" }",
+            ),
+            "configure-unknown-key.toml:12:19: field `colour`",
+            "not a Configuration setting",
+        ),
+        (
+            "configure-nothing.toml",
+            SMALL.replace("do = \"restart\"", "do = \"configure\""),
+            "configure-nothing.toml:11:",
+            "`configure` needs",
+        ),
     ];
     for (name, body, location, words) in cases {
         let file = write(dir.path(), name, &body);
@@ -300,6 +324,12 @@ fn a_step_naming_what_does_not_exist_exits_1_naming_the_step_and_what_is_missing
             "[[step]]\ndo = \"edit\"\nfield = \"city\"\nvalue = \"Oslo\"\n",
             "step 1 (line 3)",
             "no form is open",
+        ),
+        (
+            "configure-no-entity.toml",
+            "[[step]]\ndo = \"configure\"\non_conflict = { invoice = \"Manual\" }\n",
+            "step 1 (line 3)",
+            "the project has no entity `invoice`",
         ),
         (
             "no-server-entity.toml",

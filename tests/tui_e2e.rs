@@ -595,7 +595,7 @@ fn woodford_publishes_a_lock_that_the_device_takes_with_the_down_arrow() {
     tui.send(b"l");
     tui.until("Auto Sync locked in the draft", |s| {
         line_with(s, "Trigger Auto Sync")
-            .is_some_and(|l| l.contains("locked") && l.contains("changed, not published"))
+            .is_some_and(|l| l.contains("🔒") && l.contains("not published"))
     });
     // Background sync behavior: No action, locked.
     for _ in 0..7 {
@@ -604,18 +604,20 @@ fn woodford_publishes_a_lock_that_the_device_takes_with_the_down_arrow() {
     tui.send(b"l");
     tui.until("the behavior locked at No action", |s| {
         line_with(s, "Background sync behavior").is_some_and(|l| {
-            l.contains("No action") && l.contains("locked") && l.contains("changed")
+            l.contains("No action") && l.contains("🔒") && l.contains("not published")
         })
     });
     tui.send(b"s");
     tui.until("version 2 published and read back", |s| {
-        s.contains("On the server: version 2") && !s.contains("changed, not published")
+        s.contains("On the server: version 2") && !s.contains("not published")
     });
     tui.send(ESC);
     tui.until("Home", |s| s.contains("Synchronization"));
     // A background sync finds the newer version: the down arrow replaces Sync.
     tui.send(b"s");
-    tui.until("the down arrow", |s| s.contains("Update to v2"));
+    tui.until("the down arrow, the sync ended", |s| {
+        s.contains("Update to v2") && s.contains("Sync (manual) finished")
+    });
     tui.send(b"s");
     tui.until("the update applied", |s| {
         !s.contains("Update to v2") && s.contains("succeeded")

@@ -41,6 +41,9 @@ enum State {
     Timeline,
     ServerPanel,
     ServerPanelExternal,
+    WoodfordDraft,
+    WoodfordReadOnly,
+    TypingAnInterval,
     AskUserToSync,
     WarnUserMustSync,
     Discard,
@@ -106,7 +109,9 @@ async fn build(state: State) -> Harness {
         State::SetupLocked => Harness::with_project(Some(&locked), Prep::SyncedQuiet).await,
         State::AskUserToSync => Harness::with_project(Some(&ask), Prep::SyncedQuiet).await,
         State::WarnUserMustSync => Harness::with_project(Some(&warn), Prep::SyncedQuiet).await,
-        State::ServerPanelExternal => Harness::external(Prep::SyncedQuiet).await,
+        State::ServerPanelExternal | State::WoodfordReadOnly => {
+            Harness::external(Prep::SyncedQuiet).await
+        }
         _ => Harness::new(Prep::SyncedQuiet).await,
     };
     match state {
@@ -201,6 +206,19 @@ async fn build(state: State) -> Harness {
                 .unwrap();
             downs(&mut h, delay).await;
         }
+        // Trigger Auto Sync stepped once: the draft has a change to publish or discard.
+        State::WoodfordDraft | State::WoodfordReadOnly => {
+            h.act(Action::OpenWoodford).await;
+            downs(&mut h, 1).await;
+            if state == State::WoodfordDraft {
+                h.act(Action::DraftStep { delta: 1 }).await;
+            }
+        }
+        State::TypingAnInterval => {
+            h.act(Action::OpenWoodford).await;
+            downs(&mut h, 4).await;
+            h.act(Action::BeginEdit).await;
+        }
         State::AskUserToSync | State::WarnUserMustSync => h.act(Action::SwitchMode).await,
         State::Discard | State::HelpOverDiscard => {
             open_form(&mut h).await;
@@ -248,7 +266,10 @@ fn context(state: State) -> Context {
         State::SetupSelector | State::SetupText | State::SetupLocked => Context::Setup,
         State::List => Context::List,
         State::FormClean | State::FormDirty => Context::Form,
-        State::TypingInAForm | State::TypingASearch | State::TypingASetting => Context::Editing,
+        State::TypingInAForm
+        | State::TypingASearch
+        | State::TypingASetting
+        | State::TypingAnInterval => Context::Editing,
         State::SyncErrors => Context::SyncErrors,
         State::Conflict | State::ConflictWhatIf => Context::Conflict,
         State::Merge => Context::Merge,
@@ -256,6 +277,7 @@ fn context(state: State) -> Context {
         State::LogEntry => Context::LogEntry,
         State::Timeline => Context::Timeline,
         State::ServerPanel | State::ServerPanelExternal => Context::Server,
+        State::WoodfordDraft | State::WoodfordReadOnly => Context::Woodford,
         State::AskUserToSync | State::WarnUserMustSync => Context::ModeDialog,
         State::Discard => Context::Discard,
         State::Login => Context::Login,
@@ -468,6 +490,16 @@ async fn sync_errors_log_and_server_list_exactly_the_keys_that_work() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn woodford_lists_exactly_the_keys_that_work() {
+    check_all(&[
+        State::WoodfordDraft,
+        State::WoodfordReadOnly,
+        State::TypingAnInterval,
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dialogs_and_the_sync_screen_list_exactly_the_keys_that_work() {
     check_all(&[
         State::AskUserToSync,
@@ -496,6 +528,7 @@ async fn every_context_has_a_state_in_this_test() {
         State::LogEntry,
         State::Timeline,
         State::ServerPanel,
+        State::WoodfordDraft,
         State::AskUserToSync,
         State::Discard,
         State::Login,

@@ -50,6 +50,19 @@ async fn every_screen_is_reachable_with_plain_keys() {
     assert_eq!(h.app.screen_kind(), ScreenKind::Log);
     press(&mut h, char_key('p')).await;
     assert_eq!(h.app.screen_kind(), ScreenKind::Server);
+    // Woodford: an item of the Server panel, and `c` on Home.
+    let woodford = autosync::app::ServerItem::ALL
+        .iter()
+        .position(|i| *i == autosync::app::ServerItem::Woodford)
+        .unwrap();
+    for _ in 0..woodford {
+        press(&mut h, down).await;
+    }
+    press(&mut h, enter).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Woodford);
+    press(&mut h, char_key('h')).await;
+    press(&mut h, char_key('c')).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::Woodford);
     press(&mut h, char_key('h')).await;
     press(&mut h, char_key('e')).await;
     assert_eq!(h.app.screen_kind(), ScreenKind::SyncErrors);
@@ -297,6 +310,7 @@ fn no_key_is_bound_twice_where_contexts_are_read_together() {
         Context::Log,
         Context::LogEntry,
         Context::Server,
+        Context::Woodford,
     ];
     let mut stacks: Vec<Vec<Context>> = screens
         .iter()

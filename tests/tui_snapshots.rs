@@ -183,6 +183,24 @@ async fn setup_plain_and_locked() {
     snap!("setup_locked", h);
 }
 
+/// Woodford: the published project read, a draft with Auto Sync locked and the behavior
+/// stepped to Rebase (each marked "changed, not published").
+#[test]
+fn woodford_with_a_draft() {
+    use autosync::app::{Effect, EffectResult};
+    let mut app = fixture(AutoSync::OnStartAndChange, Vec::new());
+    assert_eq!(app.update(Action::OpenWoodford), vec![Effect::ReadProject]);
+    let published = Box::new(autosync::assets::project_v1());
+    app.update(Action::EffectDone(EffectResult::ProjectRead(Ok(published))));
+    app.update(Action::Down);
+    app.update(Action::ToggleLock);
+    for _ in 0..7 {
+        app.update(Action::Down);
+    }
+    app.update(Action::DraftStep { delta: 1 });
+    insta::assert_snapshot!("woodford_draft", render_app(&app));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_plain_and_searching() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;

@@ -151,7 +151,21 @@ impl App {
         }
     }
 
+    /// Says why a Woodford action cannot be done now; true when it can.
+    fn woodford_can(&mut self, action: &Action) -> bool {
+        match self.woodford_refusal(action) {
+            Some(why) => {
+                self.warn(why);
+                false
+            }
+            None => true,
+        }
+    }
+
     pub(super) fn draft_step(&mut self, delta: i64) {
+        if !self.woodford_can(&Action::DraftStep { delta }) {
+            return;
+        }
         let Some(row) = self.woodford_row() else {
             return;
         };
@@ -165,6 +179,9 @@ impl App {
     }
 
     pub(super) fn toggle_lock(&mut self) {
+        if !self.woodford_can(&Action::ToggleLock) {
+            return;
+        }
         let Some(Row::Setting(key)) = self.woodford_row() else {
             return;
         };
@@ -178,6 +195,9 @@ impl App {
     }
 
     pub(super) fn discard_draft(&mut self) {
+        if !self.woodford_can(&Action::DiscardDraft) {
+            return;
+        }
         if let Some(WoodfordState {
             server: ServerProject::Read { published, draft },
             ..
@@ -190,6 +210,9 @@ impl App {
 
     /// The draft as the next project version, for the server to publish.
     pub(super) fn publish_draft(&mut self) -> Vec<Effect> {
+        if !self.woodford_can(&Action::PublishDraft) {
+            return Vec::new();
+        }
         let Some(w) = self.woodford() else {
             return Vec::new();
         };
@@ -209,6 +232,9 @@ impl App {
     }
 
     pub(super) fn read_published(&mut self) -> Vec<Effect> {
+        if !self.woodford_can(&Action::ReadPublished) {
+            return Vec::new();
+        }
         if let Some(w) = self.woodford_mut() {
             w.server = ServerProject::Reading;
             return vec![Effect::ReadProject];
@@ -245,6 +271,9 @@ impl App {
     }
 
     pub(super) fn begin_interval_edit(&mut self) {
+        if !self.woodford_can(&Action::BeginEdit) {
+            return;
+        }
         if let Some(w) = self.woodford_mut()
             && let Some(draft) = w.draft()
         {

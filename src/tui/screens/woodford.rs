@@ -7,15 +7,19 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, HighlightSpacing, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::{input_view, item_rows, split_at_width, truncate};
+use super::{input_view, item_rows, split_at_width, text_width, truncate};
 use crate::app::{App, ServerProject, WoodfordState};
 use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
 use crate::woodford::{Draft, Row, setting_label};
 
 const SYMBOL: &str = "▸ ";
-const LABEL: usize = 30;
-const VALUE: usize = 40;
+/// The label column; the lock's; the typed interval's room.
+const LABEL: usize = 29;
+const LOCK_WIDTH: usize = 3;
+const VALUE: usize = 12;
+const LOCK: &str = "🔒";
+const CHANGED: &str = "  * not published";
 
 pub fn draw(
     frame: &mut Frame,
@@ -30,9 +34,10 @@ pub fn draw(
         .title_style(theme.title());
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [versions_area, list_area, hint_area] = Layout::vertical([
+    let [versions_area, list_area, full_area, hint_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(0),
+        Constraint::Length(1),
         Constraint::Length(2),
     ])
     .areas(inner);
@@ -77,43 +82,43 @@ pub fn draw(
         return;
     };
     let row_width = width.saturating_sub(SYMBOL.len());
-    let items: Vec<ListItem> = shown
-        .rows()
+    let rows = shown.rows();
+    let label_of = |row: &Row| match row {
+        Row::Setting(key) => setting_label(*key).to_string(),
+        Row::OnConflict(entity) => format!("On Conflict: {entity}"),
+    };
+    let changed = |row: &Row| published.as_ref().is_some_and(|p| shown.changed(p, row));
+    let items: Vec<ListItem> = rows
         .iter()
         .enumerate()
         .map(|(i, row)| {
-            let label = match row {
-                Row::Setting(key) => setting_label(*key).to_string(),
-                Row::OnConflict(entity) => format!("On Conflict: {entity}"),
-            };
             let value = match (&state.editing, i == state.selected) {
                 (Some(input), true) => {
-                    let (text, column) = input_view(input, VALUE.saturating_sub(1));
+                    let (text, column) = input_view(input, VALUE);
                     let (before, after) = split_at_width(&text, column as usize);
                     format!("{before}▏{after}")
                 }
                 _ => shown.value(row),
             };
-            let lock = match shown.locked(row) {
-                Some(true) => "🔒 locked",
-                Some(false) => "   unlocked",
-                None => "",
+            let lock = if shown.locked(row) == Some(true) {
+                LOCK
+            } else {
+                ""
             };
-            let changed = published.as_ref().is_some_and(|p| shown.changed(p, row));
-            let text = format!(
-                "{label:<LABEL$}{value:<VALUE$} {lock}{}",
-                if changed {
-                    "  * changed, not published"
-                } else {
-                    ""
-                }
+            let suffix = if changed(row) { CHANGED } else { "" };
+            let room = row_width.saturating_sub(LABEL + LOCK_WIDTH + text_width(suffix));
+            let value = truncate(&value, room);
+            let line = format!(
+                "{:<LABEL$}{lock:<lock_pad$}{value:<room$}{suffix}",
+                truncate(&label_of(row), LABEL - 1),
+                lock_pad = LOCK_WIDTH - text_width(lock) + lock.chars().count(),
             );
-            let style = if changed {
+            let style = if changed(row) {
                 theme.changed()
             } else {
                 ratatui::style::Style::new()
             };
-            ListItem::new(Line::styled(truncate(&text, row_width), style))
+            ListItem::new(Line::styled(truncate(&line, row_width), style))
         })
         .collect();
     let len = items.len();
@@ -126,13 +131,26 @@ pub fn draw(
     for (row, i) in item_rows(list_area, 0, list_state.offset(), len) {
         hits.add(row, Target::Item(i));
     }
+    // The selected row in full: a value cut in the list reads whole here.
+    if let Some(row) = rows.get(state.selected) {
+        let lock = match shown.locked(row) {
+            Some(true) => " · locked: devices take this value",
+            Some(false) => " · unlocked",
+            None => "",
+        };
+        let full = format!("{}: {}{lock}", label_of(row), shown.value(row));
+        frame.render_widget(
+            Paragraph::new(Line::styled(truncate(&full, width), theme.key())),
+            full_area,
+        );
+    }
     let hint = match &state.server {
         ServerProject::NoToken => format!(
             "Read-only: this is the project the device applied. {}.",
             crate::app::NO_ADMIN_TOKEN
         ),
         ServerProject::Read { .. } if state.is_dirty() => {
-            "The draft is not published yet: s publishes it as the next version, x discards it."
+            "* changed, not published: s publishes the draft as the next version, x discards it."
                 .to_string()
         }
         ServerProject::Read { .. } => {
