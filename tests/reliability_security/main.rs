@@ -509,3 +509,33 @@ fn the_server_listens_on_loopback_unless_told_otherwise() {
         "a token given by the environment is not printed: {seen:?}"
     );
 }
+
+/// The admin token given to the TUI (`--admin-token` or `AUTOSYNC_ADMIN_TOKEN`) is kept where no
+/// `Debug` prints it: not the parsed command line, not the TUI's options, not the control API
+/// client. (`tests/tui_e2e.rs` runs a session with it and searches every file it left.)
+#[test]
+fn the_admin_token_is_printed_by_no_debug_of_what_holds_it() {
+    use clap::Parser;
+    let cli = autosync::cli::Cli::try_parse_from([
+        "autosync",
+        "--server",
+        "http://127.0.0.1:8787",
+        "--admin-token",
+        ADMIN_TOKEN,
+    ])
+    .unwrap();
+    assert_eq!(
+        cli.admin_token.as_ref().map(|t| t.secret()),
+        Some(ADMIN_TOKEN)
+    );
+    assert_not_token(&format!("{cli:?}"), "the parsed command line");
+    let control = autosync::control::Control::new("http://127.0.0.1:8787", ADMIN_TOKEN);
+    assert_not_token(&format!("{control:?}"), "the control API client");
+}
+
+fn assert_not_token(text: &str, what: &str) {
+    assert!(
+        !text.contains(ADMIN_TOKEN),
+        "the admin token in {what}: {text}"
+    );
+}
