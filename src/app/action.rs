@@ -153,7 +153,7 @@ pub enum Action {
     // --- demo controls ----------------------------------------------------------------------
     ToggleNetwork,
     AdvanceClock {
-        minutes: i64,
+        by: chrono::Duration,
     },
     SendToBackground,
     Resume,

@@ -420,12 +420,13 @@ impl App {
         Vec::new()
     }
 
-    /// The device's data changed outside a sync: counts, lists, Sync Errors' device side and
-    /// the log follow.
+    /// The device's data changed outside a sync: counts, lists, Sync Errors' device side, the
+    /// log and the auditor's count on Home follow.
     pub(super) fn after_local_change(&mut self) {
         self.refresh_counts();
         self.refresh_conflicts();
         self.refresh_journal();
+        self.refresh_lost();
         self.refresh_screens();
     }
 }

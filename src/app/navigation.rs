@@ -203,6 +203,7 @@ impl App {
         match self.screen() {
             Screen::Home(h) => Some(match self.home_items().get(h.selected)? {
                 HomeItem::SyncErrors { .. } => Action::OpenSyncErrors,
+                HomeItem::LostEdits { .. } => Action::OpenLog,
                 HomeItem::Entity { name, .. } => Action::OpenList {
                     entity: name.clone(),
                 },

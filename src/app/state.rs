@@ -86,6 +86,10 @@ pub enum HomeItem {
     SyncErrors {
         count: usize,
     },
+    /// Next, whenever the auditor has found lost edits: opens the Log, which lists them.
+    LostEdits {
+        count: usize,
+    },
     Entity {
         name: String,
         label: String,
@@ -325,6 +329,58 @@ pub enum Dialog {
     },
     /// A form with unsaved edits would close.
     Discard { then: AfterDiscard },
+}
+
+/// Which dialog is open, as a scenario names it (`dialog = { kind = "sync_before_online" }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogKind {
+    SyncBeforeOnline,
+    SyncBeforeOffline,
+    Discard,
+}
+
+/// A dialog's button, as a scenario names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogButton {
+    SyncThenSwitch,
+    SwitchWithoutSync,
+    Cancel,
+    KeepEditing,
+    Discard,
+}
+
+impl Dialog {
+    pub fn kind(&self) -> DialogKind {
+        match self {
+            Dialog::ModeSwitch {
+                direction: ModeSwitch::GoOnline,
+                ..
+            } => DialogKind::SyncBeforeOnline,
+            Dialog::ModeSwitch {
+                direction: ModeSwitch::GoOffline,
+                ..
+            } => DialogKind::SyncBeforeOffline,
+            Dialog::Discard { .. } => DialogKind::Discard,
+        }
+    }
+
+    /// The buttons in the order the dialog shows them.
+    pub fn buttons(&self) -> Vec<DialogButton> {
+        match self {
+            Dialog::ModeSwitch { choices, .. } => choices
+                .iter()
+                .map(|c| match c {
+                    SwitchChoice::SyncThenSwitch => DialogButton::SyncThenSwitch,
+                    SwitchChoice::SwitchWithoutSync => DialogButton::SwitchWithoutSync,
+                    SwitchChoice::Cancel => DialogButton::Cancel,
+                })
+                .collect(),
+            // Keep first: it is the default (see the dialog's drawing).
+            Dialog::Discard { .. } => vec![DialogButton::KeepEditing, DialogButton::Discard],
+        }
+    }
 }
 
 /// What happens once unsaved edits are discarded.

@@ -329,7 +329,7 @@ impl App {
                 resolution,
                 outcome,
             } => self.resolved(&resolution, outcome),
-            EffectResult::ClockAdvanced { minutes } => self.clock_advanced(minutes),
+            EffectResult::ClockAdvanced { by } => self.clock_advanced(by),
             EffectResult::Exported { path, outcome } => self.exported(&path, outcome),
             EffectResult::TimelineExported { path, outcome } => {
                 self.timeline_exported(&path, outcome)

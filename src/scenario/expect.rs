@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::format::{Expect, HomeButton, SaveExpect, SyncExpect};
-use crate::app::App;
+use crate::app::{App, DialogButton, HomeItem};
 use crate::control::Control;
 use crate::device::AppMode;
 use crate::rules::{DecisionOutcome, SaveDecision, SyncActivity};
@@ -319,6 +319,64 @@ pub async fn check(
         && seen.syncs_since_start != want
     {
         failures.push(fail("syncs", want, seen.syncs_since_start));
+    }
+    if let Some(want) = expect.running_mode {
+        let want = crate::rules::SyncMode::from(want);
+        match status.activity.mode() {
+            Some(got) if got == want => {}
+            Some(got) => failures.push(fail("running_mode", want, got)),
+            None => failures.push(fail("running_mode", want, "no sync running")),
+        }
+    }
+    if let Some(want) = expect.home_errors {
+        let got = app
+            .home_items()
+            .iter()
+            .find_map(|item| match item {
+                HomeItem::SyncErrors { count } => Some(*count),
+                _ => None,
+            })
+            .unwrap_or(0);
+        if got != want {
+            failures.push(fail("home_errors", want, got));
+        }
+    }
+    if let Some(want) = &expect.dialog {
+        let got = app.dialog().map(|d| (d.kind(), d.buttons()));
+        let holds = match (&got, want.kind.kind()) {
+            (None, None) => true,
+            (Some((kind, buttons)), Some(want_kind)) => {
+                *kind == want_kind && want.buttons.as_ref().is_none_or(|b| b == buttons)
+            }
+            _ => false,
+        };
+        if !holds {
+            let show = |kind: String, buttons: Option<&Vec<DialogButton>>| match buttons {
+                Some(b) => format!("{kind} {b:?}"),
+                None => kind,
+            };
+            failures.push(fail(
+                "dialog",
+                show(format!("{:?}", want.kind), want.buttons.as_ref()),
+                match &got {
+                    Some((kind, buttons)) => show(format!("{kind:?}"), Some(buttons)),
+                    None => "no dialog open".into(),
+                },
+            ));
+        }
+    }
+    if let Some(want) = expect.home_lost {
+        let got = app
+            .home_items()
+            .iter()
+            .find_map(|item| match item {
+                HomeItem::LostEdits { count } => Some(*count),
+                _ => None,
+            })
+            .unwrap_or(0);
+        if got != want {
+            failures.push(fail("home_lost", want, got));
+        }
     }
     if let Some(want) = expect.project_version {
         let got = store

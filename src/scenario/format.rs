@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::app::{DialogButton, DialogKind};
 use crate::file_error::{FileError, parse_toml};
 use crate::rules::SwitchChoice;
 use crate::settings::{AutoSync, BackgroundBehavior, ConflictStrategy};
@@ -168,14 +169,92 @@ pub enum StepAction {
         fault: Fault,
     },
     // Time.
-    Clock {
-        advance_minutes: i64,
-    },
+    /// `advance_minutes = N` or `advance_seconds = N`, exactly one.
+    Clock(ClockAdvance),
     Wait {
         until: WaitFor,
     },
     /// Only expectations.
     Check,
+}
+
+/// How far a `clock` step moves the virtual clock, in the unit the file wrote it (so a recorded
+/// session reads `advance_minutes = 16`, and a 45-second interval `advance_seconds = 45`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "RawClockAdvance", into = "RawClockAdvance")]
+pub enum ClockAdvance {
+    Minutes(u32),
+    Seconds(u32),
+}
+
+impl ClockAdvance {
+    /// The smallest step that says `by` exactly: whole minutes when it is some, else seconds.
+    /// `None` when `by` is negative or too long for a scenario.
+    pub fn of(by: chrono::Duration) -> Option<ClockAdvance> {
+        let seconds = u32::try_from(by.num_seconds()).ok()?;
+        Some(if seconds % 60 == 0 {
+            ClockAdvance::Minutes(seconds / 60)
+        } else {
+            ClockAdvance::Seconds(seconds)
+        })
+    }
+
+    pub fn duration(self) -> chrono::Duration {
+        match self {
+            ClockAdvance::Minutes(m) => chrono::Duration::minutes(i64::from(m)),
+            ClockAdvance::Seconds(s) => chrono::Duration::seconds(i64::from(s)),
+        }
+    }
+}
+
+/// A `clock` step's keys as written; [`ClockAdvance`] is what is left once exactly one is given.
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawClockAdvance {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    advance_minutes: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    advance_seconds: Option<i64>,
+}
+
+impl TryFrom<RawClockAdvance> for ClockAdvance {
+    type Error = String;
+
+    fn try_from(raw: RawClockAdvance) -> Result<Self, String> {
+        let forward = |key: &str, n: i64| {
+            u32::try_from(n).map_err(|_| {
+                if n < 0 {
+                    format!("`{key}` must be 0 or more, not {n}: the clock only moves forward")
+                } else {
+                    format!("`{key}` = {n} is too far: at most {}", u32::MAX)
+                }
+            })
+        };
+        match (raw.advance_minutes, raw.advance_seconds) {
+            (Some(m), None) => Ok(ClockAdvance::Minutes(forward("advance_minutes", m)?)),
+            (None, Some(s)) => Ok(ClockAdvance::Seconds(forward("advance_seconds", s)?)),
+            (Some(_), Some(_)) => Err(
+                "`advance_minutes` and `advance_seconds` together: give exactly one of them".into(),
+            ),
+            (None, None) => Err(
+                "a clock step needs `advance_minutes` or `advance_seconds`, e.g. advance_seconds = 45"
+                    .into(),
+            ),
+        }
+    }
+}
+
+impl From<ClockAdvance> for RawClockAdvance {
+    fn from(advance: ClockAdvance) -> Self {
+        let (advance_minutes, advance_seconds) = match advance {
+            ClockAdvance::Minutes(m) => (Some(i64::from(m)), None),
+            ClockAdvance::Seconds(s) => (None, Some(i64::from(s))),
+        };
+        RawClockAdvance {
+            advance_minutes,
+            advance_seconds,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -261,6 +340,66 @@ pub struct Expect {
     /// The applied project version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_version: Option<u32>,
+    /// The mode of the sync running now: `background` or `foreground` (fails when none runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running_mode: Option<ModeExpect>,
+    /// The count Home's Sync Errors item shows (0: the item is absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_errors: Option<usize>,
+    /// The dialog open now, and (when given) its buttons in the order shown; `kind = "none"`:
+    /// no dialog is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialog: Option<DialogExpect>,
+    /// The count of lost edits Home shows from the auditor (0: the line is absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_lost: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeExpect {
+    Background,
+    Foreground,
+}
+
+impl From<ModeExpect> for crate::rules::SyncMode {
+    fn from(mode: ModeExpect) -> Self {
+        match mode {
+            ModeExpect::Background => crate::rules::SyncMode::Background,
+            ModeExpect::Foreground => crate::rules::SyncMode::Foreground,
+        }
+    }
+}
+
+/// `dialog = { kind = "sync_before_online", buttons = ["sync_then_switch", "cancel"] }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialogExpect {
+    pub kind: DialogKindExpect,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buttons: Option<Vec<DialogButton>>,
+}
+
+/// A dialog kind ([`DialogKind`]), or `none` for "no dialog is open".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogKindExpect {
+    None,
+    SyncBeforeOnline,
+    SyncBeforeOffline,
+    Discard,
+}
+
+impl DialogKindExpect {
+    /// The App's dialog kind this names (`None`: no dialog).
+    pub fn kind(self) -> Option<DialogKind> {
+        match self {
+            DialogKindExpect::None => None,
+            DialogKindExpect::SyncBeforeOnline => Some(DialogKind::SyncBeforeOnline),
+            DialogKindExpect::SyncBeforeOffline => Some(DialogKind::SyncBeforeOffline),
+            DialogKindExpect::Discard => Some(DialogKind::Discard),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -375,14 +514,6 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
                         None => FileError::at(path, text, offset, field_in(&message), message),
                     }
                 })?;
-        if let StepAction::Clock { advance_minutes } = action
-            && advance_minutes < 0
-        {
-            return Err(at(
-                Some("advance_minutes".into()),
-                format!("must be 0 or more, not {advance_minutes}: the clock only moves forward"),
-            ));
-        }
         for key in expect
             .iter()
             .flat_map(|e| e.client.keys().chain(e.server.keys()))

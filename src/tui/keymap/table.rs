@@ -499,13 +499,19 @@ pub fn bindings(context: Context) -> Vec<Binding> {
                 |_, _| Some(Action::SwitchMode),
             ),
             bind(&[Char('1')], "clock +1 min", Bar::No, |_, _| {
-                Some(Action::AdvanceClock { minutes: 1 })
+                Some(Action::AdvanceClock {
+                    by: chrono::Duration::minutes(1),
+                })
             }),
             bind(&[Char('5')], "clock +5 min", Bar::No, |_, _| {
-                Some(Action::AdvanceClock { minutes: 5 })
+                Some(Action::AdvanceClock {
+                    by: chrono::Duration::minutes(5),
+                })
             }),
             bind(&[Char('6')], "clock +16 min", Bar::No, |_, _| {
-                Some(Action::AdvanceClock { minutes: 16 })
+                Some(Action::AdvanceClock {
+                    by: chrono::Duration::minutes(16),
+                })
             }),
             bind(
                 &[Char('b')],
