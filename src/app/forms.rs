@@ -106,8 +106,8 @@ impl App {
 
     pub(super) fn input(&mut self, key: KeyEvent) {
         let event = Event::Key(key);
-        if let Some(SyncScreen::Login { password, .. }) = &mut self.sync_screen {
-            password.handle_event(&event);
+        if let Some(SyncScreen::Login { fields, .. }) = &mut self.sync_screen {
+            fields.focused_mut().handle_event(&event);
             return;
         }
         let mut reload = false;
@@ -145,8 +145,8 @@ impl App {
             let joined = format!("{}{text}{}", &value[..at], &value[at..]);
             *input = Input::new(joined).with_cursor(cursor + text.chars().count());
         };
-        if let Some(SyncScreen::Login { password, .. }) = &mut self.sync_screen {
-            insert(password);
+        if let Some(SyncScreen::Login { fields, .. }) = &mut self.sync_screen {
+            insert(fields.focused_mut());
             return;
         }
         let mut reload = false;
@@ -216,9 +216,8 @@ impl App {
     }
 
     pub(super) fn end_edit(&mut self) -> Vec<Effect> {
-        if let Some(SyncScreen::Login { password, .. }) = &self.sync_screen {
-            let password = password.value().to_string();
-            self.enter_password(&password);
+        if let Some(SyncScreen::Login { .. }) = &self.sync_screen {
+            self.sign_in_from_screen();
             return Vec::new();
         }
         let mut change = None;

@@ -257,6 +257,10 @@ impl App {
     }
 
     pub(super) fn next_field(&mut self, delta: i64) {
+        if let Some(SyncScreen::Login { fields, .. }) = &mut self.sync_screen {
+            fields.move_focus(delta);
+            return;
+        }
         if let Some(Dialog::ModeSwitch {
             choices, selected, ..
         }) = &mut self.dialog

@@ -394,14 +394,76 @@ pub enum AfterDiscard {
 /// The sync screen: it takes over while it shows.
 #[derive(Debug, Clone)]
 pub enum SyncScreen {
-    /// The password is needed first, for `reason`: URL, user name, password.
+    /// The password is needed first, for `reason`: "you enter URL, name, and password".
     Login {
         trigger: Trigger,
-        password: Input,
+        fields: Box<LoginFields>,
         reason: LoginReason,
     },
     /// A foreground synchronization runs; nothing else can be done.
     Running,
+}
+
+/// The sync screen's three inputs, and which has the keys (the password, when it opens).
+#[derive(Debug, Clone, Default)]
+pub struct LoginFields {
+    pub url: Input,
+    pub user: Input,
+    pub password: Input,
+    pub focus: LoginField,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoginField {
+    Url,
+    UserName,
+    #[default]
+    Password,
+}
+
+impl LoginField {
+    pub const ALL: [LoginField; 3] = [LoginField::Url, LoginField::UserName, LoginField::Password];
+}
+
+impl LoginFields {
+    /// The profile's URL and user name to edit, an empty password, the password focused.
+    pub fn new(url: &str, user: &str) -> Self {
+        LoginFields {
+            url: Input::new(url.to_string()),
+            user: Input::new(user.to_string()),
+            ..LoginFields::default()
+        }
+    }
+
+    pub fn input(&self, field: LoginField) -> &Input {
+        match field {
+            LoginField::Url => &self.url,
+            LoginField::UserName => &self.user,
+            LoginField::Password => &self.password,
+        }
+    }
+
+    pub fn focused(&self) -> &Input {
+        self.input(self.focus)
+    }
+
+    pub fn focused_mut(&mut self) -> &mut Input {
+        match self.focus {
+            LoginField::Url => &mut self.url,
+            LoginField::UserName => &mut self.user,
+            LoginField::Password => &mut self.password,
+        }
+    }
+
+    /// Tab / Shift-Tab: the next or previous input, round.
+    pub fn move_focus(&mut self, delta: i64) {
+        let at = LoginField::ALL
+            .iter()
+            .position(|f| *f == self.focus)
+            .unwrap_or(2) as i64;
+        let n = LoginField::ALL.len() as i64;
+        self.focus = LoginField::ALL[(at + delta).rem_euclid(n) as usize];
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -211,8 +211,8 @@ impl App {
 
     /// The focused text input, for drawing its cursor.
     pub fn focused_input(&self) -> Option<&tui_input::Input> {
-        if let Some(SyncScreen::Login { password, .. }) = &self.sync_screen {
-            return Some(password);
+        if let Some(SyncScreen::Login { fields, .. }) = &self.sync_screen {
+            return Some(fields.focused());
         }
         match self.screen() {
             Screen::Form(f) => f.editing.as_ref(),

@@ -148,6 +148,15 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             bind(&[Esc], "cancel", Bar::Yes("cancel"), |_, _| {
                 Some(Action::CancelSync)
             }),
+            bind(
+                &[Tab],
+                "next input (URL, user name, password)",
+                Bar::Yes("next"),
+                |_, _| Some(Action::NextField),
+            ),
+            bind(&[BackTab], "previous input", Bar::No, |_, _| {
+                Some(Action::PrevField)
+            }),
             TEXT,
             CURSOR,
         ],
