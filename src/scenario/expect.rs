@@ -10,7 +10,9 @@ use crate::app::{App, DialogButton, HomeItem};
 use crate::control::Control;
 use crate::device::AppMode;
 use crate::rules::{DecisionOutcome, SaveDecision, SyncActivity};
-use crate::store::{JournalData, JournalEntry, JournalKind, Store};
+use crate::store::{
+    JournalData, JournalEntry, JournalKind, SettingOutcome, Store, UiTransactionCall,
+};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -274,18 +276,11 @@ pub async fn check(
         }
     }
     if let Some(want) = &expect.ui_transaction {
-        let got = seen
-            .journal
-            .iter()
-            .rev()
-            .find(|e| e.kind == JournalKind::UiTransaction && e.detail.starts_with("tryEnter"))
-            .map(|e| {
-                if e.detail.contains("false") {
-                    "refused"
-                } else {
-                    "entered"
-                }
-            });
+        let got = seen.journal.iter().rev().find_map(|e| match e.data {
+            Some(JournalData::UiTransaction(UiTransactionCall::Entered { .. })) => Some("entered"),
+            Some(JournalData::UiTransaction(UiTransactionCall::Refused)) => Some("refused"),
+            _ => None,
+        });
         if got != Some(want.as_str()) {
             failures.push(fail(
                 "ui_transaction",
@@ -295,18 +290,11 @@ pub async fn check(
         }
     }
     if let Some(want) = &expect.setting {
-        let got = seen
-            .journal
-            .iter()
-            .rev()
-            .find(|e| e.kind == JournalKind::App && e.detail.starts_with("setting "))
-            .map(|e| {
-                if e.detail.starts_with("setting refused") {
-                    "locked"
-                } else {
-                    "changed"
-                }
-            });
+        let got = seen.journal.iter().rev().find_map(|e| match e.data {
+            Some(JournalData::Setting(SettingOutcome::Refused)) => Some("locked"),
+            Some(JournalData::Setting(SettingOutcome::Changed)) => Some("changed"),
+            _ => None,
+        });
         if got != Some(want.as_str()) {
             failures.push(fail(
                 "setting",

@@ -1,10 +1,11 @@
 //! What one journal row means for the picture. The journal's rows carry their kind but, for
 //! sync and save lines, the decision only in their text: this file is the one place that reads
 //! those texts (the shapes written by `rules::SaveDecision`, `rules::StartGate`, the engine's
-//! phase lines and the server controls), so a typed journal replaces it alone.
+//! phase lines and the server controls), so a typed journal replaces it alone. UI-transaction
+//! rows are read by their data already (their words only for journals written before).
 
 use crate::rules::{Phase, SyncMode};
-use crate::store::{JournalEntry, JournalKind};
+use crate::store::{JournalData, JournalEntry, JournalKind, UiTransactionCall};
 
 /// A save's outcome, as the save gate decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,7 +90,7 @@ pub fn read(entry: &JournalEntry) -> Option<Reading> {
     match entry.kind {
         JournalKind::Sync => read_sync(d),
         JournalKind::Save => Some(read_save(d)),
-        JournalKind::UiTransaction => read_ui(d),
+        JournalKind::UiTransaction => read_ui(entry),
         JournalKind::App if SERVER_ACTORS.contains(&entry.actor.as_str()) => read_server(d),
         JournalKind::Conflict => Some(Reading::Conflict),
         JournalKind::Overwritten => Some(Reading::Lost(LostCause::OverwrittenBySync)),
@@ -152,7 +153,21 @@ fn read_save(d: &str) -> Reading {
     }
 }
 
-fn read_ui(d: &str) -> Option<Reading> {
+fn read_ui(entry: &JournalEntry) -> Option<Reading> {
+    match entry.data {
+        Some(JournalData::UiTransaction(UiTransactionCall::Entered { .. })) => {
+            Some(Reading::UiEnter)
+        }
+        Some(JournalData::UiTransaction(UiTransactionCall::Left { still_held })) => {
+            Some(Reading::UiLeave { still_held })
+        }
+        Some(JournalData::UiTransaction(_)) => None,
+        // Rows written before UI transactions carried data: their words.
+        _ => read_ui_words(&entry.detail),
+    }
+}
+
+fn read_ui_words(d: &str) -> Option<Reading> {
     if d.starts_with("tryEnterUiTransaction → true") {
         return Some(Reading::UiEnter);
     }
@@ -183,5 +198,39 @@ fn read_server(d: &str) -> Option<Reading> {
         })
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ui_row(detail: &str, data: Option<UiTransactionCall>) -> JournalEntry {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        JournalEntry {
+            data: data.map(JournalData::UiTransaction),
+            ..JournalEntry::event(at, JournalKind::UiTransaction, "user", detail)
+        }
+    }
+
+    #[test]
+    fn ui_transaction_rows_are_read_by_their_data_and_old_rows_by_their_words() {
+        // The data decides, whatever the words say.
+        let typed = ui_row("reworded", Some(UiTransactionCall::Left { still_held: 2 }));
+        assert_eq!(read(&typed), Some(Reading::UiLeave { still_held: 2 }));
+        let entered = ui_row("reworded", Some(UiTransactionCall::Entered { held: 1 }));
+        assert_eq!(read(&entered), Some(Reading::UiEnter));
+        let refused = ui_row(
+            "tryEnterUiTransaction → true",
+            Some(UiTransactionCall::Refused),
+        );
+        assert_eq!(read(&refused), None);
+        // A journal written before the rows had data still reads.
+        let old = ui_row("leaveUiTransaction (still held: 1)", None);
+        assert_eq!(read(&old), Some(Reading::UiLeave { still_held: 1 }));
+        let old = ui_row("tryEnterUiTransaction → true (held: 1)", None);
+        assert_eq!(read(&old), Some(Reading::UiEnter));
     }
 }
