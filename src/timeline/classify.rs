@@ -2,9 +2,10 @@
 //! sync and save lines, the decision only in their text: this file is the one place that reads
 //! those texts (the shapes written by `rules::SaveDecision`, `rules::StartGate`, the engine's
 //! phase lines and the server controls), so a typed journal replaces it alone. UI-transaction
-//! rows are read by their data already (their words only for journals written before).
+//! rows, phase starts, sync ends and saves under the save gate are read by their data already
+//! (by their words only in journals written before they had it).
 
-use crate::rules::{Phase, SyncMode};
+use crate::rules::{Phase, SaveDecision, SyncMode};
 use crate::store::{JournalData, JournalEntry, JournalKind, UiTransactionCall};
 
 /// A save's outcome, as the save gate decided it.
@@ -88,8 +89,16 @@ pub const SCENARIO_SERVER_ACTOR: &str = "scenario server";
 pub fn read(entry: &JournalEntry) -> Option<Reading> {
     let d = entry.detail.as_str();
     match entry.kind {
-        JournalKind::Sync => read_sync(d),
-        JournalKind::Save => Some(read_save(d)),
+        JournalKind::Sync => match entry.data {
+            Some(JournalData::Phase(phase)) => Some(Reading::PhaseStarted(phase)),
+            Some(JournalData::SyncEnded { succeeded }) => {
+                Some(Reading::SyncEnded { failed: !succeeded })
+            }
+            // Decisions and the run's first line are still read by their words, as are the
+            // phase and end rows of journals written before those had data.
+            _ => read_sync(d),
+        },
+        JournalKind::Save => Some(read_save(entry)),
         JournalKind::UiTransaction => read_ui(entry),
         JournalKind::App if SERVER_ACTORS.contains(&entry.actor.as_str()) => read_server(d),
         JournalKind::Conflict => Some(Reading::Conflict),
@@ -135,8 +144,31 @@ fn read_sync(d: &str) -> Option<Reading> {
     None
 }
 
-fn read_save(d: &str) -> Reading {
-    let mark = if d.contains("save refused") {
+fn read_save(entry: &JournalEntry) -> Reading {
+    let d = entry.detail.as_str();
+    let mark = match &entry.data {
+        Some(JournalData::Save {
+            decision,
+            waited_ms,
+        }) => match decision {
+            SaveDecision::Refuse { .. } => SaveMark::Refused,
+            SaveDecision::AllowConcurrent { .. } => SaveMark::Concurrent,
+            SaveDecision::AllowRebased { .. } => SaveMark::Rebased,
+            SaveDecision::Allow if waited_ms.is_some() => SaveMark::Waited,
+            SaveDecision::Allow => SaveMark::Allowed,
+        },
+        // Online saves (no save gate) and journals written before saves had data.
+        _ => save_mark_words(d),
+    };
+    Reading::Save {
+        mark,
+        // Whether it created the record is still only in the words.
+        create: d.starts_with("create:"),
+    }
+}
+
+fn save_mark_words(d: &str) -> SaveMark {
+    if d.contains("save refused") {
         SaveMark::Refused
     } else if d.contains("(No action)") {
         SaveMark::Concurrent
@@ -146,10 +178,6 @@ fn read_save(d: &str) -> Reading {
         SaveMark::Waited
     } else {
         SaveMark::Allowed
-    };
-    Reading::Save {
-        mark,
-        create: d.starts_with("create:"),
     }
 }
 
@@ -215,6 +243,12 @@ mod tests {
         }
     }
 
+    impl JournalEntry {
+        fn with_kind(self, kind: JournalKind) -> Self {
+            JournalEntry { kind, ..self }
+        }
+    }
+
     #[test]
     fn ui_transaction_rows_are_read_by_their_data_and_old_rows_by_their_words() {
         // The data decides, whatever the words say.
@@ -232,5 +266,57 @@ mod tests {
         assert_eq!(read(&old), Some(Reading::UiLeave { still_held: 1 }));
         let old = ui_row("tryEnterUiTransaction → true (held: 1)", None);
         assert_eq!(read(&old), Some(Reading::UiEnter));
+    }
+
+    #[test]
+    fn phase_end_and_save_rows_are_read_by_their_data_and_old_rows_by_their_words() {
+        let row = |kind, detail: &str, data: Option<JournalData>| {
+            JournalEntry {
+                data,
+                ..ui_row(detail, None)
+            }
+            .with_kind(kind)
+        };
+        let phase = row(
+            JournalKind::Sync,
+            "reworded",
+            Some(JournalData::Phase(Phase::Upload)),
+        );
+        assert_eq!(read(&phase), Some(Reading::PhaseStarted(Phase::Upload)));
+        let ended = row(
+            JournalKind::Sync,
+            "reworded",
+            Some(JournalData::SyncEnded { succeeded: false }),
+        );
+        assert_eq!(read(&ended), Some(Reading::SyncEnded { failed: true }));
+        let waited = row(
+            JournalKind::Save,
+            "reworded",
+            Some(JournalData::Save {
+                decision: SaveDecision::Allow,
+                waited_ms: Some(12),
+            }),
+        );
+        assert_eq!(
+            read(&waited),
+            Some(Reading::Save {
+                mark: SaveMark::Waited,
+                create: false
+            })
+        );
+        let old = row(JournalKind::Sync, "phase Download", None);
+        assert_eq!(read(&old), Some(Reading::PhaseStarted(Phase::Download)));
+        let old = row(
+            JournalKind::Save,
+            "account acc-0001: save refused: busy",
+            None,
+        );
+        assert_eq!(
+            read(&old),
+            Some(Reading::Save {
+                mark: SaveMark::Refused,
+                create: false
+            })
+        );
     }
 }
