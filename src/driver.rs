@@ -324,12 +324,10 @@ impl Driver {
                 device.engine().send(command);
                 EffectResult::Nothing
             }
-            Effect::AdvanceClock { minutes } => {
-                self.context
-                    .clock
-                    .advance(chrono::Duration::minutes(minutes));
+            Effect::AdvanceClock { by } => {
+                self.context.clock.advance(by);
                 self.device.engine().send(Command::Tick);
-                EffectResult::ClockAdvanced { minutes }
+                EffectResult::ClockAdvanced { by }
             }
             Effect::Quit => EffectResult::Nothing,
             waits => unreachable!("{waits:?} waits on the world: `perform` runs it"),

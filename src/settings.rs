@@ -297,6 +297,10 @@ impl SettingChange {
 pub enum SettingError {
     #[error("{0}: Locked by the administrator")]
     Locked(SettingKey),
+    #[error("Server URL `{url}` is not a server address: {why} (e.g. http://127.0.0.1:8080)")]
+    BadServerUrl { url: String, why: String },
+    #[error("User name: enter one (it cannot be empty)")]
+    EmptyUserName,
 }
 
 /// The settings that are in force: the user's choice where a setting is unlocked, the

@@ -296,3 +296,157 @@ fn a_too_small_terminal_refuses_everything_but_quitting() {
         vec![Effect::Engine(Command::Shutdown), Effect::Quit]
     );
 }
+
+fn lost_city() -> autosync::auditor::LostEdit {
+    autosync::auditor::LostEdit {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+        field: "city".into(),
+        value: "Praha".into(),
+        saved_at: DateTime::parse_from_rfc3339(T0).unwrap().to_utc(),
+        cause: autosync::auditor::LossCause::OverwrittenBySync,
+        detail: "the sync wrote the server's version over it".into(),
+        device_value: Some("Brno".into()),
+        server_value: None,
+    }
+}
+
+#[test]
+fn home_shows_the_auditors_lost_edits_and_opens_their_list_and_keeps_the_count_true() {
+    use autosync::app::HomeItem;
+    let mut app = fixture(AutoSync::OnStart, Vec::new());
+    let lost_item = |app: &App| {
+        app.home_items()
+            .into_iter()
+            .position(|i| matches!(i, HomeItem::LostEdits { .. }))
+    };
+    assert_eq!(lost_item(&app), None, "absent while the auditor found none");
+
+    let found = Reloaded {
+        lost: Some(vec![lost_city(), lost_city()]),
+        ..Reloaded::default()
+    };
+    answer(&mut app, EffectResult::Reloaded(Box::new(found)));
+    let at = lost_item(&app).expect("the line shows once the auditor found some");
+    assert_eq!(app.home_items()[at], HomeItem::LostEdits { count: 2 });
+    assert_eq!(at, 0, "first on Home when there are no sync errors");
+
+    // Enter on it opens the Log, which lists the lost edits (and reads the auditor again).
+    let effects = app.update(Action::Pick(at));
+    assert_eq!(app.screen_kind(), ScreenKind::Log);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Reload(r)] if r.lost),
+        "{effects:?}"
+    );
+    app.update(Action::OpenHome);
+
+    // A save changes the journal: the driver is asked for the auditor's findings again.
+    open_account(&mut app);
+    app.update(Action::EditField {
+        field: "city".into(),
+        value: "Praha".into(),
+    });
+    app.update(Action::Save);
+    let effects = answer(
+        &mut app,
+        EffectResult::Saved {
+            entity: "account".into(),
+            id: "acc-0001".into(),
+            values: fields(&[("city", "Praha")]),
+            by: SaveBy::Form,
+            outcome: Ok(SaveOutcome::Unchanged),
+        },
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Reload(r) if r.lost)),
+        "{effects:?}"
+    );
+    // The auditor now finds nothing: the line goes.
+    let none = Reloaded {
+        lost: Some(Vec::new()),
+        ..Reloaded::default()
+    };
+    answer(&mut app, EffectResult::Reloaded(Box::new(none)));
+    assert_eq!(lost_item(&app), None);
+}
+
+/// Erases the focused input and types `text`, as keys.
+fn retype(app: &mut App, text: &str) {
+    let len = app.focused_input().map_or(0, |i| i.value().chars().count());
+    for _ in 0..len {
+        app.update(Action::Input(key(KeyCode::Backspace)));
+    }
+    for c in text.chars() {
+        app.update(Action::Input(key(KeyCode::Char(c))));
+    }
+}
+
+#[test]
+fn the_sync_screen_edits_url_and_user_name_checks_the_url_and_saves_them_before_signing_in() {
+    use autosync::app::{LoginField, SyncScreen};
+    let mut app = fixture(AutoSync::Never, Vec::new());
+    let mut view = device_settings(AutoSync::Never);
+    view.password_saved = false;
+    answer(
+        &mut app,
+        EffectResult::Reloaded(Box::new(Reloaded {
+            settings: Some(view),
+            ..Reloaded::default()
+        })),
+    );
+    app.update(Action::PressSync);
+    let login = |app: &App| match app.sync_screen() {
+        Some(SyncScreen::Login { fields, .. }) => Some(fields.clone()),
+        _ => None,
+    };
+    let fields = login(&app).expect("the password is not saved: the sync screen asks");
+    assert_eq!(fields.url.value(), FIXTURE_SERVER);
+    assert_eq!(fields.user.value(), "demo");
+    assert_eq!(fields.focus, LoginField::Password, "the password first");
+
+    // Tab goes round: URL, user name, password.
+    app.update(Action::NextField);
+    assert_eq!(login(&app).unwrap().focus, LoginField::Url);
+    retype(&mut app, "ftp//nowhere");
+    app.update(Action::PrevField);
+    app.update(Action::PrevField);
+    assert_eq!(login(&app).unwrap().focus, LoginField::UserName);
+    retype(&mut app, "alice");
+    app.update(Action::NextField);
+    retype(&mut app, "wonderland");
+    assert_eq!(login(&app).unwrap().password.value(), "wonderland");
+
+    // A URL that does not parse: said so, nothing saved, the screen stays with what was typed.
+    let effects = app.update(Action::EndEdit);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::ChangeSetting(_) | Effect::EnterPassword(_))),
+        "{effects:?}"
+    );
+    assert!(
+        message(&app).contains("Server URL `ftp//nowhere` is not a server address"),
+        "{}",
+        message(&app)
+    );
+    assert_eq!(login(&app).unwrap().user.value(), "alice");
+
+    // Fixed: the URL and the user name are saved to the profile, then the password goes.
+    app.update(Action::NextField);
+    retype(&mut app, "http://127.0.0.1:40001");
+    let effects = app.update(Action::EndEdit);
+    let asked: Vec<&Effect> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::ChangeSetting(_) | Effect::EnterPassword(_)))
+        .collect();
+    assert_eq!(
+        asked,
+        vec![
+            &Effect::ChangeSetting(SettingChange::ServerUrl("http://127.0.0.1:40001".into())),
+            &Effect::ChangeSetting(SettingChange::UserName("alice".into())),
+            &Effect::EnterPassword("wonderland".into()),
+        ]
+    );
+}

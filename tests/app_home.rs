@@ -66,7 +66,10 @@ async fn why_expands_to_every_on_start_rule_with_the_minutes_left() {
             minutes_left: 15
         })
     );
-    h.act(Action::AdvanceClock { minutes: 5 }).await;
+    h.act(Action::AdvanceClock {
+        by: chrono::Duration::minutes(5),
+    })
+    .await;
     let window = h
         .app
         .checklist()
@@ -81,7 +84,10 @@ async fn why_expands_to_every_on_start_rule_with_the_minutes_left() {
         }),
         "the window counts down with the clock"
     );
-    h.act(Action::AdvanceClock { minutes: 16 }).await;
+    h.act(Action::AdvanceClock {
+        by: chrono::Duration::minutes(16),
+    })
+    .await;
     let window = h
         .app
         .checklist()
@@ -117,7 +123,10 @@ async fn network_off_blocks_the_on_start_rule_and_resume_explains_it() {
         ScreenKind::Home,
         "nothing but demo controls while in the background"
     );
-    h.act(Action::AdvanceClock { minutes: 16 }).await;
+    h.act(Action::AdvanceClock {
+        by: chrono::Duration::minutes(16),
+    })
+    .await;
     h.act(Action::Resume).await;
     assert!(!h.app.in_background());
     h.until("the resume decision", |app| {

@@ -435,4 +435,92 @@ async fn a_setting_locked_on_woodford_refuses_on_setup_once_the_device_applied_i
     h.act(Action::OpenSetup).await;
     h.act(Action::Select).await;
     assert_eq!(h.message(), "Auto Sync: Locked by the administrator");
+/// Erases the focused input (as many Backspaces as it has characters) and types `text`.
+async fn retype(h: &mut Harness, text: &str) {
+    let len = h
+        .app
+        .focused_input()
+        .map_or(0, |i| i.value().chars().count());
+    for _ in 0..len {
+        h.act(Action::Input(key(KeyCode::Backspace))).await;
+    }
+    h.type_text(text).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_screen_edits_the_user_name_and_the_server_signs_in_that_user() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::ChangeSetting(SettingChange::SavePassword(false)))
+        .await;
+    // An edit to upload, so the server says who wrote it.
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+    })
+    .await;
+    h.act(Action::EditField {
+        field: "city".into(),
+        value: "Wonderland".into(),
+    })
+    .await;
+    h.act(Action::Save).await;
+    h.act(Action::Back).await;
+    h.act(Action::PressSync).await;
+    assert!(matches!(
+        h.app.sync_screen(),
+        Some(SyncScreen::Login { .. })
+    ));
+    // Password → (Tab) URL → (Tab) User name.
+    h.act(Action::NextField).await;
+    h.act(Action::NextField).await;
+    retype(&mut h, "alice").await;
+    h.act(Action::NextField).await;
+    h.type_text("wonderland").await;
+    let before = h.finished();
+    h.act(Action::EndEdit).await;
+    h.until_synced(before).await;
+    let last = h.app.status().last.clone().unwrap();
+    assert!(last.flags.succeeded(), "{last:?}");
+    assert_eq!(h.store().settings().unwrap().unwrap().user_name, "alice");
+    let record = h
+        .control
+        .record("account", "acc-0001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.fields["city"], "Wonderland");
+    assert_eq!(
+        record.fields["modified_by"], "alice",
+        "the server saw the user typed on the sync screen"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_url_that_does_not_parse_is_refused_on_setup_and_nothing_is_saved() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    let url = h.app.settings().unwrap().server_url.clone();
+    h.act(Action::OpenSetup).await;
+    let bad = Action::ChangeSetting(SettingChange::ServerUrl("localhost 8080".into()));
+    assert_eq!(
+        h.app.refusal(&bad),
+        Some(Refusal::Answered(
+            "that is not a server URL (http:// or https:// and a host)"
+        ))
+    );
+    h.act(bad).await;
+    assert!(
+        h.message()
+            .contains("Server URL `localhost 8080` is not a server address"),
+        "{}",
+        h.message()
+    );
+    assert_eq!(h.store().settings().unwrap().unwrap().server_url, url);
+    h.act(Action::ChangeSetting(SettingChange::UserName("  ".into())))
+        .await;
+    assert!(
+        h.message().contains("User name: enter one"),
+        "{}",
+        h.message()
+    );
+    assert_eq!(h.store().settings().unwrap().unwrap().user_name, "demo");
 }

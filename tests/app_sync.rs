@@ -54,7 +54,10 @@ async fn a_foreground_sync_takes_over_until_it_ends() {
         );
     }
     assert_eq!(h.app.screen_kind(), ScreenKind::Home);
-    h.act(Action::AdvanceClock { minutes: 1 }).await;
+    h.act(Action::AdvanceClock {
+        by: chrono::Duration::minutes(1),
+    })
+    .await;
     assert!(
         h.message().contains("Clock advanced"),
         "demo controls still work: {}",

@@ -72,6 +72,8 @@ proptest! {
                     user = next;
                 }
                 Err(SettingError::Locked(k)) => prop_assert!(locked.contains(&k)),
+                // The generated URLs and names are valid: no other refusal may happen.
+                Err(other) => prop_assert!(false, "refused: {other}"),
             }
             let now = EffectiveSettings::resolve(&user, &config);
             if locked.contains(&SettingKey::AutoSync) { prop_assert_eq!(now.auto_sync, before.auto_sync); }

@@ -76,6 +76,37 @@ fn a_wrong_expectation_exits_1_naming_scenario_step_expected_and_actual() {
 }
 
 #[test]
+fn the_new_expectations_fail_naming_what_the_app_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = r#"name = "Nothing runs, nothing is open"
+
+[setup]
+configuration = { sync_before_online = "AskUserToSync" }
+
+[[step]]
+do = "check"
+expect = { running_mode = "background", home_errors = 2, home_lost = 3, dialog = { kind = "discard" } }
+
+[[step]]
+do = "switch_mode"
+expect = { dialog = { kind = "sync_before_online", buttons = ["cancel"] } }
+"#;
+    let file = write(dir.path(), "wrong-new.toml", body);
+    let out = play(&[file.to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    for line in [
+        "step 1 (line 6): running_mode: expected background, got no sync running",
+        "step 1 (line 6): home_errors: expected 2, got 0",
+        "step 1 (line 6): home_lost: expected 3, got 0",
+        "step 1 (line 6): dialog: expected Discard, got no dialog open",
+        "step 2 (line 10): dialog: expected SyncBeforeOnline [Cancel], got SyncBeforeOnline [SyncThenSwitch, SwitchWithoutSync, Cancel]",
+    ] {
+        assert!(stderr.contains(line), "missing {line:?} in {stderr}");
+    }
+}
+
+#[test]
 fn jobs_play_scenarios_side_by_side_printing_each_whole_in_file_order() {
     let dir = tempfile::tempdir().unwrap();
     let names = ["First", "Second", "Third"];
@@ -219,6 +250,52 @@ fn malformed_files_exit_2_with_file_line_and_field() {
             SMALL.replace("do = \"restart\"", "do = \"configure\""),
             "configure-nothing.toml:11:",
             "`configure` needs",
+            "clock-both-units.toml",
+            SMALL.replace(
+                "advance_minutes = 20",
+                "advance_minutes = 20\nadvance_seconds = 5",
+            ),
+            "clock-both-units.toml:8:1:",
+            "give exactly one of them",
+        ),
+        (
+            "clock-no-unit.toml",
+            SMALL.replace("advance_minutes = 20\n", ""),
+            "clock-no-unit.toml:7:",
+            "needs `advance_minutes` or `advance_seconds`",
+        ),
+        (
+            "clock-seconds-backwards.toml",
+            SMALL.replace("advance_minutes = 20", "advance_seconds = -1"),
+            "clock-seconds-backwards.toml:8:1:",
+            "`advance_seconds` must be 0 or more",
+        ),
+        (
+            "bad-running-mode.toml",
+            SMALL.replace("sync = \"skipped\",", "running_mode = \"sideways\","),
+            "bad-running-mode.toml:12:",
+            "unknown variant `sideways`, expected `background` or `foreground`",
+        ),
+        (
+            "bad-dialog-kind.toml",
+            SMALL.replace("sync = \"skipped\",", "dialog = { kind = \"popup\" },"),
+            "bad-dialog-kind.toml:12:",
+            "unknown variant `popup`",
+        ),
+        (
+            "bad-dialog-button.toml",
+            SMALL.replace(
+                "sync = \"skipped\",",
+                "dialog = { kind = \"discard\", buttons = [\"ok\"] },",
+            ),
+            "bad-dialog-button.toml:12:",
+            "unknown variant `ok`",
+        ),
+        (
+            "bad-home-errors.toml",
+            SMALL.replace("sync = \"skipped\",", "home_errors = -1,"),
+            "bad-home-errors.toml:12:",
+            "home_errors",
         ),
     ];
     for (name, body, location, words) in cases {

@@ -126,7 +126,10 @@ async fn home_synced_and_why_expanded() {
     let mut h = Harness::new(Prep::Synced).await;
     snap!("home_synced", h);
     h.act(Action::ToggleWhy).await;
-    h.act(Action::AdvanceClock { minutes: 5 }).await;
+    h.act(Action::AdvanceClock {
+        by: chrono::Duration::minutes(5),
+    })
+    .await;
     snap!("home_why_expanded", h);
 }
 
@@ -165,6 +168,37 @@ async fn home_during_a_background_sync() {
     );
     h.app.update(Action::Status(status));
     snap!("home_download_resumed", h);
+}
+
+#[test]
+fn home_with_lost_edits_found_by_the_auditor() {
+    // Home draws the App's view: the auditor's two findings as a line under the menu's top.
+    let mut app = fixture(AutoSync::OnStartAndChange, Vec::new());
+    let lost = |field: &str, value: &str| autosync::auditor::LostEdit {
+        entity: "account".into(),
+        id: "acc-0001".into(),
+        field: field.into(),
+        value: value.into(),
+        saved_at: chrono::DateTime::parse_from_rfc3339(app_common::T0)
+            .unwrap()
+            .to_utc(),
+        cause: autosync::auditor::LossCause::OverwrittenBySync,
+        detail: String::new(),
+        device_value: None,
+        server_value: None,
+    };
+    let view = autosync::app::Reloaded {
+        lost: Some(vec![
+            lost("city", "First"),
+            lost("phone", "+1 555 000 0002"),
+        ]),
+        ..Default::default()
+    };
+    app_common::fixture::answer(
+        &mut app,
+        autosync::app::EffectResult::Reloaded(Box::new(view)),
+    );
+    insta::assert_snapshot!("home_lost_edits", render_app(&app));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -179,6 +179,7 @@ fn check_frame(app: &App, backend: &TestBackend) {
     let label = match app.home_items().get(home.selected) {
         Some(HomeItem::Entity { label, .. }) => label.clone(),
         Some(HomeItem::SyncErrors { .. }) => "Sync Errors".into(),
+        Some(HomeItem::LostEdits { .. }) => "Lost edits".into(),
         Some(HomeItem::Setup) => "Setup".into(),
         Some(HomeItem::Log) => "Log".into(),
         Some(HomeItem::Server) => "Server panel".into(),

@@ -169,7 +169,7 @@ pub enum Action {
     // --- demo controls ----------------------------------------------------------------------
     ToggleNetwork,
     AdvanceClock {
-        minutes: i64,
+        by: chrono::Duration,
     },
     SendToBackground,
     Resume,

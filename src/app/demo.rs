@@ -1,6 +1,8 @@
 //! The demo controls: the network, the clock, the app's lifecycle, and the server (publish,
 //! edits and deletes as another user, business-logic delay, faults) through its control API.
 
+use chrono::Timelike;
+
 use super::effect::{ControlCall, Effect};
 use super::state::*;
 use super::sync::mode_name;
@@ -140,9 +142,15 @@ impl App {
         Some(match item {
             ServerItem::Network => Action::ToggleNetwork,
             ServerItem::Mode => Action::SwitchMode,
-            ServerItem::Clock1 => Action::AdvanceClock { minutes: 1 },
-            ServerItem::Clock5 => Action::AdvanceClock { minutes: 5 },
-            ServerItem::Clock16 => Action::AdvanceClock { minutes: 16 },
+            ServerItem::Clock1 => Action::AdvanceClock {
+                by: chrono::Duration::minutes(1),
+            },
+            ServerItem::Clock5 => Action::AdvanceClock {
+                by: chrono::Duration::minutes(5),
+            },
+            ServerItem::Clock16 => Action::AdvanceClock {
+                by: chrono::Duration::minutes(16),
+            },
             ServerItem::Background => Action::SendToBackground,
             ServerItem::PublishV2 => Action::PublishV2,
             ServerItem::Woodford => Action::OpenWoodford,
@@ -175,14 +183,23 @@ impl App {
         }
     }
 
-    pub(super) fn advance_clock(&mut self, minutes: i64) {
-        self.emit(Effect::AdvanceClock { minutes });
+    pub(super) fn advance_clock(&mut self, by: chrono::Duration) {
+        self.emit(Effect::AdvanceClock { by });
     }
 
-    pub(super) fn clock_advanced(&mut self, minutes: i64) {
+    pub(super) fn clock_advanced(&mut self, by: chrono::Duration) {
         self.refresh_checklist();
-        let now = self.clock.now().format("%H:%M");
-        self.info(format!("Clock advanced {minutes:+} min: it is now {now}"));
+        let now = self.clock.now();
+        // Seconds only when they matter: a scenario's 45-second step, not the demo's minutes.
+        let now = if now.second() == 0 {
+            now.format("%H:%M")
+        } else {
+            now.format("%H:%M:%S")
+        };
+        self.info(format!(
+            "Clock advanced {}: it is now {now}",
+            signed_duration(by)
+        ));
     }
 
     pub(super) fn send_to_background(&mut self) {
@@ -298,5 +315,17 @@ impl App {
             AppMode::Offline => "offline",
             AppMode::Online => "online",
         }
+    }
+}
+
+/// `+16 min`, `+45 s`, `+1 min 30 s`: how far the clock moved, in the units the user chose.
+pub fn signed_duration(by: chrono::Duration) -> String {
+    let seconds = by.num_seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let (minutes, rest) = (seconds.abs() / 60, seconds.abs() % 60);
+    match (minutes, rest) {
+        (m, 0) => format!("{sign}{m} min"),
+        (0, s) => format!("{sign}{s} s"),
+        (m, s) => format!("{sign}{m} min {s} s"),
     }
 }

@@ -71,7 +71,7 @@ pub enum Effect {
     /// The demo clock moves on (and the engine is told); answered by
     /// [`EffectResult::ClockAdvanced`].
     AdvanceClock {
-        minutes: i64,
+        by: chrono::Duration,
     },
     /// Write the journal as JSON lines beside `path` (never over an earlier export).
     ExportLog {
@@ -288,7 +288,7 @@ pub enum EffectResult {
         outcome: Result<(), String>,
     },
     ClockAdvanced {
-        minutes: i64,
+        by: chrono::Duration,
     },
     /// The export ended: how many entries, and the file they went to.
     Exported {

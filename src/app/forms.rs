@@ -106,8 +106,8 @@ impl App {
 
     pub(super) fn input(&mut self, key: KeyEvent) {
         let event = Event::Key(key);
-        if let Some(SyncScreen::Login { password, .. }) = &mut self.sync_screen {
-            password.handle_event(&event);
+        if let Some(SyncScreen::Login { fields, .. }) = &mut self.sync_screen {
+            fields.focused_mut().handle_event(&event);
             return;
         }
         let mut reload = false;
@@ -150,8 +150,8 @@ impl App {
             let joined = format!("{}{text}{}", &value[..at], &value[at..]);
             *input = Input::new(joined).with_cursor(cursor + text.chars().count());
         };
-        if let Some(SyncScreen::Login { password, .. }) = &mut self.sync_screen {
-            insert(password);
+        if let Some(SyncScreen::Login { fields, .. }) = &mut self.sync_screen {
+            insert(fields.focused_mut());
             return;
         }
         let mut reload = false;
@@ -230,9 +230,8 @@ impl App {
     }
 
     pub(super) fn end_edit(&mut self) -> Vec<Effect> {
-        if let Some(SyncScreen::Login { password, .. }) = &self.sync_screen {
-            let password = password.value().to_string();
-            self.enter_password(&password);
+        if let Some(SyncScreen::Login { .. }) = &self.sync_screen {
+            self.sign_in_from_screen();
             return Vec::new();
         }
         if let Some(Screen::Woodford(_)) = self.stack.last() {
@@ -438,12 +437,13 @@ impl App {
         Vec::new()
     }
 
-    /// The device's data changed outside a sync: counts, lists, Sync Errors' device side and
-    /// the log follow.
+    /// The device's data changed outside a sync: counts, lists, Sync Errors' device side, the
+    /// log and the auditor's count on Home follow.
     pub(super) fn after_local_change(&mut self) {
         self.refresh_counts();
         self.refresh_conflicts();
         self.refresh_journal();
+        self.refresh_lost();
         self.refresh_screens();
     }
 }

@@ -27,7 +27,7 @@ mod woodford;
 
 pub use action::Action;
 pub use conflicts::{ConflictRow, WhatIfRow};
-pub use demo::{NO_ADMIN_TOKEN, describe_fault, fault_for, server_item_label};
+pub use demo::{NO_ADMIN_TOKEN, describe_fault, fault_for, server_item_label, signed_duration};
 pub use effect::{
     By, ControlCall, DeviceSettings, Effect, EffectResult, GateView, ListPage, ListQuery, Reload,
     Reloaded, SaveBy,
@@ -408,7 +408,7 @@ impl App {
             Action::ExportLog { path } => return vec![Effect::ExportLog { path }],
 
             Action::ToggleNetwork => self.toggle_network(),
-            Action::AdvanceClock { minutes } => self.advance_clock(minutes),
+            Action::AdvanceClock { by } => self.advance_clock(by),
             Action::SendToBackground => self.send_to_background(),
             Action::Resume => self.resume(),
             Action::PublishV2 => {

@@ -208,6 +208,7 @@ impl App {
         match self.screen() {
             Screen::Home(h) => Some(match self.home_items().get(h.selected)? {
                 HomeItem::SyncErrors { .. } => Action::OpenSyncErrors,
+                HomeItem::LostEdits { .. } => Action::OpenLog,
                 HomeItem::Entity { name, .. } => Action::OpenList {
                     entity: name.clone(),
                 },
@@ -262,6 +263,10 @@ impl App {
     }
 
     pub(super) fn next_field(&mut self, delta: i64) {
+        if let Some(SyncScreen::Login { fields, .. }) = &mut self.sync_screen {
+            fields.move_focus(delta);
+            return;
+        }
         if let Some(Dialog::ModeSwitch {
             choices, selected, ..
         }) = &mut self.dialog

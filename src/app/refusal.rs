@@ -9,6 +9,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::state::*;
 use super::{Action, App, step};
 use crate::rules::SyncActivity;
+use crate::settings::SettingError;
 
 /// Why an action would not do what it says now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,12 +51,15 @@ impl App {
                 Action::Input(_)
                     | Action::Paste(_)
                     | Action::EndEdit
+                    | Action::NextField
+                    | Action::PrevField
                     | Action::EnterPassword(_)
                     | Action::CancelSync
                     | Action::Back
             ) || action.is_demo_control();
             return (!allowed).then(|| {
-                "Enter the password and press Enter to sync, or Esc to cancel".to_string()
+                "Enter the password (Tab: URL, user name) and press Enter to sync, or Esc to cancel"
+                    .to_string()
             });
         }
         if self.background {
@@ -111,6 +115,7 @@ impl App {
             Action::NextField | Action::PrevField => {
                 let delta = if *action == Action::NextField { 1 } else { -1 };
                 let moves = match (&self.dialog, self.screen()) {
+                    _ if matches!(self.sync_screen, Some(SyncScreen::Login { .. })) => true,
                     (Some(_), _) => self.can_move(delta),
                     (None, Screen::Form(f)) => f.editing.is_some() || self.can_move(delta),
                     (None, Screen::Setup(_)) => self.can_move(delta),
@@ -158,7 +163,8 @@ impl App {
                 _ => Some("nothing to type into here"),
             },
             Action::EndEdit => match &self.sync_screen {
-                Some(SyncScreen::Login { password, .. }) => password
+                Some(SyncScreen::Login { fields, .. }) => fields
+                    .password
                     .value()
                     .is_empty()
                     .then_some("no password typed yet"),
@@ -188,9 +194,16 @@ impl App {
                     .as_ref()
                     .map(|p| p.configuration.clone())
                     .unwrap_or_default();
-                crate::rules::change_setting(settings, &config, change.clone())
-                    .is_err()
-                    .then_some("the setting is locked by the administrator")
+                match crate::rules::change_setting(settings, &config, change.clone()) {
+                    Ok(_) => None,
+                    Err(SettingError::Locked(_)) => {
+                        Some("the setting is locked by the administrator")
+                    }
+                    Err(SettingError::BadServerUrl { .. }) => {
+                        Some("that is not a server URL (http:// or https:// and a host)")
+                    }
+                    Err(SettingError::EmptyUserName) => Some("the user name cannot be empty"),
+                }
             }
             Action::SwitchMode => self
                 .switch_pending

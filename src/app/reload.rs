@@ -48,6 +48,7 @@ impl App {
         self.refresh_conflicts();
         self.refresh_journal();
         self.refresh_checklist();
+        self.refresh_lost();
     }
 
     pub(super) fn refresh_settings(&mut self) {

@@ -90,6 +90,10 @@ pub enum HomeItem {
     SyncErrors {
         count: usize,
     },
+    /// Next, whenever the auditor has found lost edits: opens the Log, which lists them.
+    LostEdits {
+        count: usize,
+    },
     Entity {
         name: String,
         label: String,
@@ -331,6 +335,58 @@ pub enum Dialog {
     Discard { then: AfterDiscard },
 }
 
+/// Which dialog is open, as a scenario names it (`dialog = { kind = "sync_before_online" }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogKind {
+    SyncBeforeOnline,
+    SyncBeforeOffline,
+    Discard,
+}
+
+/// A dialog's button, as a scenario names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogButton {
+    SyncThenSwitch,
+    SwitchWithoutSync,
+    Cancel,
+    KeepEditing,
+    Discard,
+}
+
+impl Dialog {
+    pub fn kind(&self) -> DialogKind {
+        match self {
+            Dialog::ModeSwitch {
+                direction: ModeSwitch::GoOnline,
+                ..
+            } => DialogKind::SyncBeforeOnline,
+            Dialog::ModeSwitch {
+                direction: ModeSwitch::GoOffline,
+                ..
+            } => DialogKind::SyncBeforeOffline,
+            Dialog::Discard { .. } => DialogKind::Discard,
+        }
+    }
+
+    /// The buttons in the order the dialog shows them.
+    pub fn buttons(&self) -> Vec<DialogButton> {
+        match self {
+            Dialog::ModeSwitch { choices, .. } => choices
+                .iter()
+                .map(|c| match c {
+                    SwitchChoice::SyncThenSwitch => DialogButton::SyncThenSwitch,
+                    SwitchChoice::SwitchWithoutSync => DialogButton::SwitchWithoutSync,
+                    SwitchChoice::Cancel => DialogButton::Cancel,
+                })
+                .collect(),
+            // Keep first: it is the default (see the dialog's drawing).
+            Dialog::Discard { .. } => vec![DialogButton::KeepEditing, DialogButton::Discard],
+        }
+    }
+}
+
 /// What happens once unsaved edits are discarded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterDiscard {
@@ -342,14 +398,76 @@ pub enum AfterDiscard {
 /// The sync screen: it takes over while it shows.
 #[derive(Debug, Clone)]
 pub enum SyncScreen {
-    /// The password is needed first, for `reason`: URL, user name, password.
+    /// The password is needed first, for `reason`: "you enter URL, name, and password".
     Login {
         trigger: Trigger,
-        password: Input,
+        fields: Box<LoginFields>,
         reason: LoginReason,
     },
     /// A foreground synchronization runs; nothing else can be done.
     Running,
+}
+
+/// The sync screen's three inputs, and which has the keys (the password, when it opens).
+#[derive(Debug, Clone, Default)]
+pub struct LoginFields {
+    pub url: Input,
+    pub user: Input,
+    pub password: Input,
+    pub focus: LoginField,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoginField {
+    Url,
+    UserName,
+    #[default]
+    Password,
+}
+
+impl LoginField {
+    pub const ALL: [LoginField; 3] = [LoginField::Url, LoginField::UserName, LoginField::Password];
+}
+
+impl LoginFields {
+    /// The profile's URL and user name to edit, an empty password, the password focused.
+    pub fn new(url: &str, user: &str) -> Self {
+        LoginFields {
+            url: Input::new(url.to_string()),
+            user: Input::new(user.to_string()),
+            ..LoginFields::default()
+        }
+    }
+
+    pub fn input(&self, field: LoginField) -> &Input {
+        match field {
+            LoginField::Url => &self.url,
+            LoginField::UserName => &self.user,
+            LoginField::Password => &self.password,
+        }
+    }
+
+    pub fn focused(&self) -> &Input {
+        self.input(self.focus)
+    }
+
+    pub fn focused_mut(&mut self) -> &mut Input {
+        match self.focus {
+            LoginField::Url => &mut self.url,
+            LoginField::UserName => &mut self.user,
+            LoginField::Password => &mut self.password,
+        }
+    }
+
+    /// Tab / Shift-Tab: the next or previous input, round.
+    pub fn move_focus(&mut self, delta: i64) {
+        let at = LoginField::ALL
+            .iter()
+            .position(|f| *f == self.focus)
+            .unwrap_or(2) as i64;
+        let n = LoginField::ALL.len() as i64;
+        self.focus = LoginField::ALL[(at + delta).rem_euclid(n) as usize];
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

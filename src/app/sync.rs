@@ -2,8 +2,6 @@
 //! screen (password, foreground progress), online/offline switching with its dialogs, and the
 //! engine's status and events coming in.
 
-use tui_input::Input;
-
 use super::App;
 use super::effect::{By, Effect, EffectResult};
 use super::state::*;
@@ -12,6 +10,7 @@ use crate::engine::{Command, EngineEvent, SyncStatus};
 use crate::rules::{
     self, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger, TypedPassword,
 };
+use crate::settings::SettingChange;
 
 impl App {
     /// How the sync the user asks for now would sign in: the sign-in rule, on what the App knows.
@@ -41,9 +40,14 @@ impl App {
             return;
         }
         if let SignIn::Ask { reason } = self.sign_in() {
+            let (url, user) = self
+                .settings
+                .as_ref()
+                .map(|s| (s.server_url.as_str(), s.user_name.as_str()))
+                .unwrap_or_default();
             self.sync_screen = Some(SyncScreen::Login {
                 trigger,
-                password: Input::default(),
+                fields: Box::new(LoginFields::new(url, user)),
                 reason,
             });
             self.info(match reason {
@@ -86,6 +90,38 @@ impl App {
         } else {
             self.info("No sync is running");
         }
+    }
+
+    /// Enter on the sync screen: a changed URL or user name is checked and saved to the profile
+    /// (the next sync signs in with it), then the password goes the way the password rules say.
+    /// A URL that does not parse, or no user name, saves nothing and keeps the screen.
+    pub(super) fn sign_in_from_screen(&mut self) {
+        let Some(SyncScreen::Login { fields, .. }) = &self.sync_screen else {
+            return;
+        };
+        let url = fields.url.value().trim().to_string();
+        let user = fields.user.value().trim().to_string();
+        let password = fields.password.value().to_string();
+        if let Err(e) = rules::check_server_url(&url).and(rules::check_user_name(&user)) {
+            self.error(e.to_string());
+            return;
+        }
+        if password.is_empty() {
+            self.warn("Enter the password");
+            return;
+        }
+        let (old_url, old_user) = self
+            .settings
+            .as_ref()
+            .map(|s| (s.server_url.clone(), s.user_name.clone()))
+            .unwrap_or_default();
+        if url != old_url {
+            self.change_setting(SettingChange::ServerUrl(url));
+        }
+        if user != old_user {
+            self.change_setting(SettingChange::UserName(user));
+        }
+        self.enter_password(&password);
     }
 
     pub(super) fn enter_password(&mut self, password: &str) {
@@ -329,7 +365,7 @@ impl App {
                 resolution,
                 outcome,
             } => self.resolved(&resolution, outcome),
-            EffectResult::ClockAdvanced { minutes } => self.clock_advanced(minutes),
+            EffectResult::ClockAdvanced { by } => self.clock_advanced(by),
             EffectResult::Exported { path, outcome } => self.exported(&path, outcome),
             EffectResult::TimelineExported { path, outcome } => {
                 self.timeline_exported(&path, outcome)

@@ -163,12 +163,18 @@ impl App {
         }
     }
 
-    /// Home's menu, in order: Sync Errors first whenever there are any.
+    /// Home's menu, in order: Sync Errors first whenever there are any, then the auditor's lost
+    /// edits whenever it found some.
     pub fn home_items(&self) -> Vec<HomeItem> {
         let mut items = Vec::new();
         let unresolved = self.conflicts.len().max(self.status.unresolved_conflicts);
         if unresolved > 0 {
             items.push(HomeItem::SyncErrors { count: unresolved });
+        }
+        if !self.lost.is_empty() {
+            items.push(HomeItem::LostEdits {
+                count: self.lost.len(),
+            });
         }
         items.extend(self.counts.iter().map(|c| HomeItem::Entity {
             name: c.name.clone(),
@@ -206,8 +212,8 @@ impl App {
 
     /// The focused text input, for drawing its cursor.
     pub fn focused_input(&self) -> Option<&tui_input::Input> {
-        if let Some(SyncScreen::Login { password, .. }) = &self.sync_screen {
-            return Some(password);
+        if let Some(SyncScreen::Login { fields, .. }) = &self.sync_screen {
+            return Some(fields.focused());
         }
         match self.screen() {
             Screen::Form(f) => f.editing.as_ref(),

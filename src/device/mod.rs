@@ -16,7 +16,8 @@ use crate::settings::{
     EffectiveSettings, ProjectConfig, SettingChange, SettingError, UserSettings,
 };
 use crate::store::{
-    JournalData, JournalEntry, JournalKind, SaveReport, Store, StoreError, UserResolution,
+    JournalData, JournalEntry, JournalKind, SaveReport, SettingOutcome, Store, StoreError,
+    UiTransactionCall, UserResolution,
 };
 use crate::wire::Fields;
 
@@ -191,7 +192,8 @@ impl Device {
                     JournalKind::App,
                     &self.actor(),
                     format!("setting changed: {label}"),
-                );
+                )
+                .with_data(JournalData::Setting(SettingOutcome::Changed));
                 self.journal(entry);
                 Ok(())
             }
@@ -201,7 +203,8 @@ impl Device {
                     JournalKind::App,
                     &self.actor(),
                     format!("setting refused: {e}"),
-                );
+                )
+                .with_data(JournalData::Setting(SettingOutcome::Refused));
                 self.journal(entry);
                 Err(e.into())
             }
@@ -263,16 +266,20 @@ impl Device {
             (gate, result)
         });
         self.ui_transactions = held;
-        let detail = match &result {
-            Ok(depth) => format!("tryEnterUiTransaction → true (held: {depth})"),
-            Err(refused) => refused.to_string(),
+        let (detail, call) = match &result {
+            Ok(depth) => (
+                format!("tryEnterUiTransaction → true (held: {depth})"),
+                UiTransactionCall::Entered { held: *depth },
+            ),
+            Err(refused) => (refused.to_string(), UiTransactionCall::Refused),
         };
         let entry = JournalEntry::event(
             self.now(),
             JournalKind::UiTransaction,
             &self.actor(),
             detail,
-        );
+        )
+        .with_data(JournalData::UiTransaction(call));
         self.journal(entry);
         result
     }
@@ -280,20 +287,23 @@ impl Device {
     /// `EntityForm.leaveUiTransaction()`.
     pub fn leave_ui_transaction(&mut self) -> rules::LeaveOutcome {
         let outcome = self.ui_transactions.leave();
-        let detail = match outcome {
-            rules::LeaveOutcome::Released { still_held } => {
-                format!("leaveUiTransaction (still held: {still_held})")
-            }
-            rules::LeaveOutcome::NoneHeld => {
-                "leaveUiTransaction with none held (harmless)".to_string()
-            }
+        let (detail, call) = match outcome {
+            rules::LeaveOutcome::Released { still_held } => (
+                format!("leaveUiTransaction (still held: {still_held})"),
+                UiTransactionCall::Left { still_held },
+            ),
+            rules::LeaveOutcome::NoneHeld => (
+                "leaveUiTransaction with none held (harmless)".to_string(),
+                UiTransactionCall::LeftNoneHeld,
+            ),
         };
         let entry = JournalEntry::event(
             self.now(),
             JournalKind::UiTransaction,
             &self.actor(),
             detail,
-        );
+        )
+        .with_data(JournalData::UiTransaction(call));
         self.journal(entry);
         self.push_gate();
         outcome

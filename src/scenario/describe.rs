@@ -25,7 +25,7 @@ pub(super) fn actor_of(action: &StepAction) -> &'static str {
         | StepAction::ServerDelete { .. }
         | StepAction::Delay { .. }
         | StepAction::Fault { .. } => "server",
-        StepAction::Clock { .. } => "clock",
+        StepAction::Clock(_) => "clock",
         StepAction::Wait { .. } | StepAction::Check => "scenario",
         _ => "user",
     }
@@ -121,7 +121,10 @@ pub fn describe(action: &StepAction) -> String {
             "fault {fault:?} on the next {count} request(s) to {}",
             path.as_deref().unwrap_or("any path")
         ),
-        StepAction::Clock { advance_minutes } => format!("advances {advance_minutes:+} min"),
+        StepAction::Clock(advance) => format!(
+            "advances {}",
+            crate::app::signed_duration(advance.duration())
+        ),
         StepAction::Wait { until } => format!("waits until {until:?}"),
         StepAction::Check => "checks".into(),
     }

@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::format::{Expect, HomeButton, SaveExpect, SyncExpect};
-use crate::app::App;
+use crate::app::{App, DialogButton, HomeItem};
 use crate::control::Control;
 use crate::device::AppMode;
 use crate::rules::{DecisionOutcome, SaveDecision, SyncActivity};
-use crate::store::{JournalData, JournalEntry, JournalKind, Store};
+use crate::store::{
+    JournalData, JournalEntry, JournalKind, SettingOutcome, Store, UiTransactionCall,
+};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -274,18 +276,11 @@ pub async fn check(
         }
     }
     if let Some(want) = &expect.ui_transaction {
-        let got = seen
-            .journal
-            .iter()
-            .rev()
-            .find(|e| e.kind == JournalKind::UiTransaction && e.detail.starts_with("tryEnter"))
-            .map(|e| {
-                if e.detail.contains("false") {
-                    "refused"
-                } else {
-                    "entered"
-                }
-            });
+        let got = seen.journal.iter().rev().find_map(|e| match e.data {
+            Some(JournalData::UiTransaction(UiTransactionCall::Entered { .. })) => Some("entered"),
+            Some(JournalData::UiTransaction(UiTransactionCall::Refused)) => Some("refused"),
+            _ => None,
+        });
         if got != Some(want.as_str()) {
             failures.push(fail(
                 "ui_transaction",
@@ -295,18 +290,11 @@ pub async fn check(
         }
     }
     if let Some(want) = &expect.setting {
-        let got = seen
-            .journal
-            .iter()
-            .rev()
-            .find(|e| e.kind == JournalKind::App && e.detail.starts_with("setting "))
-            .map(|e| {
-                if e.detail.starts_with("setting refused") {
-                    "locked"
-                } else {
-                    "changed"
-                }
-            });
+        let got = seen.journal.iter().rev().find_map(|e| match e.data {
+            Some(JournalData::Setting(SettingOutcome::Refused)) => Some("locked"),
+            Some(JournalData::Setting(SettingOutcome::Changed)) => Some("changed"),
+            _ => None,
+        });
         if got != Some(want.as_str()) {
             failures.push(fail(
                 "setting",
@@ -319,6 +307,64 @@ pub async fn check(
         && seen.syncs_since_start != want
     {
         failures.push(fail("syncs", want, seen.syncs_since_start));
+    }
+    if let Some(want) = expect.running_mode {
+        let want = crate::rules::SyncMode::from(want);
+        match status.activity.mode() {
+            Some(got) if got == want => {}
+            Some(got) => failures.push(fail("running_mode", want, got)),
+            None => failures.push(fail("running_mode", want, "no sync running")),
+        }
+    }
+    if let Some(want) = expect.home_errors {
+        let got = app
+            .home_items()
+            .iter()
+            .find_map(|item| match item {
+                HomeItem::SyncErrors { count } => Some(*count),
+                _ => None,
+            })
+            .unwrap_or(0);
+        if got != want {
+            failures.push(fail("home_errors", want, got));
+        }
+    }
+    if let Some(want) = &expect.dialog {
+        let got = app.dialog().map(|d| (d.kind(), d.buttons()));
+        let holds = match (&got, want.kind.kind()) {
+            (None, None) => true,
+            (Some((kind, buttons)), Some(want_kind)) => {
+                *kind == want_kind && want.buttons.as_ref().is_none_or(|b| b == buttons)
+            }
+            _ => false,
+        };
+        if !holds {
+            let show = |kind: String, buttons: Option<&Vec<DialogButton>>| match buttons {
+                Some(b) => format!("{kind} {b:?}"),
+                None => kind,
+            };
+            failures.push(fail(
+                "dialog",
+                show(format!("{:?}", want.kind), want.buttons.as_ref()),
+                match &got {
+                    Some((kind, buttons)) => show(format!("{kind:?}"), Some(buttons)),
+                    None => "no dialog open".into(),
+                },
+            ));
+        }
+    }
+    if let Some(want) = expect.home_lost {
+        let got = app
+            .home_items()
+            .iter()
+            .find_map(|item| match item {
+                HomeItem::LostEdits { count } => Some(*count),
+                _ => None,
+            })
+            .unwrap_or(0);
+        if got != want {
+            failures.push(fail("home_lost", want, got));
+        }
     }
     if let Some(want) = expect.project_version {
         let got = store

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+pub use super::clock_advance::ClockAdvance;
+use crate::app::{DialogButton, DialogKind};
 use crate::file_error::{FileError, parse_toml};
 use crate::rules::SwitchChoice;
 use crate::settings::{AutoSync, BackgroundBehavior, ConflictStrategy};
@@ -176,9 +178,8 @@ pub enum StepAction {
         fault: Fault,
     },
     // Time.
-    Clock {
-        advance_minutes: i64,
-    },
+    /// `advance_minutes = N` or `advance_seconds = N`, exactly one.
+    Clock(ClockAdvance),
     Wait {
         until: WaitFor,
     },
@@ -269,6 +270,66 @@ pub struct Expect {
     /// The applied project version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_version: Option<u32>,
+    /// The mode of the sync running now: `background` or `foreground` (fails when none runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running_mode: Option<ModeExpect>,
+    /// The count Home's Sync Errors item shows (0: the item is absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_errors: Option<usize>,
+    /// The dialog open now, and (when given) its buttons in the order shown; `kind = "none"`:
+    /// no dialog is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialog: Option<DialogExpect>,
+    /// The count of lost edits Home shows from the auditor (0: the line is absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_lost: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeExpect {
+    Background,
+    Foreground,
+}
+
+impl From<ModeExpect> for crate::rules::SyncMode {
+    fn from(mode: ModeExpect) -> Self {
+        match mode {
+            ModeExpect::Background => crate::rules::SyncMode::Background,
+            ModeExpect::Foreground => crate::rules::SyncMode::Foreground,
+        }
+    }
+}
+
+/// `dialog = { kind = "sync_before_online", buttons = ["sync_then_switch", "cancel"] }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DialogExpect {
+    pub kind: DialogKindExpect,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buttons: Option<Vec<DialogButton>>,
+}
+
+/// A dialog kind ([`DialogKind`]), or `none` for "no dialog is open".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialogKindExpect {
+    None,
+    SyncBeforeOnline,
+    SyncBeforeOffline,
+    Discard,
+}
+
+impl DialogKindExpect {
+    /// The App's dialog kind this names (`None`: no dialog).
+    pub fn kind(self) -> Option<DialogKind> {
+        match self {
+            DialogKindExpect::None => None,
+            DialogKindExpect::SyncBeforeOnline => Some(DialogKind::SyncBeforeOnline),
+            DialogKindExpect::SyncBeforeOffline => Some(DialogKind::SyncBeforeOffline),
+            DialogKindExpect::Discard => Some(DialogKind::Discard),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -383,14 +444,6 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
                         None => FileError::at(path, text, offset, field_in(&message), message),
                     }
                 })?;
-        if let StepAction::Clock { advance_minutes } = action
-            && advance_minutes < 0
-        {
-            return Err(at(
-                Some("advance_minutes".into()),
-                format!("must be 0 or more, not {advance_minutes}: the clock only moves forward"),
-            ));
-        }
         if let StepAction::Configure {
             configuration,
             on_conflict,

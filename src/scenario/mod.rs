@@ -1,6 +1,7 @@
 //! Scenario files: reproductions that replay headless through the same App core the TUI uses,
 //! on the virtual clock, with expectations checked at each step (`autosync play`).
 
+mod clock_advance;
 pub mod describe;
 pub mod expect;
 pub mod fault_matrix;

@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::format::{
-    Expect, ResolveChoice, Scenario, SettingsSetup, Setup, Step, StepAction, WaitFor,
+    ClockAdvance, Expect, ResolveChoice, Scenario, SettingsSetup, Setup, Step, StepAction, WaitFor,
 };
 use crate::app::{Action, App, Recorded};
 use crate::rules::{Network, SyncActivity};
@@ -73,12 +73,12 @@ pub fn to_scenario(initial: &Initial, recorded: &[Recorded], app: &App, store: &
         // Real time the user let pass becomes virtual time (whole minutes).
         let gap = (entry.at - previous_at).num_minutes();
         if gap >= 1 {
-            steps.push(step(StepAction::Clock {
-                advance_minutes: gap,
-            }));
+            steps.push(step(StepAction::Clock(ClockAdvance::Minutes(
+                u32::try_from(gap).unwrap_or(u32::MAX),
+            ))));
         }
         previous_at = match &entry.action {
-            Action::AdvanceClock { minutes } => entry.at + chrono::Duration::minutes(*minutes),
+            Action::AdvanceClock { by } => entry.at + *by,
             _ => entry.at,
         };
         // The user acted with no sync running: the replay waits for that too. Acting during a
@@ -166,8 +166,10 @@ pub fn to_scenario(initial: &Initial, recorded: &[Recorded], app: &App, store: &
                     connected: network == Network::Connected,
                 }
             }
-            Action::AdvanceClock { minutes } => StepAction::Clock {
-                advance_minutes: *minutes,
+            // The demo only moves the clock forward; a step cannot say anything else.
+            Action::AdvanceClock { by } => match ClockAdvance::of(*by) {
+                Some(advance) => StepAction::Clock(advance),
+                None => continue,
             },
             Action::SendToBackground => StepAction::Background,
             Action::Resume => StepAction::Resume,

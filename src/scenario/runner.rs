@@ -520,7 +520,7 @@ impl Runner<'_> {
                 }
                 // One line per conflict: the strategy's decision (keeping it for the user adds another).
                 JournalKind::Conflict
-                    if e.actor == "sync" && !e.detail.contains("kept under Sync Errors") =>
+                    if e.actor == "sync" && e.data != Some(JournalData::KeptForUser) =>
                 {
                     self.summary.conflicts += 1
                 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::journal::{self, JournalEntry, JournalKind};
+use super::journal::{self, JournalData, JournalEntry, JournalKind};
 use super::outbox::{self, PendingOp};
 use super::records;
 use super::sent;
@@ -76,6 +76,7 @@ impl Store {
                         "sync",
                         format!("{kind:?}: kept under Sync Errors (Manual Action)"),
                     )
+                    .with_data(JournalData::KeptForUser)
                 },
             )?;
             Ok(id)
@@ -118,6 +119,7 @@ impl Store {
                         "sync",
                         format!("{problem}: kept under Sync Errors"),
                     )
+                    .with_data(JournalData::KeptForUser)
                 },
             )?;
             Ok(id)

@@ -79,6 +79,35 @@ pub enum JournalData {
     Phase(Phase),
     /// A sync ended.
     SyncEnded { succeeded: bool },
+    /// `tryEnterUiTransaction` / `leaveUiTransaction`, and what it answered.
+    UiTransaction(UiTransactionCall),
+    /// A Setup change, and whether the lock rule (or a check of its value) let it through.
+    Setting(SettingOutcome),
+    /// A conflict the sync keeps for the user under Sync Errors: a second line about a conflict
+    /// whose strategy line (or server refusal) was written already.
+    KeptForUser,
+}
+
+/// A UI-transaction call as journaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UiTransactionCall {
+    /// `tryEnterUiTransaction()` returned true; `held` clearances now.
+    Entered { held: u32 },
+    /// `tryEnterUiTransaction()` returned false.
+    Refused,
+    /// `leaveUiTransaction()` released one; `still_held` remain.
+    Left { still_held: u32 },
+    /// `leaveUiTransaction()` with none held (harmless).
+    LeftNoneHeld,
+}
+
+/// What became of a Setup change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingOutcome {
+    Changed,
+    Refused,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

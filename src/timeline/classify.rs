@@ -1,10 +1,12 @@
 //! What one journal row means for the picture. The journal's rows carry their kind but, for
 //! sync and save lines, the decision only in their text: this file is the one place that reads
 //! those texts (the shapes written by `rules::SaveDecision`, `rules::StartGate`, the engine's
-//! phase lines and the server controls), so a typed journal replaces it alone.
+//! phase lines and the server controls), so a typed journal replaces it alone. UI-transaction
+//! rows, phase starts, sync ends and saves under the save gate are read by their data already
+//! (by their words only in journals written before they had it).
 
-use crate::rules::{Phase, SyncMode};
-use crate::store::{JournalEntry, JournalKind};
+use crate::rules::{Phase, SaveDecision, SyncMode};
+use crate::store::{JournalData, JournalEntry, JournalKind, UiTransactionCall};
 
 /// A save's outcome, as the save gate decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,9 +89,17 @@ pub const SCENARIO_SERVER_ACTOR: &str = "scenario server";
 pub fn read(entry: &JournalEntry) -> Option<Reading> {
     let d = entry.detail.as_str();
     match entry.kind {
-        JournalKind::Sync => read_sync(d),
-        JournalKind::Save => Some(read_save(d)),
-        JournalKind::UiTransaction => read_ui(d),
+        JournalKind::Sync => match entry.data {
+            Some(JournalData::Phase(phase)) => Some(Reading::PhaseStarted(phase)),
+            Some(JournalData::SyncEnded { succeeded }) => {
+                Some(Reading::SyncEnded { failed: !succeeded })
+            }
+            // Decisions and the run's first line are still read by their words, as are the
+            // phase and end rows of journals written before those had data.
+            _ => read_sync(d),
+        },
+        JournalKind::Save => Some(read_save(entry)),
+        JournalKind::UiTransaction => read_ui(entry),
         JournalKind::App if SERVER_ACTORS.contains(&entry.actor.as_str()) => read_server(d),
         JournalKind::Conflict => Some(Reading::Conflict),
         JournalKind::Overwritten => Some(Reading::Lost(LostCause::OverwrittenBySync)),
@@ -134,8 +144,31 @@ fn read_sync(d: &str) -> Option<Reading> {
     None
 }
 
-fn read_save(d: &str) -> Reading {
-    let mark = if d.contains("save refused") {
+fn read_save(entry: &JournalEntry) -> Reading {
+    let d = entry.detail.as_str();
+    let mark = match &entry.data {
+        Some(JournalData::Save {
+            decision,
+            waited_ms,
+        }) => match decision {
+            SaveDecision::Refuse { .. } => SaveMark::Refused,
+            SaveDecision::AllowConcurrent { .. } => SaveMark::Concurrent,
+            SaveDecision::AllowRebased { .. } => SaveMark::Rebased,
+            SaveDecision::Allow if waited_ms.is_some() => SaveMark::Waited,
+            SaveDecision::Allow => SaveMark::Allowed,
+        },
+        // Online saves (no save gate) and journals written before saves had data.
+        _ => save_mark_words(d),
+    };
+    Reading::Save {
+        mark,
+        // Whether it created the record is still only in the words.
+        create: d.starts_with("create:"),
+    }
+}
+
+fn save_mark_words(d: &str) -> SaveMark {
+    if d.contains("save refused") {
         SaveMark::Refused
     } else if d.contains("(No action)") {
         SaveMark::Concurrent
@@ -145,14 +178,24 @@ fn read_save(d: &str) -> Reading {
         SaveMark::Waited
     } else {
         SaveMark::Allowed
-    };
-    Reading::Save {
-        mark,
-        create: d.starts_with("create:"),
     }
 }
 
-fn read_ui(d: &str) -> Option<Reading> {
+fn read_ui(entry: &JournalEntry) -> Option<Reading> {
+    match entry.data {
+        Some(JournalData::UiTransaction(UiTransactionCall::Entered { .. })) => {
+            Some(Reading::UiEnter)
+        }
+        Some(JournalData::UiTransaction(UiTransactionCall::Left { still_held })) => {
+            Some(Reading::UiLeave { still_held })
+        }
+        Some(JournalData::UiTransaction(_)) => None,
+        // Rows written before UI transactions carried data: their words.
+        _ => read_ui_words(&entry.detail),
+    }
+}
+
+fn read_ui_words(d: &str) -> Option<Reading> {
     if d.starts_with("tryEnterUiTransaction → true") {
         return Some(Reading::UiEnter);
     }
@@ -183,5 +226,97 @@ fn read_server(d: &str) -> Option<Reading> {
         })
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ui_row(detail: &str, data: Option<UiTransactionCall>) -> JournalEntry {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        JournalEntry {
+            data: data.map(JournalData::UiTransaction),
+            ..JournalEntry::event(at, JournalKind::UiTransaction, "user", detail)
+        }
+    }
+
+    impl JournalEntry {
+        fn with_kind(self, kind: JournalKind) -> Self {
+            JournalEntry { kind, ..self }
+        }
+    }
+
+    #[test]
+    fn ui_transaction_rows_are_read_by_their_data_and_old_rows_by_their_words() {
+        // The data decides, whatever the words say.
+        let typed = ui_row("reworded", Some(UiTransactionCall::Left { still_held: 2 }));
+        assert_eq!(read(&typed), Some(Reading::UiLeave { still_held: 2 }));
+        let entered = ui_row("reworded", Some(UiTransactionCall::Entered { held: 1 }));
+        assert_eq!(read(&entered), Some(Reading::UiEnter));
+        let refused = ui_row(
+            "tryEnterUiTransaction → true",
+            Some(UiTransactionCall::Refused),
+        );
+        assert_eq!(read(&refused), None);
+        // A journal written before the rows had data still reads.
+        let old = ui_row("leaveUiTransaction (still held: 1)", None);
+        assert_eq!(read(&old), Some(Reading::UiLeave { still_held: 1 }));
+        let old = ui_row("tryEnterUiTransaction → true (held: 1)", None);
+        assert_eq!(read(&old), Some(Reading::UiEnter));
+    }
+
+    #[test]
+    fn phase_end_and_save_rows_are_read_by_their_data_and_old_rows_by_their_words() {
+        let row = |kind, detail: &str, data: Option<JournalData>| {
+            JournalEntry {
+                data,
+                ..ui_row(detail, None)
+            }
+            .with_kind(kind)
+        };
+        let phase = row(
+            JournalKind::Sync,
+            "reworded",
+            Some(JournalData::Phase(Phase::Upload)),
+        );
+        assert_eq!(read(&phase), Some(Reading::PhaseStarted(Phase::Upload)));
+        let ended = row(
+            JournalKind::Sync,
+            "reworded",
+            Some(JournalData::SyncEnded { succeeded: false }),
+        );
+        assert_eq!(read(&ended), Some(Reading::SyncEnded { failed: true }));
+        let waited = row(
+            JournalKind::Save,
+            "reworded",
+            Some(JournalData::Save {
+                decision: SaveDecision::Allow,
+                waited_ms: Some(12),
+            }),
+        );
+        assert_eq!(
+            read(&waited),
+            Some(Reading::Save {
+                mark: SaveMark::Waited,
+                create: false
+            })
+        );
+        let old = row(JournalKind::Sync, "phase Download", None);
+        assert_eq!(read(&old), Some(Reading::PhaseStarted(Phase::Download)));
+        let old = row(
+            JournalKind::Save,
+            "account acc-0001: save refused: busy",
+            None,
+        );
+        assert_eq!(
+            read(&old),
+            Some(Reading::Save {
+                mark: SaveMark::Refused,
+                create: false
+            })
+        );
     }
 }

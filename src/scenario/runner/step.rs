@@ -177,9 +177,9 @@ impl Runner<'_> {
                 .fault(method.as_deref(), path.as_deref(), *count, fault.clone())
                 .await
                 .map_err(|e| e.to_string())?,
-            StepAction::Clock { advance_minutes } => {
+            StepAction::Clock(advance) => {
                 self.apply(Action::AdvanceClock {
-                    minutes: *advance_minutes,
+                    by: advance.duration(),
                 })
                 .await
             }

@@ -148,6 +148,15 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             bind(&[Esc], "cancel", Bar::Yes("cancel"), |_, _| {
                 Some(Action::CancelSync)
             }),
+            bind(
+                &[Tab],
+                "next input (URL, user name, password)",
+                Bar::Yes("next"),
+                |_, _| Some(Action::NextField),
+            ),
+            bind(&[BackTab], "previous input", Bar::No, |_, _| {
+                Some(Action::PrevField)
+            }),
             TEXT,
             CURSOR,
         ],
@@ -545,13 +554,19 @@ pub fn bindings(context: Context) -> Vec<Binding> {
                 |_, _| Some(Action::SwitchMode),
             ),
             bind(&[Char('1')], "clock +1 min", Bar::No, |_, _| {
-                Some(Action::AdvanceClock { minutes: 1 })
+                Some(Action::AdvanceClock {
+                    by: chrono::Duration::minutes(1),
+                })
             }),
             bind(&[Char('5')], "clock +5 min", Bar::No, |_, _| {
-                Some(Action::AdvanceClock { minutes: 5 })
+                Some(Action::AdvanceClock {
+                    by: chrono::Duration::minutes(5),
+                })
             }),
             bind(&[Char('6')], "clock +16 min", Bar::No, |_, _| {
-                Some(Action::AdvanceClock { minutes: 16 })
+                Some(Action::AdvanceClock {
+                    by: chrono::Duration::minutes(16),
+                })
             }),
             bind(
                 &[Char('b')],

@@ -1,4 +1,4 @@
-//! Home: the menu (Sync Errors first when there are any, entity tiles with counts, Setup, Log,
+//! Home: the menu (Sync Errors first when there are any, the auditor's lost edits, entity tiles with counts, Setup, Log,
 //! Server panel) and the Synchronization panel (the Sync or down-arrow button, last sync,
 //! pending changes, mode and network, progress, and why auto sync ran or didn't).
 
@@ -42,6 +42,9 @@ fn draw_menu(frame: &mut Frame, area: Rect, app: &App, state: &HomeState, theme:
             let (label, count, style) = match item {
                 HomeItem::SyncErrors { count } => {
                     ("Sync Errors".to_string(), count.to_string(), theme.error())
+                }
+                HomeItem::LostEdits { count } => {
+                    ("⚠ Lost edits".to_string(), count.to_string(), theme.error())
                 }
                 HomeItem::Entity { label, count, .. } => (
                     label.clone(),

@@ -8,13 +8,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::{input_view, phase_state_word, popup, progress, split_at_width};
-use crate::app::{App, SyncScreen};
+use crate::app::{App, LoginField, SyncScreen};
 use crate::engine::PhaseState;
 use crate::rules::{LoginReason, Phase};
 use crate::tui::theme::Theme;
 
 /// "Password   ".
 const LABEL: u16 = 11;
+
+fn label(field: LoginField) -> &'static str {
+    match field {
+        LoginField::Url => "URL        ",
+        LoginField::UserName => "User name  ",
+        LoginField::Password => "Password   ",
+    }
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let area = popup(area, 72, 19);
@@ -43,35 +51,59 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ])
     .areas(inner);
 
-    let settings = app.settings();
-    let url = settings.map(|s| s.server_url.clone()).unwrap_or_default();
-    let user = settings.map(|s| s.user_name.clone()).unwrap_or_default();
-    let password = match app.sync_screen() {
-        Some(SyncScreen::Login { password, .. }) => {
-            // Dots, scrolled sideways as any input is so the cursor stays in view.
-            let dots = tui_input::Input::new("•".repeat(password.value().chars().count()))
-                .with_cursor(password.cursor());
-            let room = fields.width.saturating_sub(LABEL + 1) as usize;
-            let (shown, column) = input_view(&dots, room);
-            let x = fields.x + LABEL + column;
-            frame.set_cursor_position((x.min(fields.right().saturating_sub(1)), fields.y + 2));
-            let (before, after) = split_at_width(&shown, column as usize);
-            Span::styled(format!("{before}▏{after}"), theme.key())
+    let lines = match app.sync_screen() {
+        Some(SyncScreen::Login { fields: inputs, .. }) => LoginField::ALL
+            .iter()
+            .enumerate()
+            .map(|(row, field)| {
+                let input = inputs.input(*field);
+                // The password as dots; every input scrolled sideways so its cursor stays in view.
+                let shown_input = match field {
+                    LoginField::Password => {
+                        tui_input::Input::new("•".repeat(input.value().chars().count()))
+                            .with_cursor(input.cursor())
+                    }
+                    _ => input.clone(),
+                };
+                let room = fields.width.saturating_sub(LABEL + 1) as usize;
+                let (shown, column) = input_view(&shown_input, room);
+                let value = if *field == inputs.focus {
+                    let x = fields.x + LABEL + column;
+                    let y = fields.y + row as u16;
+                    frame.set_cursor_position((x.min(fields.right().saturating_sub(1)), y));
+                    let (before, after) = split_at_width(&shown, column as usize);
+                    Span::styled(format!("{before}▏{after}"), theme.key())
+                } else {
+                    Span::raw(shown)
+                };
+                Line::from(vec![Span::styled(label(*field), theme.dim()), value])
+            })
+            .collect(),
+        _ => {
+            let settings = app.settings();
+            let url = settings.map(|s| s.server_url.clone()).unwrap_or_default();
+            let user = settings.map(|s| s.user_name.clone()).unwrap_or_default();
+            let password = if app.password_saved() {
+                "•••••• (saved)"
+            } else {
+                "•••••• (this session)"
+            };
+            vec![
+                Line::from(vec![
+                    Span::styled(label(LoginField::Url), theme.dim()),
+                    Span::raw(url),
+                ]),
+                Line::from(vec![
+                    Span::styled(label(LoginField::UserName), theme.dim()),
+                    Span::raw(user),
+                ]),
+                Line::from(vec![
+                    Span::styled(label(LoginField::Password), theme.dim()),
+                    Span::raw(password),
+                ]),
+            ]
         }
-        _ if app.password_saved() => Span::raw("•••••• (saved)"),
-        _ => Span::raw("•••••• (this session)"),
     };
-    let lines = vec![
-        Line::from(vec![
-            Span::styled("URL        ", theme.dim()),
-            Span::raw(url),
-        ]),
-        Line::from(vec![
-            Span::styled("User name  ", theme.dim()),
-            Span::raw(user),
-        ]),
-        Line::from(vec![Span::styled("Password   ", theme.dim()), password]),
-    ];
     frame.render_widget(Paragraph::new(lines), fields);
 
     let mut lines = Vec::new();
@@ -105,13 +137,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(SyncScreen::Login { reason, .. }) = app.sync_screen() {
         let text = match reason {
             LoginReason::SyncLoginRequired => {
-                "Sync login is required (Require Sync Login): type the password and press Enter to synchronize; it is used for this sync only."
+                "Sync login is required (Require Sync Login): type the password and press Enter to synchronize; it is used for this sync only. Tab: edit the URL or user name."
             }
             LoginReason::PasswordNotSaved => {
-                "The password is not saved on this device: type it and press Enter to synchronize."
+                "The password is not saved on this device: type it and press Enter to synchronize. Tab: edit the URL or user name."
             }
             LoginReason::PasswordRejected => {
-                "The server rejected the password: type it and press Enter to synchronize."
+                "The server rejected the password: type it and press Enter to synchronize. Tab: edit the URL or user name."
             }
         };
         frame.render_widget(
