@@ -435,6 +435,8 @@ async fn a_setting_locked_on_woodford_refuses_on_setup_once_the_device_applied_i
     h.act(Action::OpenSetup).await;
     h.act(Action::Select).await;
     assert_eq!(h.message(), "Auto Sync: Locked by the administrator");
+}
+
 /// Erases the focused input (as many Backspaces as it has characters) and types `text`.
 async fn retype(h: &mut Harness, text: &str) {
     let len = h

@@ -250,6 +250,8 @@ fn malformed_files_exit_2_with_file_line_and_field() {
             SMALL.replace("do = \"restart\"", "do = \"configure\""),
             "configure-nothing.toml:11:",
             "`configure` needs",
+        ),
+        (
             "clock-both-units.toml",
             SMALL.replace(
                 "advance_minutes = 20",
