@@ -191,6 +191,21 @@ fn malformed_files_exit_2_with_file_line_and_field() {
             "the clock only moves forward",
         ),
         (
+            "delete-half-named.toml",
+            SMALL.replace("do = \"restart\"", "do = \"delete\"\nentity = \"account\""),
+            "delete-half-named.toml:12:",
+            "both `entity` and `id`, or neither",
+        ),
+        (
+            "create-without-fields.toml",
+            SMALL.replace(
+                "do = \"restart\"",
+                "do = \"create\"\nentity = \"account\"\nid = \"acc-new\"",
+            ),
+            "create-without-fields.toml:11:",
+            "`create` needs `fields`",
+        ),
+        (
             "no-do.toml",
             SMALL.replace("do = \"restart\"\n", ""),
             "no-do.toml:10:",

@@ -44,6 +44,10 @@ enum State {
     AskUserToSync,
     WarnUserMustSync,
     Discard,
+    /// A new record's form (from the list's `a`).
+    NewForm,
+    /// The form's `d`: "Delete the record?".
+    ConfirmDelete,
     Login,
     ForegroundSync,
     Background,
@@ -214,6 +218,17 @@ async fn build(state: State) -> Harness {
                 h.act(Action::Help).await;
             }
         }
+        State::NewForm => {
+            h.act(Action::OpenList {
+                entity: "account".into(),
+            })
+            .await;
+            h.act(Action::NewRecord).await;
+        }
+        State::ConfirmDelete => {
+            open_form(&mut h).await;
+            h.act(Action::DeleteRecord).await;
+        }
         State::Login => {
             h.act(Action::ChangeSetting(SettingChange::SavePassword(false)))
                 .await;
@@ -247,7 +262,8 @@ fn context(state: State) -> Context {
         State::HomeTop | State::HomeMiddle | State::HomeWithSyncErrors => Context::Home,
         State::SetupSelector | State::SetupText | State::SetupLocked => Context::Setup,
         State::List => Context::List,
-        State::FormClean | State::FormDirty => Context::Form,
+        State::FormClean | State::FormDirty | State::NewForm => Context::Form,
+        State::ConfirmDelete => Context::ConfirmDelete,
         State::TypingInAForm | State::TypingASearch | State::TypingASetting => Context::Editing,
         State::SyncErrors => Context::SyncErrors,
         State::Conflict | State::ConflictWhatIf => Context::Conflict,
@@ -447,6 +463,8 @@ async fn lists_forms_and_typing_list_exactly_the_keys_that_work() {
         State::TypingASearch,
         State::TypingASetting,
         State::Discard,
+        State::NewForm,
+        State::ConfirmDelete,
     ])
     .await;
 }
@@ -498,6 +516,7 @@ async fn every_context_has_a_state_in_this_test() {
         State::ServerPanel,
         State::AskUserToSync,
         State::Discard,
+        State::ConfirmDelete,
         State::Login,
         State::ForegroundSync,
         State::Background,

@@ -229,6 +229,16 @@ pub struct FormState {
     pub saving_online: bool,
     /// The record is no longer on the device (deleted by a sync).
     pub gone: bool,
+    /// A stored record's form, or a new record's before its first save.
+    pub origin: FormOrigin,
+}
+
+/// Whose form it is: a record the device has, or a new one not saved yet (its `id` is empty
+/// until the device gives it one on the first save).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormOrigin {
+    Stored,
+    New,
 }
 
 impl FormState {
@@ -325,6 +335,12 @@ pub enum Dialog {
     },
     /// A form with unsaved edits would close.
     Discard { then: AfterDiscard },
+    /// Delete the open record on the device? (`title` names it.)
+    ConfirmDelete {
+        entity: String,
+        id: String,
+        title: String,
+    },
 }
 
 /// What happens once unsaved edits are discarded.

@@ -59,7 +59,7 @@ pub enum Reading {
     Note(SyncNote),
     Save {
         mark: SaveMark,
-        create: bool,
+        change: Change,
     },
     /// tryEnterUiTransaction succeeded; `held` clearances now.
     UiEnter,
@@ -75,6 +75,14 @@ pub enum Reading {
     },
     Conflict,
     Lost(LostCause),
+}
+
+/// What a user's change through the save gate was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Edit,
+    Create,
+    Delete,
 }
 
 /// The actors that journal server-side events.
@@ -146,10 +154,14 @@ fn read_save(d: &str) -> Reading {
     } else {
         SaveMark::Allowed
     };
-    Reading::Save {
-        mark,
-        create: d.starts_with("create:"),
-    }
+    let change = if d.starts_with("create:") {
+        Change::Create
+    } else if d.starts_with("delete:") {
+        Change::Delete
+    } else {
+        Change::Edit
+    };
+    Reading::Save { mark, change }
 }
 
 fn read_ui(d: &str) -> Option<Reading> {
