@@ -317,6 +317,30 @@ fn a_step_naming_what_does_not_exist_exits_1_naming_the_step_and_what_is_missing
             "no form is open",
         ),
         (
+            "create-without-name.toml",
+            "[[step]]\ndo = \"create\"\nentity = \"account\"\nid = \"acc-new\"\nfields = { city = \"Oslo\" }\n",
+            "step 1 (line 3)",
+            "a new account needs `name` (Account Name): it is required",
+        ),
+        (
+            "create-existing.toml",
+            "[[step]]\ndo = \"create\"\nentity = \"account\"\nid = \"acc-0001\"\nfields = { name = \"Twice\" }\n",
+            "step 1 (line 3)",
+            "account acc-0001 is on the device already",
+        ),
+        (
+            "delete-missing.toml",
+            "[[step]]\ndo = \"delete\"\nentity = \"account\"\nid = \"acc-9999\"\n",
+            "step 1 (line 3)",
+            "account acc-9999 is not on the device",
+        ),
+        (
+            "delete-no-form.toml",
+            "[[step]]\ndo = \"delete\"\n",
+            "step 1 (line 3)",
+            "needs an open record",
+        ),
+        (
             "no-server-entity.toml",
             "[[step]]\ndo = \"delay\"\nentity = \"lead\"\nms = 100\n",
             "step 1 (line 3)",

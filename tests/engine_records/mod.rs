@@ -301,3 +301,77 @@ async fn a_delete_meeting_a_server_delete_is_a_success() {
     assert!(device.store().record("account", id).unwrap().is_none());
     assert!(audit(&world, &device, &[("account", id)]).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_after_an_update_whose_answer_was_lost_deletes_without_a_conflict() {
+    // Server Wins (the default): a 412 mistaken for another's edit would bring the record back.
+    let world = World::new().await;
+    let mut device = quiet_device(&world).await;
+    let id = "acc-0011";
+    assert!(saved(
+        &device
+            .save(
+                "account",
+                id,
+                &fields(&[("city", "Sent, Answer Lost")]),
+                "Save button"
+            )
+            .unwrap()
+    ));
+    lose_the_batch_answers(&world, &device).await;
+    assert_eq!(
+        world.server_field("account", id, "city").await.as_deref(),
+        Some("Sent, Answer Lost"),
+        "the server has our update; its ETag moved with it"
+    );
+    assert!(saved(&device.delete("account", id).unwrap()));
+    let last = sync(&device, Trigger::Manual).await;
+    assert!(last.flags.succeeded(), "{last:?}");
+    assert!(
+        world.server_record("account", id).await.is_none(),
+        "deleted"
+    );
+    assert!(device.store().record("account", id).unwrap().is_none());
+    assert_eq!(device.store().pending_count().unwrap(), 0);
+    let journal = device.store().journal(0, 100_000).unwrap();
+    assert!(
+        !journal
+            .iter()
+            .any(|e| e.kind == JournalKind::Conflict && e.record_id.as_deref() == Some(id)),
+        "our own write is no conflict"
+    );
+    assert!(audit(&world, &device, &[("account", id)]).await.is_empty());
+}
+
+/// Waits for the next sync to finish (subscribed before the change that triggers it).
+async fn next_finished(
+    events: &mut tokio::sync::broadcast::Receiver<autosync::engine::EngineEvent>,
+) {
+    within("the on-change sync", async {
+        loop {
+            if let Ok(autosync::engine::EngineEvent::Finished(last)) = events.recv().await {
+                assert!(last.flags.succeeded(), "{last:?}");
+                return;
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_and_a_delete_are_data_changes_for_on_change() {
+    let world = World::new().await;
+    let mut device = quiet_device(&world).await;
+    set_auto_sync(&mut device, autosync::settings::AutoSync::OnChange);
+    let mut events = device.engine().subscribe();
+    let (id, outcome) = device
+        .create("account", &fields(&[("name", "On Change Ltd")]))
+        .unwrap();
+    assert!(saved(&outcome));
+    next_finished(&mut events).await;
+    assert!(world.server_record("account", &id).await.is_some());
+    assert!(saved(&device.delete("account", &id).unwrap()));
+    next_finished(&mut events).await;
+    assert!(world.server_record("account", &id).await.is_none());
+    assert_eq!(device.store().pending_count().unwrap(), 0);
+}
