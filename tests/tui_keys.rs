@@ -382,6 +382,7 @@ async fn new_and_delete_with_plain_keys_and_the_confirmation_dialog() {
     let enter = key(KeyCode::Enter);
     press(&mut h, enter).await;
     assert_eq!(h.app.screen_kind(), ScreenKind::List);
+    let recorded = h.app.recorded().len();
     assert_eq!(press(&mut h, char_key('a')).await, Some(Action::NewRecord));
     let form = h.app.top_form().expect("the new record's form");
     assert!(form.id.is_empty() && form.fields.iter().all(|f| f.value.is_empty()));
@@ -435,6 +436,26 @@ async fn new_and_delete_with_plain_keys_and_the_confirmation_dialog() {
     assert!(h.store().record("account", &id).unwrap().is_none());
     assert_eq!(h.store().pending_count().unwrap(), 0);
     assert!(h.message().starts_with("Deleted"), "{}", h.message());
+    // `--record` keeps what it meant: the create with its id, its form, the confirmed delete.
+    let kept: Vec<Action> = h.app.recorded()[recorded..]
+        .iter()
+        .map(|r| r.action.clone())
+        .collect();
+    assert_eq!(
+        kept,
+        vec![
+            Action::CreateRecord {
+                entity: "account".into(),
+                id: id.clone(),
+                fields: fields(&[("city", "Nantes"), ("name", "Keyboard Made Ltd")]),
+            },
+            Action::OpenRecord {
+                entity: "account".into(),
+                id,
+            },
+            Action::ConfirmDelete,
+        ]
+    );
 }
 
 /// Deleting a record the server has: it leaves the list at once and the sync deletes it there.

@@ -263,9 +263,13 @@ impl App {
             return None;
         }
         // A new record's form is kept as the `create` it ends in, with the id the device gave
-        // it (see `created`): what is typed before has no record to name yet.
+        // it (see `created`): what is typed before has no record to name yet. The delete dialog
+        // is kept as its answer: a confirmed delete is a `delete` step, a declined one nothing.
+        let declined = matches!(action, Action::KeepEditing)
+            && matches!(self.dialog, Some(Dialog::ConfirmDelete { .. }));
         if matches!(self.stack.last(), Some(Screen::Form(f)) if f.origin == FormOrigin::New)
             || matches!(action, Action::NewRecord | Action::DeleteRecord)
+            || declined
         {
             return None;
         }
