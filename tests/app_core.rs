@@ -401,3 +401,49 @@ fn new_and_delete_are_effects_after_the_required_field_and_the_confirmation() {
         message(&app)
     );
 }
+
+/// A device delete against a server edit under Sync Errors: its "what if" view says what each
+/// strategy does with a delete, not with an edit.
+#[test]
+fn the_what_if_of_a_device_delete_is_per_strategy_for_a_delete() {
+    use autosync::settings::ConflictStrategy;
+    let at = DateTime::parse_from_rfc3339(T0).unwrap().to_utc();
+    let server = fields(&[("name", "Alpine Ski House"), ("city", "Edited")]);
+    let conflict = Conflict {
+        id: 9,
+        entity: "account".into(),
+        record_id: "acc-0004".into(),
+        kind: ConflictKind::DeletedOnDevice,
+        device_changes: fields(&[]),
+        device_record: fields(&[]),
+        server: Some(Record {
+            id: "acc-0004".into(),
+            etag: "s9".into(),
+            fields: server.clone(),
+            modified_on: at,
+            modified_by: "backoffice".into(),
+        }),
+        detected_at: at,
+        problem: None,
+    };
+    let app = fixture(AutoSync::OnStart, vec![conflict]);
+    let rows = app.what_if_rows(9);
+    let by = |s: ConflictStrategy| rows.iter().find(|r| r.strategy == s).unwrap();
+    assert_eq!(by(ConflictStrategy::ServerWins).result, Some(server));
+    for s in [
+        ConflictStrategy::DeviceWins,
+        ConflictStrategy::DeviceWinsFull,
+    ] {
+        assert_eq!(by(s).result, None, "{s}: deleted on the server");
+        assert!(
+            by(s).note.contains("deleted on the server"),
+            "{}",
+            by(s).note
+        );
+    }
+    assert!(
+        by(ConflictStrategy::Manual).note.contains("Sync Errors"),
+        "{}",
+        by(ConflictStrategy::Manual).note
+    );
+}

@@ -133,6 +133,19 @@ pub fn resolve_delete_conflict(strategy: ConflictStrategy) -> DeleteConflict {
     }
 }
 
+/// What a device delete against a server edit leaves on both sides under `strategy` — the Sync
+/// Errors "what if" view of such an item: the server's version, or nothing (deleted, or waiting
+/// for the user).
+pub fn what_if_delete(
+    strategy: ConflictStrategy,
+    server_record: Option<&BTreeMap<String, String>>,
+) -> Option<BTreeMap<String, String>> {
+    match resolve_delete_conflict(strategy) {
+        DeleteConflict::RestoreServer => server_record.cloned(),
+        DeleteConflict::DeleteOnServer | DeleteConflict::KeepForUser => None,
+    }
+}
+
 /// The field values each strategy would leave on both sides — the Sync Errors "what if" view.
 pub fn what_if(
     strategy: ConflictStrategy,
