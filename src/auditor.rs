@@ -1,13 +1,15 @@
 //! The auditor: compares the journal of user edits with the final state on the device and on
 //! the server, and reports every edit that was lost — which value, when, and what lost it.
-//! The real product loses such edits silently; autosync never does.
+//! The real product loses such edits silently; autosync never does. It knows the user's creates
+//! and deletes too: a create that never reached the server, and a delete undone — the record
+//! back on the device, or still on the server, with nothing pending — are losses with a cause.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::store::{JournalEntry, JournalKind, Store, StoreError};
+use crate::store::{DELETED, JournalEntry, JournalKind, Store, StoreError};
 use crate::wire::Fields;
 
 /// What made an edit disappear.
@@ -23,7 +25,10 @@ pub enum LossCause {
     Unexplained,
 }
 
-/// One lost edit.
+/// What a lost delete reports as its field and value: the whole record was the change.
+pub const DELETED_RECORD: (&str, &str) = ("(record)", "(deleted)");
+
+/// One lost edit (or lost delete: field and value are [`DELETED_RECORD`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LostEdit {
     pub entity: String,
@@ -77,11 +82,24 @@ pub fn audit(
         .into_iter()
         .map(|c| (c.entity, c.record_id))
         .collect();
+    // The user's newest delete of each record: edits saved before it were superseded by it.
+    let mut deletes: BTreeMap<(String, String), &JournalEntry> = BTreeMap::new();
+    for e in journal.iter().filter(|e| is_user_delete(e)) {
+        if let (Some(entity), Some(id)) = (&e.entity, &e.record_id) {
+            deletes.insert((entity.clone(), id.clone()), e);
+        }
+    }
     let mut lost = Vec::new();
     for ((entity, id, field), edit) in newest {
         let Some(value) = edit.new.clone() else {
             continue;
         };
+        if deletes
+            .get(&(entity.clone(), id.clone()))
+            .is_some_and(|d| d.seq > edit.seq)
+        {
+            continue;
+        }
         let events: Vec<&&JournalEntry> = later
             .get(&(entity.clone(), id.clone(), field.clone()))
             .map(|v| v.iter().filter(|e| e.seq > edit.seq).collect())
@@ -120,6 +138,10 @@ pub fn audit(
                 LossCause::DiscardedByUser,
                 "the user resolved the sync error without this value".into(),
             ),
+            None if edit.detail == "created" && device.is_none() => (
+                LossCause::Unexplained,
+                "a record created on the device is neither on the device, nor on the server, nor pending".into(),
+            ),
             None => (LossCause::Unexplained, "no journal line explains it".into()),
         };
         lost.push(LostEdit {
@@ -134,5 +156,92 @@ pub fn audit(
             server_value,
         });
     }
+    for ((entity, id), delete) in deletes {
+        if let Some(found) = lost_delete(store, &journal, &held, &mut server, &entity, &id, delete)?
+        {
+            lost.push(found);
+        }
+    }
     Ok(lost)
+}
+
+fn is_user_delete(e: &JournalEntry) -> bool {
+    e.kind == JournalKind::Edit && e.field.is_none() && e.detail == DELETED
+}
+
+/// A user's delete that did not hold: the record is on the device again, or still on the
+/// server, with nothing pending and no Sync Errors item waiting — found with its cause.
+fn lost_delete(
+    store: &Store,
+    journal: &[JournalEntry],
+    held: &[(String, String)],
+    server: &mut impl FnMut(&str, &str) -> Option<Fields>,
+    entity: &str,
+    id: &str,
+    delete: &JournalEntry,
+) -> Result<Option<LostEdit>, StoreError> {
+    let same = |e: &&JournalEntry| {
+        e.seq > delete.seq
+            && e.entity.as_deref() == Some(entity)
+            && e.record_id.as_deref() == Some(id)
+    };
+    // Created again since (a scenario reuses its ids): the delete is history.
+    let recreated = journal
+        .iter()
+        .filter(same)
+        .any(|e| e.kind == JournalKind::Edit && e.detail == "created");
+    let waiting = held.iter().any(|(e, i)| e == entity && i == id);
+    if recreated || waiting || store.is_pending_delete(entity, id)? {
+        return Ok(None);
+    }
+    let device = store.record(entity, id)?;
+    let on_server = match &device {
+        Some(_) => None,
+        None => server(entity, id),
+    };
+    if device.is_none() && on_server.is_none() {
+        return Ok(None);
+    }
+    let later: Vec<&JournalEntry> = journal.iter().filter(same).collect();
+    let explained = later
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, JournalKind::ServerWins | JournalKind::Overwritten));
+    let (cause, detail) = if let Some(e) = explained {
+        let cause = match e.kind {
+            JournalKind::Overwritten => LossCause::OverwrittenBySync,
+            _ => LossCause::ServerWins,
+        };
+        (cause, e.detail.clone())
+    } else if later
+        .iter()
+        .any(|e| e.kind == JournalKind::Conflict && e.actor != "sync")
+    {
+        (
+            LossCause::DiscardedByUser,
+            "the user resolved the sync error without the delete".into(),
+        )
+    } else if device.is_some() {
+        (
+            LossCause::Unexplained,
+            "deleted on the device, back on the device after a sync, and no journal line explains it".into(),
+        )
+    } else {
+        (
+            LossCause::Unexplained,
+            "deleted on the device, still on the server with nothing pending".into(),
+        )
+    };
+    let (field, value) = DELETED_RECORD;
+    Ok(Some(LostEdit {
+        entity: entity.to_string(),
+        id: id.to_string(),
+        field: field.to_string(),
+        value: value.to_string(),
+        saved_at: delete.at,
+        cause,
+        detail,
+        device_value: device.map(|_| "(on the device)".to_string()),
+        server_value: on_server.map(|_| "(on the server)".to_string()),
+    }))
 }

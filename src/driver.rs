@@ -258,6 +258,26 @@ impl Driver {
                     outcome,
                 }
             }
+            Effect::Create { entity, id, values } => {
+                let outcome = match id {
+                    Some(id) => device.create_with_id(&entity, &id, &values),
+                    None => device.create(&entity, &values),
+                }
+                .map_err(|e| e.to_string());
+                EffectResult::Created {
+                    entity,
+                    values,
+                    outcome,
+                }
+            }
+            Effect::Delete { entity, id } => {
+                let outcome = device.delete(&entity, &id).map_err(|e| e.to_string());
+                EffectResult::Deleted {
+                    entity,
+                    id,
+                    outcome,
+                }
+            }
             Effect::ChangeSetting(change) => {
                 let outcome = device
                     .change_setting(change.clone())

@@ -106,6 +106,16 @@ impl Entity {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// The field a new record must have a value for, when `values` lack it: the primary field,
+    /// which lists show and search by (*interpretation*: the project format has no other
+    /// required-field mark, and a record without it could not be found in a list).
+    pub fn missing_required(&self, values: &crate::wire::Fields) -> Option<&Field> {
+        let empty = values
+            .get(&self.primary_field)
+            .is_none_or(|v| v.trim().is_empty());
+        empty.then(|| self.field(&self.primary_field)).flatten()
+    }
+
     /// The fields in the order the form shows them.
     pub fn form_fields(&self) -> impl Iterator<Item = &Field> {
         self.form

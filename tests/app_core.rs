@@ -7,7 +7,8 @@ mod app_common;
 use app_common::fixture::*;
 use app_common::{T0, key};
 use autosync::app::{
-    Action, App, Dialog, Effect, EffectResult, GateView, Reloaded, SaveBy, Screen, ScreenKind,
+    Action, App, Dialog, Effect, EffectResult, FormOrigin, GateView, Reloaded, SaveBy, Screen,
+    ScreenKind,
 };
 use autosync::device::SaveOutcome;
 use autosync::engine::Command;
@@ -448,5 +449,155 @@ fn the_sync_screen_edits_url_and_user_name_checks_the_url_and_saves_them_before_
             &Effect::ChangeSetting(SettingChange::UserName("alice".into())),
             &Effect::EnterPassword("wonderland".into()),
         ]
+    );
+}
+
+/// New and Delete as effects: the list's new form names a missing required field without any
+/// effect, then asks the device to create; the form's delete asks in a dialog, Enter-equivalent
+/// keeping declines, and only the confirmation asks the device to delete.
+#[test]
+fn new_and_delete_are_effects_after_the_required_field_and_the_confirmation() {
+    use autosync::rules::{SaveDecision, UploadsWith};
+    use autosync::store::SaveReport;
+    let mut app = fixture(AutoSync::OnStart, Vec::new());
+    app.update(Action::OpenList {
+        entity: "account".into(),
+    });
+    let effects = app.update(Action::NewRecord);
+    assert_eq!(effects, vec![Effect::OpenForm]);
+    let form = app.top_form().expect("the new record's form");
+    assert_eq!((form.id.as_str(), form.origin), ("", FormOrigin::New));
+    app.update(Action::EditField {
+        field: "city".into(),
+        value: "Praha".into(),
+    });
+    assert!(
+        app.update(Action::Save).is_empty(),
+        "no name: nothing to create"
+    );
+    assert_eq!(
+        app.top_form().unwrap().notice.as_ref().unwrap().text,
+        "Account Name is required: type it before saving the new record"
+    );
+    app.update(Action::EditField {
+        field: "name".into(),
+        value: "Nový s.r.o.".into(),
+    });
+    let values = fields(&[("city", "Praha"), ("name", "Nový s.r.o.")]);
+    assert_eq!(
+        app.update(Action::Save),
+        vec![Effect::Create {
+            entity: "account".into(),
+            id: None,
+            values: values.clone(),
+        }]
+    );
+    let saved = SaveOutcome::Saved {
+        decision: SaveDecision::Allow,
+        report: SaveReport {
+            outbox_seq: Some(1),
+            changed: vec!["city".into(), "name".into()],
+            waited: std::time::Duration::ZERO,
+        },
+        uploads: UploadsWith::NextSync,
+    };
+    answer(
+        &mut app,
+        EffectResult::Created {
+            entity: "account".into(),
+            values,
+            outcome: Ok(("new-id".into(), saved.clone())),
+        },
+    );
+    let form = app.top_form().unwrap();
+    assert_eq!(
+        (form.id.as_str(), form.origin),
+        ("new-id", FormOrigin::Stored)
+    );
+    assert_eq!(form.title, "Nový s.r.o.");
+    assert!(!form.is_dirty(), "what was typed is stored now");
+    assert!(
+        message(&app).starts_with("Created on the device"),
+        "{}",
+        message(&app)
+    );
+
+    assert!(app.update(Action::DeleteRecord).is_empty(), "it asks first");
+    assert!(matches!(
+        app.dialog(),
+        Some(Dialog::ConfirmDelete { id, .. }) if id == "new-id"
+    ));
+    let enter = autosync::tui::keymap::map_key(&app, key(KeyCode::Enter));
+    assert_eq!(enter, Some(Action::KeepEditing), "Enter keeps the record");
+    assert!(app.update(Action::KeepEditing).is_empty());
+    assert!(app.dialog().is_none());
+    app.update(Action::DeleteRecord);
+    assert_eq!(
+        app.update(Action::ConfirmDelete),
+        vec![Effect::Delete {
+            entity: "account".into(),
+            id: "new-id".into(),
+        }]
+    );
+    let effects = answer(
+        &mut app,
+        EffectResult::Deleted {
+            entity: "account".into(),
+            id: "new-id".into(),
+            outcome: Ok(saved),
+        },
+    );
+    assert!(effects.contains(&Effect::CloseForm), "{effects:?}");
+    assert_eq!(app.screen_kind(), ScreenKind::List);
+    assert!(
+        message(&app).starts_with("Deleted on the device"),
+        "{}",
+        message(&app)
+    );
+}
+
+/// A device delete against a server edit under Sync Errors: its "what if" view says what each
+/// strategy does with a delete, not with an edit.
+#[test]
+fn the_what_if_of_a_device_delete_is_per_strategy_for_a_delete() {
+    use autosync::settings::ConflictStrategy;
+    let at = DateTime::parse_from_rfc3339(T0).unwrap().to_utc();
+    let server = fields(&[("name", "Alpine Ski House"), ("city", "Edited")]);
+    let conflict = Conflict {
+        id: 9,
+        entity: "account".into(),
+        record_id: "acc-0004".into(),
+        kind: ConflictKind::DeletedOnDevice,
+        device_changes: fields(&[]),
+        device_record: fields(&[]),
+        server: Some(Record {
+            id: "acc-0004".into(),
+            etag: "s9".into(),
+            fields: server.clone(),
+            modified_on: at,
+            modified_by: "backoffice".into(),
+        }),
+        detected_at: at,
+        problem: None,
+    };
+    let app = fixture(AutoSync::OnStart, vec![conflict]);
+    let rows = app.what_if_rows(9);
+    let by = |s: ConflictStrategy| rows.iter().find(|r| r.strategy == s).unwrap();
+    assert_eq!(by(ConflictStrategy::ServerWins).result, Some(server));
+    for s in [
+        ConflictStrategy::DeviceWins,
+        ConflictStrategy::DeviceWinsFull,
+    ] {
+        assert_eq!(by(s).result, None, "{s}: deleted on the server");
+        assert!(
+            by(s).note.contains("deleted on the server"),
+            "{}",
+            by(s).note
+        );
+    }
+    assert!(
+        by(ConflictStrategy::Manual).note.contains("Sync Errors"),
+        "{}",
+        by(ConflictStrategy::Manual).note
     );
 }

@@ -1,8 +1,10 @@
 //! Conflicts by On Conflict strategy (including edit versus server delete), the data-loss race
 //! of the reference under each Background sync behavior with the auditor's verdict, and the
-//! project update flow end to end.
+//! project update flow end to end; `engine_records`: New and Delete on the device (device
+//! delete versus server edit, lost answers).
 
 mod engine_common;
+mod engine_records;
 
 use std::collections::BTreeMap;
 

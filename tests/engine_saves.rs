@@ -1,5 +1,5 @@
-//! Saves while a sync runs: every Background sync behavior against every phase, in background
-//! and foreground; UI transactions; "don't start sync while form is opened"; the on-change
+//! Saves (and creates and deletes, through the same gate) while a sync runs: every Background
+//! sync behavior against every phase, in background and foreground; UI transactions; "don't start sync while form is opened"; the on-change
 //! follow-up. Phases are held open with injected server latency, never with sleeps.
 
 mod engine_common;
@@ -60,6 +60,8 @@ async fn save_in_every_phase(behavior: BackgroundBehavior, mode: SyncMode) {
     }
     let mut events = device.engine().subscribe();
     device.engine().send(Command::Trigger(Trigger::Manual));
+    // (created, deleted) ids the gate let through.
+    let mut changes = Vec::new();
     for (i, phase) in Phase::ALL.into_iter().enumerate() {
         let status = until(&device, &format!("{phase}"), |s| {
             matches!(s.activity, SyncActivity::Running { phase: p, .. } if p == phase)
@@ -102,6 +104,36 @@ async fn save_in_every_phase(behavior: BackgroundBehavior, mode: SyncMode) {
                 value
             );
         }
+        // A create and a delete in the same phase meet the same gate.
+        let new_id = format!("new-{i}");
+        let name = format!("Created during {phase}");
+        let (_, created) = device
+            .create_with_id("account", &new_id, &fields(&[("name", &name)]))
+            .unwrap();
+        let gone_id = format!("acc-{:04}", 30 + i);
+        let deleted = device.delete("account", &gone_id).unwrap();
+        for (what, outcome) in [("create", &created), ("delete", &deleted)] {
+            assert_eq!(
+                matches!(outcome, SaveOutcome::Refused(_)),
+                refused,
+                "{behavior:?} {mode:?} {phase} {what}: {outcome:?}"
+            );
+            if let SaveOutcome::Saved { decision, .. } = outcome {
+                assert_eq!(*decision, expected, "{behavior:?} {mode:?} {phase} {what}");
+            }
+        }
+        let store = device.store();
+        assert_eq!(
+            store.record("account", &new_id).unwrap().is_some(),
+            !refused
+        );
+        assert_eq!(
+            store.record("account", &gone_id).unwrap().is_none(),
+            !refused
+        );
+        if !refused {
+            changes.push((new_id, gone_id));
+        }
     }
     within("the end", async {
         loop {
@@ -112,6 +144,25 @@ async fn save_in_every_phase(behavior: BackgroundBehavior, mode: SyncMode) {
         }
     })
     .await;
+    // Whatever the behavior, the creates and deletes it let through reach the server (by this
+    // sync or the next) and none comes back: a download during the sync kept the deleted gone.
+    until(&device, "the engine to be idle", |s| {
+        s.activity == SyncActivity::Idle
+    })
+    .await;
+    assert!(sync(&device, Trigger::Manual).await.flags.succeeded());
+    for (new_id, gone_id) in &changes {
+        assert!(
+            world.server_record("account", new_id).await.is_some(),
+            "{behavior:?} {mode:?}: {new_id} created on the server"
+        );
+        assert!(
+            world.server_record("account", gone_id).await.is_none(),
+            "{behavior:?} {mode:?}: {gone_id} deleted on the server"
+        );
+        assert!(device.store().record("account", gone_id).unwrap().is_none());
+    }
+    assert_eq!(device.store().pending_count().unwrap(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

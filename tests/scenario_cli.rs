@@ -222,6 +222,21 @@ fn malformed_files_exit_2_with_file_line_and_field() {
             "the clock only moves forward",
         ),
         (
+            "delete-half-named.toml",
+            SMALL.replace("do = \"restart\"", "do = \"delete\"\nentity = \"account\""),
+            "delete-half-named.toml:12:",
+            "both `entity` and `id`, or neither",
+        ),
+        (
+            "create-without-fields.toml",
+            SMALL.replace(
+                "do = \"restart\"",
+                "do = \"create\"\nentity = \"account\"\nid = \"acc-new\"",
+            ),
+            "create-without-fields.toml:11:",
+            "`create` needs `fields`",
+        ),
+        (
             "no-do.toml",
             SMALL.replace("do = \"restart\"\n", ""),
             "no-do.toml:10:",
@@ -409,6 +424,30 @@ fn a_step_naming_what_does_not_exist_exits_1_naming_the_step_and_what_is_missing
             "[[step]]\ndo = \"configure\"\non_conflict = { invoice = \"Manual\" }\n",
             "step 1 (line 3)",
             "the project has no entity `invoice`",
+        ),
+        (
+            "create-without-name.toml",
+            "[[step]]\ndo = \"create\"\nentity = \"account\"\nid = \"acc-new\"\nfields = { city = \"Oslo\" }\n",
+            "step 1 (line 3)",
+            "a new account needs `name` (Account Name): it is required",
+        ),
+        (
+            "create-existing.toml",
+            "[[step]]\ndo = \"create\"\nentity = \"account\"\nid = \"acc-0001\"\nfields = { name = \"Twice\" }\n",
+            "step 1 (line 3)",
+            "account acc-0001 is on the device already",
+        ),
+        (
+            "delete-missing.toml",
+            "[[step]]\ndo = \"delete\"\nentity = \"account\"\nid = \"acc-9999\"\n",
+            "step 1 (line 3)",
+            "account acc-9999 is not on the device",
+        ),
+        (
+            "delete-no-form.toml",
+            "[[step]]\ndo = \"delete\"\n",
+            "step 1 (line 3)",
+            "needs an open record",
         ),
         (
             "no-server-entity.toml",

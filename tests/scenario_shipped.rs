@@ -28,6 +28,8 @@ const SAVES: &[&str] = &["save-"];
 const UI_AND_RACES: &[&str] = &["ui-transaction-", "race-"];
 /// Each On Conflict strategy, edit versus delete, the idempotent create.
 const CONFLICTS: &[&str] = &["conflict-", "idempotent-"];
+/// New and Delete under each behavior; a device delete against a server edit per strategy.
+const RECORDS: &[&str] = &["record-"];
 /// The scenario checker itself: what a check reads and leaves alone.
 const CHECKER: &[&str] = &["checker-"];
 
@@ -39,6 +41,7 @@ const GROUPS: &[&[&str]] = &[
     SAVES,
     UI_AND_RACES,
     CONFLICTS,
+    RECORDS,
     CHECKER,
 ];
 
@@ -169,6 +172,11 @@ async fn ui_transactions_and_the_data_loss_race() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conflict_strategies_and_idempotent_create() {
     run_group(CONFLICTS).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_and_delete_under_each_behavior_and_strategy() {
+    run_group(RECORDS).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

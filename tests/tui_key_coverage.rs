@@ -47,6 +47,10 @@ enum State {
     AskUserToSync,
     WarnUserMustSync,
     Discard,
+    /// A new record's form (from the list's `a`).
+    NewForm,
+    /// The form's `d`: "Delete the record?".
+    ConfirmDelete,
     Login,
     ForegroundSync,
     Background,
@@ -232,6 +236,17 @@ async fn build(state: State) -> Harness {
                 h.act(Action::Help).await;
             }
         }
+        State::NewForm => {
+            h.act(Action::OpenList {
+                entity: "account".into(),
+            })
+            .await;
+            h.act(Action::NewRecord).await;
+        }
+        State::ConfirmDelete => {
+            open_form(&mut h).await;
+            h.act(Action::DeleteRecord).await;
+        }
         State::Login => {
             h.act(Action::ChangeSetting(SettingChange::SavePassword(false)))
                 .await;
@@ -265,7 +280,8 @@ fn context(state: State) -> Context {
         State::HomeTop | State::HomeMiddle | State::HomeWithSyncErrors => Context::Home,
         State::SetupSelector | State::SetupText | State::SetupLocked => Context::Setup,
         State::List => Context::List,
-        State::FormClean | State::FormDirty => Context::Form,
+        State::FormClean | State::FormDirty | State::NewForm => Context::Form,
+        State::ConfirmDelete => Context::ConfirmDelete,
         State::TypingInAForm
         | State::TypingASearch
         | State::TypingASetting
@@ -469,6 +485,8 @@ async fn lists_forms_and_typing_list_exactly_the_keys_that_work() {
         State::TypingASearch,
         State::TypingASetting,
         State::Discard,
+        State::NewForm,
+        State::ConfirmDelete,
     ])
     .await;
 }
@@ -531,6 +549,7 @@ async fn every_context_has_a_state_in_this_test() {
         State::WoodfordDraft,
         State::AskUserToSync,
         State::Discard,
+        State::ConfirmDelete,
         State::Login,
         State::ForegroundSync,
         State::Background,

@@ -386,3 +386,119 @@ async fn g_stays_merge_on_a_sync_error_where_home_and_end_go_to_the_ends() {
         Some(Action::Input(_))
     ));
 }
+
+/// A list's `a` opens the entity's form empty; Save names a missing required field, then
+/// creates the record on the device (it uploads with the next sync); the form's `d` asks
+/// first — Enter keeps the record, `d` deletes it — and the record leaves the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_and_delete_with_plain_keys_and_the_confirmation_dialog() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    let enter = key(KeyCode::Enter);
+    press(&mut h, enter).await;
+    assert_eq!(h.app.screen_kind(), ScreenKind::List);
+    let recorded = h.app.recorded().len();
+    assert_eq!(press(&mut h, char_key('a')).await, Some(Action::NewRecord));
+    let form = h.app.top_form().expect("the new record's form");
+    assert!(form.id.is_empty() && form.fields.iter().all(|f| f.value.is_empty()));
+    // City first: Save refuses and names the required field.
+    press_all(
+        &mut h,
+        &[key(KeyCode::Down), key(KeyCode::Down), key(KeyCode::Down)],
+    )
+    .await;
+    press(&mut h, enter).await;
+    h.type_text("Nantes").await;
+    press_all(&mut h, &[enter, char_key('s')]).await;
+    let notice = h.app.top_form().unwrap().notice.clone().unwrap();
+    assert!(
+        notice.text.contains("Account Name is required"),
+        "{}",
+        notice.text
+    );
+    assert_eq!(h.store().pending_count().unwrap(), 0, "nothing written");
+    // The name, then Save: created on the device, pending upload.
+    press(&mut h, key(KeyCode::Home)).await;
+    press(&mut h, enter).await;
+    h.type_text("Keyboard Made Ltd").await;
+    press_all(&mut h, &[enter, char_key('s')]).await;
+    let form = h.app.top_form().unwrap();
+    let id = form.id.clone();
+    assert!(!id.is_empty(), "the device gave it its id");
+    assert!(
+        form.notice.as_ref().unwrap().text.starts_with("Created"),
+        "{:?}",
+        form.notice
+    );
+    let stored = h.store().record("account", &id).unwrap().unwrap();
+    assert_eq!(stored.fields["name"], "Keyboard Made Ltd");
+    assert_eq!(stored.fields["city"], "Nantes");
+    assert_eq!(h.store().pending_count().unwrap(), 1);
+    // `d` asks; Enter is "keep it".
+    assert_eq!(
+        press(&mut h, char_key('d')).await,
+        Some(Action::DeleteRecord)
+    );
+    assert!(matches!(h.app.dialog(), Some(Dialog::ConfirmDelete { .. })));
+    assert_eq!(keymap::contexts(&h.app), vec![Context::ConfirmDelete]);
+    press(&mut h, enter).await;
+    assert!(h.app.dialog().is_none());
+    assert!(h.store().record("account", &id).unwrap().is_some());
+    // `d` then `d`: deleted on the device; never uploaded, so nothing is left to send.
+    press_all(&mut h, &[char_key('d'), char_key('d')]).await;
+    assert!(h.app.dialog().is_none());
+    assert_eq!(h.app.screen_kind(), ScreenKind::List, "its form closed");
+    assert!(h.store().record("account", &id).unwrap().is_none());
+    assert_eq!(h.store().pending_count().unwrap(), 0);
+    assert!(h.message().starts_with("Deleted"), "{}", h.message());
+    // `--record` keeps what it meant: the create with its id, its form, the confirmed delete.
+    let kept: Vec<Action> = h.app.recorded()[recorded..]
+        .iter()
+        .map(|r| r.action.clone())
+        .collect();
+    assert_eq!(
+        kept,
+        vec![
+            Action::CreateRecord {
+                entity: "account".into(),
+                id: id.clone(),
+                fields: fields(&[("city", "Nantes"), ("name", "Keyboard Made Ltd")]),
+            },
+            Action::OpenRecord {
+                entity: "account".into(),
+                id,
+            },
+            Action::ConfirmDelete,
+        ]
+    );
+}
+
+/// Deleting a record the server has: it leaves the list at once and the sync deletes it there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_record_leaves_the_list_and_the_sync_deletes_it_on_the_server() {
+    let mut h = Harness::new(Prep::SyncedQuiet).await;
+    h.act(Action::OpenList {
+        entity: "account".into(),
+    })
+    .await;
+    let total = |h: &Harness| match h.app.screen() {
+        autosync::app::Screen::List(l) => l.total,
+        _ => panic!("a list"),
+    };
+    assert_eq!(total(&h), 240);
+    h.act(Action::OpenRecord {
+        entity: "account".into(),
+        id: "acc-0010".into(),
+    })
+    .await;
+    press_all(&mut h, &[char_key('d'), char_key('d')]).await;
+    assert_eq!(total(&h), 239, "gone from the list at once");
+    assert_eq!(h.store().pending_count().unwrap(), 1);
+    h.sync().await;
+    assert_eq!(h.store().pending_count().unwrap(), 0);
+    let server = autosync::remote::Remote::new(&h.server_url(), "demo", "demo")
+        .unwrap()
+        .record("account", "acc-0010")
+        .await
+        .unwrap();
+    assert!(server.is_none(), "deleted on the server");
+}

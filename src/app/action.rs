@@ -11,7 +11,7 @@ use crate::engine::{EngineEvent, SyncStatus};
 use crate::rules::SwitchChoice;
 use crate::settings::SettingChange;
 use crate::store::{JournalKind, UserResolution};
-use crate::wire::FaultRule;
+use crate::wire::{FaultRule, Fields};
 
 /// One thing that happens to the App. `App::update` applies it.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +118,24 @@ pub enum Action {
     AnswerDialog(SwitchChoice),
     /// "Discard changes?" → yes.
     ConfirmDiscard,
-    /// "Discard changes?" → no.
+    /// A list: open the entity's form empty, as a new record.
+    NewRecord,
+    /// A form: ask whether to delete its record.
+    DeleteRecord,
+    /// "Delete the record?" → yes.
+    ConfirmDelete,
+    /// A new record with this id and these values, through the save gate (no form).
+    CreateRecord {
+        entity: String,
+        id: String,
+        fields: Fields,
+    },
+    /// Deletes this record on the device, through the save gate (no dialog).
+    Delete {
+        entity: String,
+        id: String,
+    },
+    /// "Discard changes?" (or "Delete the record?") → no.
     KeepEditing,
 
     // --- conflicts --------------------------------------------------------------------------

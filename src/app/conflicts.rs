@@ -9,7 +9,7 @@ use super::effect::Effect;
 use super::state::*;
 use crate::rules;
 use crate::settings::ConflictStrategy;
-use crate::store::{Conflict, UserResolution};
+use crate::store::{Conflict, ConflictKind, UserResolution};
 use crate::wire::Fields;
 
 /// One field of a conflict, device and server side by side.
@@ -100,6 +100,16 @@ impl App {
             return Vec::new();
         };
         let server = conflict.server.as_ref().map(|s| &s.fields);
+        if conflict.kind == ConflictKind::DeletedOnDevice {
+            return ConflictStrategy::ALL
+                .into_iter()
+                .map(|strategy| WhatIfRow {
+                    strategy,
+                    result: rules::what_if_delete(strategy, server),
+                    note: format!("{strategy}: {}", rules::resolve_delete_conflict(strategy)),
+                })
+                .collect();
+        }
         ConflictStrategy::ALL
             .into_iter()
             .map(|strategy| {

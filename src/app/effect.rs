@@ -39,6 +39,18 @@ pub enum Effect {
         values: Fields,
         by: SaveBy,
     },
+    /// A new record through the save gate (with `id`, or one the device generates); answered
+    /// by [`EffectResult::Created`].
+    Create {
+        entity: String,
+        id: Option<String>,
+        values: Fields,
+    },
+    /// A delete through the save gate; answered by [`EffectResult::Deleted`].
+    Delete {
+        entity: String,
+        id: String,
+    },
     /// A Setup change through the lock rule; answered by [`EffectResult::SettingChanged`].
     ChangeSetting(SettingChange),
     /// The password typed on the sync screen; answered by [`EffectResult::PasswordEntered`].
@@ -258,6 +270,17 @@ pub enum EffectResult {
         id: String,
         values: Fields,
         by: SaveBy,
+        outcome: Result<SaveOutcome, String>,
+    },
+    Created {
+        entity: String,
+        values: Fields,
+        /// The new record's id and what the gate and the store did.
+        outcome: Result<(String, SaveOutcome), String>,
+    },
+    Deleted {
+        entity: String,
+        id: String,
         outcome: Result<SaveOutcome, String>,
     },
     SettingChanged {

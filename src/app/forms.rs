@@ -58,22 +58,7 @@ impl App {
                 return;
             }
         };
-        let mut fields = Vec::new();
-        for section in &e.form.sections {
-            for name in &section.fields {
-                let Some(f) = e.field(name) else { continue };
-                let value = record.fields.get(name).cloned().unwrap_or_default();
-                fields.push(FormField {
-                    name: f.name.clone(),
-                    label: f.label.clone(),
-                    section: section.title.clone(),
-                    kind: f.kind,
-                    read_only: f.kind == FieldKind::Lookup || computed_by_server(&f.name),
-                    stored: value.clone(),
-                    value,
-                });
-            }
-        }
+        let fields = form_fields(&e, &record.fields);
         let title = record
             .fields
             .get(&e.primary_field)
@@ -90,6 +75,7 @@ impl App {
             notice: None,
             saving_online: false,
             gone: false,
+            origin: FormOrigin::Stored,
         };
         self.emit(Effect::OpenForm);
         self.last_record = Some((entity.to_string(), id.to_string()));
@@ -342,6 +328,9 @@ impl App {
             return Vec::new();
         }
         let (entity, id) = (form.entity.clone(), form.id.clone());
+        if form.origin == FormOrigin::New {
+            return self.save_new(changes);
+        }
         if mode == AppMode::Online {
             if network == Network::Disconnected {
                 form.notice = Some(Notice {
@@ -446,6 +435,27 @@ impl App {
         self.refresh_lost();
         self.refresh_screens();
     }
+}
+
+/// The form's fields of entity `e`, in its sections' order, holding `values` as stored.
+pub(super) fn form_fields(e: &crate::project::Entity, values: &Fields) -> Vec<FormField> {
+    let mut fields = Vec::new();
+    for section in &e.form.sections {
+        for name in &section.fields {
+            let Some(f) = e.field(name) else { continue };
+            let value = values.get(name).cloned().unwrap_or_default();
+            fields.push(FormField {
+                name: f.name.clone(),
+                label: f.label.clone(),
+                section: section.title.clone(),
+                kind: f.kind,
+                read_only: f.kind == FieldKind::Lookup || computed_by_server(&f.name),
+                stored: value.clone(),
+                value,
+            });
+        }
+    }
+    fields
 }
 
 /// Pasted text for a one-line input: line breaks and tabs become spaces (a trailing line break

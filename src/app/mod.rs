@@ -16,6 +16,7 @@ mod forms;
 mod lists;
 mod log;
 mod navigation;
+mod records;
 mod refusal;
 mod reload;
 mod setup;
@@ -263,6 +264,17 @@ impl App {
         if self.quitting || self.gate(action).is_some() {
             return None;
         }
+        // A new record's form is kept as the `create` it ends in, with the id the device gave
+        // it (see `created`): what is typed before has no record to name yet. The delete dialog
+        // is kept as its answer: a confirmed delete is a `delete` step, a declined one nothing.
+        let declined = matches!(action, Action::KeepEditing)
+            && matches!(self.dialog, Some(Dialog::ConfirmDelete { .. }));
+        if matches!(self.stack.last(), Some(Screen::Form(f)) if f.origin == FormOrigin::New)
+            || matches!(action, Action::NewRecord | Action::DeleteRecord)
+            || declined
+        {
+            return None;
+        }
         match action {
             Action::Select => self.select_action().and_then(|a| self.semantic(&a)),
             Action::EndEdit | Action::NextField | Action::PrevField => match self.stack.last() {
@@ -303,6 +315,11 @@ impl App {
             | Action::AnswerDialog(_)
             | Action::ConfirmDiscard
             | Action::KeepEditing
+            | Action::NewRecord
+            | Action::DeleteRecord
+            | Action::ConfirmDelete
+            | Action::CreateRecord { .. }
+            | Action::Delete { .. }
             | Action::Resolve { .. }
             | Action::ToggleNetwork
             | Action::AdvanceClock { .. }
@@ -392,10 +409,15 @@ impl App {
             Action::AnswerDialog(choice) => self.answer_dialog(choice),
             Action::ConfirmDiscard => return self.confirm_discard(),
             Action::KeepEditing => {
-                if let Some(Dialog::Discard { .. }) = self.dialog {
+                if let Some(Dialog::Discard { .. } | Dialog::ConfirmDelete { .. }) = self.dialog {
                     self.dialog = None;
                 }
             }
+            Action::NewRecord => self.new_record(),
+            Action::DeleteRecord => self.ask_delete(),
+            Action::ConfirmDelete => self.confirm_delete(),
+            Action::CreateRecord { entity, id, fields } => self.create_record(entity, id, fields),
+            Action::Delete { entity, id } => self.emit(Effect::Delete { entity, id }),
 
             Action::Resolve {
                 conflict_id,

@@ -46,7 +46,7 @@ impl App {
     pub(super) fn back(&mut self) -> Vec<Effect> {
         if let Some(dialog) = &self.dialog {
             match dialog {
-                Dialog::Discard { .. } => self.dialog = None,
+                Dialog::Discard { .. } | Dialog::ConfirmDelete { .. } => self.dialog = None,
                 Dialog::ModeSwitch { .. } => self.answer_dialog(crate::rules::SwitchChoice::Cancel),
             }
             return Vec::new();
@@ -137,7 +137,7 @@ impl App {
                 *selected = cycle_index(*selected, delta.signum(), choices.len());
                 return;
             }
-            Some(Dialog::Discard { .. }) => return,
+            Some(Dialog::Discard { .. } | Dialog::ConfirmDelete { .. }) => return,
             None => {}
         }
         let home_len = self.home_items().len();
@@ -203,6 +203,8 @@ impl App {
                 } => Action::AnswerDialog(choices[(*selected).min(choices.len() - 1)]),
                 // Enter keeps the edits: discarding needs its own key.
                 Dialog::Discard { .. } => Action::KeepEditing,
+                // Enter keeps the record: deleting needs its own key.
+                Dialog::ConfirmDelete { .. } => Action::KeepEditing,
             });
         }
         match self.screen() {

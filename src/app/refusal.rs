@@ -73,6 +73,7 @@ impl App {
                 action,
                 Action::AnswerDialog(_)
                     | Action::ConfirmDiscard
+                    | Action::ConfirmDelete
                     | Action::KeepEditing
                     | Action::Up
                     | Action::Down
@@ -179,6 +180,9 @@ impl App {
             Action::CancelForm => form
                 .is_none_or(|f| !f.is_dirty())
                 .then_some("no edits to cancel"),
+            Action::RunCustomCommand if form.is_some_and(|f| f.origin == FormOrigin::New) => {
+                Some("the custom command works on a saved record")
+            }
             Action::RunCustomCommand => (form.is_none() || self.custom.is_some())
                 .then_some("the custom command runs once at a time, from a form"),
             Action::PressSync => running.then_some("a sync is already running"),
@@ -214,10 +218,18 @@ impl App {
                 }
                 _ => Some("no dialog is waiting for an answer"),
             },
-            Action::ConfirmDiscard | Action::KeepEditing => {
-                (!matches!(self.dialog, Some(Dialog::Discard { .. })))
-                    .then_some("no unsaved edits are waiting for an answer")
-            }
+            Action::ConfirmDiscard => (!matches!(self.dialog, Some(Dialog::Discard { .. })))
+                .then_some("no unsaved edits are waiting for an answer"),
+            Action::KeepEditing => (!matches!(
+                self.dialog,
+                Some(Dialog::Discard { .. } | Dialog::ConfirmDelete { .. })
+            ))
+            .then_some("no dialog is waiting for an answer"),
+            Action::ConfirmDelete => (!matches!(self.dialog, Some(Dialog::ConfirmDelete { .. })))
+                .then_some("no delete is waiting for an answer"),
+            Action::NewRecord => self.new_record_refusal(),
+            Action::CreateRecord { .. } | Action::Delete { .. } => self.named_change_refusal(),
+            Action::DeleteRecord => self.delete_record_refusal(),
             Action::ToggleMerge | Action::ToggleWhatIf => {
                 (self.screen_kind() != ScreenKind::Conflict).then_some("it works on a sync error")
             }
@@ -277,7 +289,7 @@ impl App {
             Some(Dialog::ModeSwitch {
                 choices, selected, ..
             }) => return Some((*selected, choices.len(), true)),
-            Some(Dialog::Discard { .. }) => return None,
+            Some(Dialog::Discard { .. } | Dialog::ConfirmDelete { .. }) => return None,
             None => {}
         }
         Some(match self.screen() {

@@ -34,7 +34,10 @@ impl App {
         let mut reload = Reload::default();
         for (at, screen) in self.stack.iter().enumerate() {
             match screen {
-                Screen::Form(f) => reload.forms.push((f.entity.clone(), f.id.clone())),
+                // A new record's form has nothing stored to read yet.
+                Screen::Form(f) if f.origin == FormOrigin::Stored => {
+                    reload.forms.push((f.entity.clone(), f.id.clone()))
+                }
                 Screen::List(l) => reload.lists.push(list_query(at, l, true)),
                 _ => {}
             }

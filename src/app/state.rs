@@ -237,6 +237,16 @@ pub struct FormState {
     pub saving_online: bool,
     /// The record is no longer on the device (deleted by a sync).
     pub gone: bool,
+    /// A stored record's form, or a new record's before its first save.
+    pub origin: FormOrigin,
+}
+
+/// Whose form it is: a record the device has, or a new one not saved yet (its `id` is empty
+/// until the device gives it one on the first save).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormOrigin {
+    Stored,
+    New,
 }
 
 impl FormState {
@@ -333,6 +343,12 @@ pub enum Dialog {
     },
     /// A form with unsaved edits would close.
     Discard { then: AfterDiscard },
+    /// Delete the open record on the device? (`title` names it.)
+    ConfirmDelete {
+        entity: String,
+        id: String,
+        title: String,
+    },
 }
 
 /// Which dialog is open, as a scenario names it (`dialog = { kind = "sync_before_online" }`).
@@ -342,6 +358,7 @@ pub enum DialogKind {
     SyncBeforeOnline,
     SyncBeforeOffline,
     Discard,
+    ConfirmDelete,
 }
 
 /// A dialog's button, as a scenario names it.
@@ -353,6 +370,8 @@ pub enum DialogButton {
     Cancel,
     KeepEditing,
     Discard,
+    KeepRecord,
+    Delete,
 }
 
 impl Dialog {
@@ -367,6 +386,7 @@ impl Dialog {
                 ..
             } => DialogKind::SyncBeforeOffline,
             Dialog::Discard { .. } => DialogKind::Discard,
+            Dialog::ConfirmDelete { .. } => DialogKind::ConfirmDelete,
         }
     }
 
@@ -383,6 +403,7 @@ impl Dialog {
                 .collect(),
             // Keep first: it is the default (see the dialog's drawing).
             Dialog::Discard { .. } => vec![DialogButton::KeepEditing, DialogButton::Discard],
+            Dialog::ConfirmDelete { .. } => vec![DialogButton::KeepRecord, DialogButton::Delete],
         }
     }
 }

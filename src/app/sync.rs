@@ -334,6 +334,16 @@ impl App {
                 by,
                 outcome,
             } => return self.saved(&entity, &id, &values, by, outcome),
+            EffectResult::Created {
+                entity,
+                values,
+                outcome,
+            } => self.created(&entity, &values, outcome),
+            EffectResult::Deleted {
+                entity,
+                id,
+                outcome,
+            } => self.deleted(&entity, &id, outcome),
             EffectResult::SettingChanged { change, outcome } => {
                 self.setting_changed(change, outcome)
             }

@@ -136,6 +136,7 @@ impl App {
     /// The record the server-side demo controls act on: the open form, else the last one opened.
     pub fn open_record(&self) -> Option<(String, String)> {
         self.top_form()
+            .filter(|f| f.origin == FormOrigin::Stored)
             .map(|f| (f.entity.clone(), f.id.clone()))
             .or_else(|| self.last_record.clone())
     }

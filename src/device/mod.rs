@@ -21,6 +21,7 @@ use crate::store::{
 };
 use crate::wire::Fields;
 
+mod changes;
 mod online;
 mod profile;
 
@@ -470,27 +471,11 @@ impl Device {
         values: &Fields,
         path: &str,
     ) -> Result<SaveOutcome, DeviceError> {
-        let behavior = self.effective()?.background_sync_behavior;
-        let status = self.engine.status();
-        let decision = rules::save_gate(behavior, status.activity);
-        let uploads = rules::uploads_with(status.activity, status.upload_snapshot());
+        let (decision, uploads) = match self.gate(entity, id, path)? {
+            changes::Gate::Refused(reason) => return Ok(SaveOutcome::Refused(reason)),
+            changes::Gate::Open { decision, uploads } => (decision, uploads),
+        };
         let actor = self.actor();
-        if let SaveDecision::Refuse { reason } = decision {
-            let mut entry = JournalEntry::event(
-                self.now(),
-                JournalKind::Save,
-                &actor,
-                format!("{path}: save refused: {reason}"),
-            )
-            .with_data(JournalData::Save {
-                decision,
-                waited_ms: None,
-            });
-            entry.entity = Some(entity.into());
-            entry.record_id = Some(id.into());
-            self.journal(entry);
-            return Ok(SaveOutcome::Refused(reason));
-        }
         let report = self
             .store
             .save_edit(entity, id, values, &actor, self.now())?;
@@ -503,35 +488,6 @@ impl Device {
             report,
             uploads,
         })
-    }
-
-    /// A new record with a client-generated id, through the same gate.
-    pub fn create(
-        &mut self,
-        entity: &str,
-        values: &Fields,
-    ) -> Result<(String, SaveOutcome), DeviceError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let behavior = self.effective()?.background_sync_behavior;
-        let status = self.engine.status();
-        let decision = rules::save_gate(behavior, status.activity);
-        let uploads = rules::uploads_with(status.activity, status.upload_snapshot());
-        if let SaveDecision::Refuse { reason } = decision {
-            return Ok((id, SaveOutcome::Refused(reason)));
-        }
-        let actor = self.actor();
-        let report = self
-            .store
-            .create_record(entity, &id, values, &actor, self.now())?;
-        self.after_save(entity, &id, decision, &report, "create", &actor);
-        Ok((
-            id,
-            SaveOutcome::Saved {
-                decision,
-                report,
-                uploads,
-            },
-        ))
     }
 
     fn after_save(

@@ -25,8 +25,8 @@ use crate::clock::Clock;
 use crate::project::Project;
 use crate::remote::{ProjectFetch, Remote, RemoteError};
 use crate::rules::{
-    self, ApplyGate, ConflictResolution, EntityPhaseGate, Network, Phase, SyncActivity, SyncMode,
-    Trigger, UpdateAction,
+    self, ApplyGate, ConflictResolution, DeleteConflict, EntityPhaseGate, Network, Phase,
+    SyncActivity, SyncMode, Trigger, UpdateAction,
 };
 use crate::settings::BackgroundBehavior;
 use crate::store::{

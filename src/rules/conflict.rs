@@ -91,6 +91,61 @@ pub fn resolve_conflict(
     }
 }
 
+/// What the upload does about a record the device deleted and the server edited since (`412`
+/// on its `DELETE`). Server Wins and Device Wins follow their words: the server's version, or
+/// the device's delete (*interpretation*: the device's "version" of a deleted record is its
+/// absence, so both Device Wins strategies delete it on the server, and the server's edits go).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeleteConflict {
+    /// Server Wins: the server's version comes back to the device; the device's delete is
+    /// discarded and journaled as the device's discarded change.
+    RestoreServer,
+    /// Device Wins (either): the delete is sent again against the server's current ETag.
+    DeleteOnServer,
+    /// Manual Action: listed under Sync Errors until the user resolves it.
+    KeepForUser,
+}
+
+impl fmt::Display for DeleteConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeleteConflict::RestoreServer => {
+                "deleted on the device, edited on the server; Server Wins, so the server's version is back and the device's delete was discarded"
+            }
+            DeleteConflict::DeleteOnServer => {
+                "deleted on the device, edited on the server; the device wins, so it is deleted on the server and the server's edits are lost"
+            }
+            DeleteConflict::KeepForUser => {
+                "deleted on the device, edited on the server; Manual Action: listed under Sync Errors until you resolve it"
+            }
+        })
+    }
+}
+
+/// Decides a device delete against a server edit by strategy.
+pub fn resolve_delete_conflict(strategy: ConflictStrategy) -> DeleteConflict {
+    match strategy {
+        ConflictStrategy::ServerWins => DeleteConflict::RestoreServer,
+        ConflictStrategy::DeviceWins | ConflictStrategy::DeviceWinsFull => {
+            DeleteConflict::DeleteOnServer
+        }
+        ConflictStrategy::Manual => DeleteConflict::KeepForUser,
+    }
+}
+
+/// What a device delete against a server edit leaves on both sides under `strategy` — the Sync
+/// Errors "what if" view of such an item: the server's version, or nothing (deleted, or waiting
+/// for the user).
+pub fn what_if_delete(
+    strategy: ConflictStrategy,
+    server_record: Option<&BTreeMap<String, String>>,
+) -> Option<BTreeMap<String, String>> {
+    match resolve_delete_conflict(strategy) {
+        DeleteConflict::RestoreServer => server_record.cloned(),
+        DeleteConflict::DeleteOnServer | DeleteConflict::KeepForUser => None,
+    }
+}
+
 /// The field values each strategy would leave on both sides — the Sync Errors "what if" view.
 pub fn what_if(
     strategy: ConflictStrategy,

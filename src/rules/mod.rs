@@ -20,7 +20,8 @@ mod triggers;
 mod ui_transaction;
 
 pub use conflict::{
-    ConcurrentEdit, ConflictResolution, concurrent_edit, resolve_conflict, what_if,
+    ConcurrentEdit, ConflictResolution, DeleteConflict, concurrent_edit, resolve_conflict,
+    resolve_delete_conflict, what_if, what_if_delete,
 };
 pub use customization::{
     ApplyGate, UpdateAction, after_update_applied, auto_sync_enabled, may_apply_update,

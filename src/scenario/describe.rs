@@ -37,6 +37,12 @@ pub fn describe(action: &StepAction) -> String {
         StepAction::Open { entity, id } => format!("opens {entity} {id}"),
         StepAction::Edit { field, value } => format!("types {field} = \"{value}\""),
         StepAction::Save => "presses Save".into(),
+        StepAction::Create { entity, id, .. } => format!("creates {entity} {id}"),
+        StepAction::Delete {
+            entity: Some(entity),
+            id: Some(id),
+        } => format!("deletes {entity} {id}"),
+        StepAction::Delete { .. } => "deletes the open record (and confirms)".into(),
         StepAction::Cancel => "cancels the form's edits".into(),
         StepAction::Close => "closes the form".into(),
         StepAction::Discard => "confirms: discard the edits".into(),

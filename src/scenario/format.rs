@@ -106,6 +106,19 @@ pub enum StepAction {
         value: String,
     },
     Save,
+    /// A new record on the device with this id and these fields, through the save gate.
+    Create {
+        entity: String,
+        id: String,
+        #[serde(default)]
+        fields: BTreeMap<String, String>,
+    },
+    /// Deletes a record on the device through the save gate: `entity` + `id`, or without them
+    /// the open record (through the form's confirmation dialog).
+    Delete {
+        entity: Option<String>,
+        id: Option<String>,
+    },
     Cancel,
     Close,
     /// Answers "discard changes?" with yes.
@@ -462,6 +475,23 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, FileError> {
             {
                 return Err(at(Some(key), format!("in `configuration`: {message}")));
             }
+        }
+        if let StepAction::Delete { entity, id } = &action
+            && entity.is_some() != id.is_some()
+        {
+            let key = if entity.is_some() { "entity" } else { "id" };
+            return Err(at(
+                Some(key.into()),
+                "`delete` takes both `entity` and `id`, or neither (the open record)".into(),
+            ));
+        }
+        if let StepAction::Create { fields, .. } = &action
+            && fields.is_empty()
+        {
+            return Err(at(
+                Some("do".into()),
+                "`create` needs `fields`, e.g. fields = { name = \"Acme\" }".into(),
+            ));
         }
         for key in expect
             .iter()

@@ -107,6 +107,20 @@ pub fn to_scenario(initial: &Initial, recorded: &[Recorded], app: &App, store: &
                 }
             }
             Action::Save => StepAction::Save,
+            Action::CreateRecord { entity, id, fields } => StepAction::Create {
+                entity: entity.clone(),
+                id: id.clone(),
+                fields: fields.clone(),
+            },
+            Action::Delete { entity, id } => StepAction::Delete {
+                entity: Some(entity.clone()),
+                id: Some(id.clone()),
+            },
+            // The dialog's yes: the open record's delete.
+            Action::ConfirmDelete => StepAction::Delete {
+                entity: None,
+                id: None,
+            },
             Action::CancelForm => StepAction::Cancel,
             Action::Back => StepAction::Close,
             Action::ConfirmDiscard => StepAction::Discard,

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
+use super::deletes;
 use super::journal::{self, JournalData, JournalEntry, JournalKind};
 use super::outbox::{self, PendingOp};
 use super::records;
@@ -17,6 +18,8 @@ pub enum ConflictKind {
     ChangedOnBoth,
     /// Edited on the device, deleted on the server (`404`).
     DeletedOnServer,
+    /// Deleted on the device, edited on the server (`412` on the `DELETE`).
+    DeletedOnDevice,
     /// The server refused the operation for a reason a retry cannot fix (a `4xx` other than
     /// `401` and `412`); its problem detail is in [`Conflict::problem`].
     RefusedByServer,
@@ -249,6 +252,7 @@ impl Store {
             }
         };
         let refused = conflict.kind == ConflictKind::RefusedByServer;
+        let deleted_here = conflict.kind == ConflictKind::DeletedOnDevice;
         self.write(|tx| {
             let rows = outbox::rows_for(tx, &entity, &id)?;
             let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
@@ -282,6 +286,14 @@ impl Store {
                     outbox::delete_rows(tx, &seqs)?;
                     records::remove(tx, &entity, &id)?;
                     tx.execute("DELETE FROM delta WHERE entity = ?1", [&entity])?;
+                }
+                (UserResolution::RetryWithMine, Some(server)) if deleted_here => {
+                    // The delete again, against the server's version the user saw.
+                    deletes::retry_delete(tx, &entity, &id, &server.etag)?;
+                }
+                (UserResolution::Ignore, _) if deleted_here => {
+                    // The device keeps its delete; the server keeps the record.
+                    outbox::delete_rows(tx, &seqs)?;
                 }
                 (UserResolution::RetryWithMine, Some(server)) => {
                     // Same rows, new base: the next upload overwrites the server's version.
@@ -361,6 +373,7 @@ impl Store {
 /// then a download leaves the record as the device has it and puts the server's newer version
 /// (`None`: its delete) in the record's Sync Errors item instead. True when `id` is held so.
 /// A refused operation holds nothing: the download writes under its pending changes as always.
+/// A device delete held stays one: only the server's version it is shown against is newer.
 pub(crate) fn hold_server_version(
     tx: &rusqlite::Transaction,
     entity: &str,
@@ -373,7 +386,8 @@ pub(crate) fn hold_server_version(
     };
     let held = tx
         .prepare_cached(
-            "UPDATE conflicts SET kind = ?3, server_record = ?4, server_etag = ?5
+            "UPDATE conflicts SET kind = CASE WHEN kind = ?7 THEN kind ELSE ?3 END,
+                 server_record = ?4, server_etag = ?5
              WHERE entity = ?1 AND record_id = ?2 AND resolved_at IS NULL AND kind <> ?6",
         )?
         .execute(params![
@@ -382,7 +396,8 @@ pub(crate) fn hold_server_version(
             to_json(&kind),
             server.map(to_json),
             server.map(|s| s.etag.clone()),
-            to_json(&ConflictKind::RefusedByServer)
+            to_json(&ConflictKind::RefusedByServer),
+            to_json(&ConflictKind::DeletedOnDevice)
         ])?;
     Ok(held > 0)
 }

@@ -11,7 +11,7 @@ use super::journal::JournalEntry;
 use super::merge::write_server_version;
 use super::records;
 use super::{Result, Store, to_json};
-use super::{conflicts, outbox};
+use super::{conflicts, deletes, outbox};
 use crate::rules::ConcurrentEdit;
 use crate::wire::{PageRecord, Record};
 
@@ -205,7 +205,10 @@ impl Store {
             for record in records {
                 if any_pending && has_pending.exists(params![entity, record.id()])? {
                     let record = record.to_record();
-                    if !conflicts::hold_server_version(tx, entity, &record.id, Some(&record))? {
+                    // A record the user deleted stays gone until its delete is settled: a
+                    // newer server version meets it at the upload (or in its Sync Errors item).
+                    let held = conflicts::hold_server_version(tx, entity, &record.id, Some(&record))?;
+                    if !held && !deletes::pending_delete(tx, entity, &record.id)? {
                         report.overwritten.extend(write_server_version(tx, entity, &record, snapshot, policy, now)?);
                     }
                 } else {
@@ -214,7 +217,9 @@ impl Store {
                 report.upserted += 1;
             }
             for id in deleted {
-                if outbox::rows_for(tx, entity, id)?.is_empty() {
+                if deletes::pending_delete(tx, entity, id)? {
+                    deletes::deleted_on_both(tx, entity, id, now)?;
+                } else if outbox::rows_for(tx, entity, id)?.is_empty() {
                     records::remove(tx, entity, id)?;
                     report.deleted += 1;
                 } else {

@@ -33,6 +33,20 @@ pub(crate) fn write_server_version(
     let mut lost = Vec::new();
     let kept = if policy == ConcurrentEdit::Overwritten && !concurrent.is_empty() {
         for row in &concurrent {
+            if row.op == "delete" {
+                let e = JournalEntry {
+                    entity: Some(entity.to_string()),
+                    record_id: Some(server.id.clone()),
+                    ..JournalEntry::event(
+                        now,
+                        JournalKind::Overwritten,
+                        "sync",
+                        "No action: the sync wrote the server's version over a delete saved while it ran",
+                    )
+                };
+                journal::insert(tx, &e)?;
+                lost.push(e);
+            }
             for (field, (_, new)) in &row.changes {
                 if server.fields.get(field) == Some(new) {
                     continue;
@@ -57,6 +71,16 @@ pub(crate) fn write_server_version(
     } else {
         earlier.into_iter().chain(concurrent).collect()
     };
+    if kept.iter().any(|r| r.op == "delete") {
+        // The user deleted it meanwhile and that delete is kept: the record stays gone, and the
+        // delete goes against the version just written (our own), not a stale one.
+        tx.execute(
+            "UPDATE outbox SET base_etag = ?3 WHERE entity = ?1 AND record_id = ?2 AND op = 'delete'",
+            rusqlite::params![entity, server.id, server.etag],
+        )?;
+        records::remove(tx, entity, &server.id)?;
+        return Ok(lost);
+    }
     let mut fields = server.fields.clone();
     for row in &kept {
         for (field, (_, new)) in &row.changes {

@@ -7,6 +7,7 @@
 
 mod checkpoint;
 mod conflicts;
+mod deletes;
 mod delta;
 mod files;
 mod journal;
@@ -18,6 +19,7 @@ mod state;
 
 pub use checkpoint::Checkpointer;
 pub use conflicts::{Conflict, ConflictKind, UserResolution};
+pub use deletes::DELETED;
 pub use delta::{ApplyReport, DeltaPosition, PageEnd};
 pub use journal::{JournalData, JournalEntry, JournalKind, SettingOutcome, UiTransactionCall};
 pub use outbox::{PendingKind, PendingOp};

@@ -27,6 +27,9 @@ pub enum PendingKind {
     Create { idempotency_key: String },
     /// `PATCH` with `If-Match: base_etag`.
     Update,
+    /// `DELETE` with `If-Match: base_etag`; the record has left the device's lists already.
+    /// A `404`/`410` answer is a success: a retry after a lost answer finds it gone.
+    Delete,
 }
 
 /// The merged pending change of one record.
@@ -35,7 +38,9 @@ pub struct PendingOp {
     pub entity: String,
     pub id: String,
     pub kind: PendingKind,
-    /// For a create: every field; for an update: the changed fields' newest values.
+    /// For a create: every field; for an update: the changed fields' newest values; for a
+    /// delete: what an earlier, unsettled update of the record sent (empty if none), so that a
+    /// `412` carrying exactly that is recognized as our own write.
     pub fields: Fields,
     pub base_etag: Option<String>,
     /// The outbox rows this operation carries.
@@ -55,7 +60,15 @@ impl PendingOp {
 
 /// The operation that replays an unsettled send: exactly what was sent, carrying the rows it
 /// carried; the later rows wait for the next round, with `whole` for a conflict's decision.
+/// A delete replaces whatever was sent before it: it goes as it is, knowing what was sent.
 fn replay(op: PendingOp, sent: Sent) -> PendingOp {
+    if op.kind == PendingKind::Delete {
+        let fields = match sent.kind {
+            PendingKind::Update => sent.fields,
+            _ => Fields::new(),
+        };
+        return PendingOp { fields, ..op };
+    }
     let seqs: Vec<i64> = op
         .seqs
         .iter()
@@ -142,8 +155,9 @@ impl Store {
 
     /// The merged operations for rows up to `snapshot`, oldest first, skipping records held by
     /// an unresolved conflict (they wait for the user) and rows the server refused. One query
-    /// reads every pending row with its record's ETag (and fields, for a create) and its
-    /// unsettled send, in upload order; the rows of one record are adjacent and merged here.
+    /// reads every pending row with its record's ETag (a delete: the ETag it deletes; a create:
+    /// also the record's fields) and its unsettled send, in upload order; the rows of one
+    /// record are adjacent and merged here.
     pub fn pending_ops(&self, snapshot: i64) -> Result<Vec<PendingOp>> {
         let mut stmt = self
             .conn()
@@ -154,7 +168,8 @@ impl Store {
                      AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.entity = o.entity AND c.record_id = o.record_id AND c.resolved_at IS NULL)
                      GROUP BY entity, record_id)
                  SELECT p.entity, p.record_id, o.seq, o.op, o.changes, o.idempotency_key,
-                        r.etag, CASE WHEN o.op = 'create' THEN r.fields END,
+                        CASE WHEN o.op = 'delete' THEN o.base_etag ELSE r.etag END,
+                        CASE WHEN o.op = 'create' THEN r.fields END,
                         s.op, s.fields, s.base_etag, s.idempotency_key, s.upto_seq
                  FROM pending p
                  JOIN outbox o ON o.entity = p.entity AND o.record_id = p.record_id AND o.seq <= ?1
@@ -195,12 +210,12 @@ impl Store {
             .is_some_and(|(op, _)| op.entity == entity && op.id == id);
         if !same {
             let op: String = row.get(3)?;
-            let kind = if op == "create" {
-                PendingKind::Create {
+            let kind = match op.as_str() {
+                "create" => PendingKind::Create {
                     idempotency_key: row.get(5)?,
-                }
-            } else {
-                PendingKind::Update
+                },
+                "delete" => PendingKind::Delete,
+                _ => PendingKind::Update,
             };
             let fields = match row.get_ref(7)?.as_str_or_null()? {
                 Some(json) => from_json(json)?,

@@ -82,10 +82,10 @@ pub(crate) fn remove(tx: &Transaction, entity: &str, id: &str) -> rusqlite::Resu
 static WAITING_SAVES: AtomicUsize = AtomicUsize::new(0);
 
 /// A save counted in [`WAITING_SAVES`] until dropped (when it has the lock, or gave up).
-struct WaitingSave;
+pub(crate) struct WaitingSave;
 
 impl WaitingSave {
-    fn enter() -> WaitingSave {
+    pub(crate) fn enter() -> WaitingSave {
         WAITING_SAVES.fetch_add(1, Ordering::SeqCst);
         WaitingSave
     }

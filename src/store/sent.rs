@@ -47,6 +47,10 @@ impl Store {
                 let (name, key) = match &op.kind {
                     PendingKind::Create { idempotency_key } => ("create", idempotency_key.as_str()),
                     PendingKind::Update => ("update", ""),
+                    // A delete is the same request however often it is sent, and a retry that
+                    // finds the record gone is a success: nothing to remember but what an
+                    // earlier update sent (kept, for recognizing its own write in a `412`).
+                    PendingKind::Delete => continue,
                 };
                 let upto = op.seqs.iter().copied().max().unwrap_or(0);
                 stmt.execute(params![

@@ -61,7 +61,7 @@ pub enum Reading {
     Note(SyncNote),
     Save {
         mark: SaveMark,
-        create: bool,
+        change: Change,
     },
     /// tryEnterUiTransaction succeeded; `held` clearances now.
     UiEnter,
@@ -77,6 +77,14 @@ pub enum Reading {
     },
     Conflict,
     Lost(LostCause),
+}
+
+/// What a user's change through the save gate was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Edit,
+    Create,
+    Delete,
 }
 
 /// The actors that journal server-side events.
@@ -160,11 +168,15 @@ fn read_save(entry: &JournalEntry) -> Reading {
         // Online saves (no save gate) and journals written before saves had data.
         _ => save_mark_words(d),
     };
-    Reading::Save {
-        mark,
-        // Whether it created the record is still only in the words.
-        create: d.starts_with("create:"),
-    }
+    // Whether it created or deleted the record is still only in the words.
+    let change = if d.starts_with("create:") {
+        Change::Create
+    } else if d.starts_with("delete:") {
+        Change::Delete
+    } else {
+        Change::Edit
+    };
+    Reading::Save { mark, change }
 }
 
 fn save_mark_words(d: &str) -> SaveMark {
@@ -301,7 +313,7 @@ mod tests {
             read(&waited),
             Some(Reading::Save {
                 mark: SaveMark::Waited,
-                create: false
+                change: Change::Edit
             })
         );
         let old = row(JournalKind::Sync, "phase Download", None);
@@ -315,7 +327,7 @@ mod tests {
             read(&old),
             Some(Reading::Save {
                 mark: SaveMark::Refused,
-                create: false
+                change: Change::Edit
             })
         );
     }

@@ -11,7 +11,7 @@ pub mod svg;
 use chrono::{DateTime, Utc};
 
 pub use classify::{
-    LostCause, Reading, SCENARIO_SERVER_ACTOR, SaveMark, ServerMark, SyncNote, read,
+    Change, LostCause, Reading, SCENARIO_SERVER_ACTOR, SaveMark, ServerMark, SyncNote, read,
 };
 
 use crate::rules::{Phase, SyncMode};
@@ -54,6 +54,7 @@ pub enum ItemKind {
     SyncNote(SyncNote),
     Save(SaveMark),
     Create(SaveMark),
+    Delete(SaveMark),
     /// Clearances held from tryEnterUiTransaction to the last leave (span).
     UiTransaction,
     Server(ServerMark),
@@ -69,7 +70,10 @@ impl ItemKind {
             ItemKind::Phase { .. } | ItemKind::WaitsForUi { .. } | ItemKind::SyncNote(_) => {
                 Lane::Sync
             }
-            ItemKind::Save(_) | ItemKind::Create(_) | ItemKind::UiTransaction => Lane::User,
+            ItemKind::Save(_)
+            | ItemKind::Create(_)
+            | ItemKind::Delete(_)
+            | ItemKind::UiTransaction => Lane::User,
             ItemKind::Server(_) | ItemKind::Delay => Lane::Server,
             ItemKind::Conflict | ItemKind::Lost(_) => Lane::Findings,
         }
@@ -110,6 +114,8 @@ impl ItemKind {
             ItemKind::Save(SaveMark::Rebased) => 'r',
             ItemKind::Create(SaveMark::Refused) => 'X',
             ItemKind::Create(_) => '+',
+            ItemKind::Delete(SaveMark::Refused) => '%',
+            ItemKind::Delete(_) => '#',
             ItemKind::UiTransaction => '═',
             ItemKind::Server(ServerMark::Fault) => 'f',
             ItemKind::Server(ServerMark::BackofficeEdit) => 'e',
@@ -145,6 +151,8 @@ impl ItemKind {
             ItemKind::Save(SaveMark::Rebased) => "save rebased (Rebase)",
             ItemKind::Create(SaveMark::Refused) => "create refused",
             ItemKind::Create(_) => "create",
+            ItemKind::Delete(SaveMark::Refused) => "delete refused",
+            ItemKind::Delete(_) => "delete",
             ItemKind::UiTransaction => "UI transaction held",
             ItemKind::Server(ServerMark::Fault) => "fault armed",
             ItemKind::Server(ServerMark::BackofficeEdit) => "backoffice edit",
@@ -252,11 +260,11 @@ impl Timeline {
                 }
                 // Its glyph and the legend say it all: no label to crowd the lane.
                 Reading::Note(note) => t.items.push(mark(ItemKind::SyncNote(note), String::new())),
-                Reading::Save { mark: m, create } => {
-                    let kind = if create {
-                        ItemKind::Create(m)
-                    } else {
-                        ItemKind::Save(m)
+                Reading::Save { mark: m, change } => {
+                    let kind = match change {
+                        Change::Edit => ItemKind::Save(m),
+                        Change::Create => ItemKind::Create(m),
+                        Change::Delete => ItemKind::Delete(m),
                     };
                     t.items.push(mark(kind, record));
                 }

@@ -235,3 +235,28 @@ fn the_legend_names_each_drawn_kind_once() {
 fn an_empty_journal_is_an_empty_picture() {
     assert!(Timeline::build(&[]).is_empty());
 }
+
+#[test]
+fn creates_and_deletes_are_user_marks_by_outcome() {
+    use JournalKind::*;
+    let t = Timeline::build(&journal(&[
+        (Save, "demo", "create: save allowed"),
+        (Save, "demo", "delete: save allowed"),
+        (
+            Save,
+            "demo",
+            "delete: save refused: Save is blocked while the background sync is in its Upload phase (Block save); your edits are kept, save again when it finishes",
+        ),
+    ]));
+    let user: Vec<ItemKind> = t.lane(Lane::User).map(|i| i.kind).collect();
+    assert_eq!(
+        user,
+        [
+            ItemKind::Create(SaveMark::Allowed),
+            ItemKind::Delete(SaveMark::Allowed),
+            ItemKind::Delete(SaveMark::Refused)
+        ]
+    );
+    let glyphs: std::collections::HashSet<char> = user.iter().map(|k| k.glyph()).collect();
+    assert_eq!(glyphs.len(), 3, "each draws its own character");
+}

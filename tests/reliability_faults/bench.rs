@@ -38,6 +38,8 @@ pub struct Bench {
     pub edits: Vec<(String, String, String, String)>,
     /// (id, name) of created accounts.
     pub creates: Vec<(String, String)>,
+    /// Ids of accounts deleted on the device.
+    pub deletes: Vec<String>,
 }
 
 impl Bench {
@@ -69,11 +71,12 @@ impl Bench {
             round: 0,
             edits: Vec::new(),
             creates: Vec::new(),
+            deletes: Vec::new(),
         }
     }
 
-    /// Two account edits and a create on the device, an account and a contact edit on the
-    /// server: every phase of the next sync has work, on fresh records each round.
+    /// Two account edits, a create and a delete on the device, an account and a contact edit on
+    /// the server: every phase of the next sync has work, on fresh records each round.
     pub async fn prepare_round(&mut self) {
         self.round += 1;
         let r = self.round;
@@ -98,6 +101,10 @@ impl Bench {
             .unwrap();
         assert!(saved(&outcome));
         self.creates.push((id, name));
+        let deleted = format!("acc-{:04}", 150 + r);
+        let outcome = self.device.delete("account", &deleted).unwrap();
+        assert!(saved(&outcome), "{outcome:?}");
+        self.deletes.push(deleted);
         self.world
             .control
             .edit(
@@ -196,6 +203,12 @@ impl Bench {
                 .filter(|r| r.fields.get("name") == Some(name))
                 .count();
             assert_eq!(copies, 1, "{name} exactly once");
+        }
+        for id in &self.deletes {
+            assert!(
+                !accounts.contains_key(id),
+                "deleted {id} is gone from the server"
+            );
         }
         let store = self.device.store();
         for (entity, server) in [
@@ -313,6 +326,11 @@ impl Bench {
                     "created {name} ({id}) is on the server {copies} time(s), under its own id: {}",
                     accounts.contains_key(id)
                 ));
+            }
+        }
+        for id in &self.deletes {
+            if accounts.contains_key(id) {
+                problems.push(format!("deleted {id} is still on the server"));
             }
         }
         for (entity, server) in [("account", &accounts), ("contact", &contacts)] {

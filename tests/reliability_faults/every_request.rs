@@ -277,8 +277,8 @@ async fn a_fault_outlasting_the_retries_fails_the_sync_with_the_reason_and_the_n
         Some("the sync server is unavailable (500)")
     );
     assert_eq!(
-        status.pending_uploads, 3,
-        "nothing is lost: all still pending"
+        status.pending_uploads, 4,
+        "nothing is lost: all still pending (two edits, a create, a delete)"
     );
     let next = sync(&bench.device, Trigger::Manual).await;
     assert_eq!(next.error, None);

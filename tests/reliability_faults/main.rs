@@ -6,12 +6,12 @@
 //! - the status and the journal say, in words, what failed and that the sync retries, and when;
 //! - the server's request log shows the faulted request and its retry;
 //! - once the faults stop, the next sync succeeds and converges: every saved edit is on the
-//!   server, every created record exactly once, nothing is pending, and the device's records
-//!   equal the server's (ETags and fields).
+//!   server, every created record exactly once, every deleted one gone, nothing is pending, and
+//!   the device's records equal the server's (ETags and fields).
 //!
-//! Each round edits a few accounts, creates one and has the server change an account and a
-//! contact, with 3 records per download page, so the sync has two account pages (the second one
-//! requested ahead while the first is applied) and one contact page. Requests are targeted by
+//! Each round edits a few accounts, creates one, deletes one and has the server change an
+//! account and a contact, with 3 records per download page, so the sync has two account pages
+//! (the second one requested ahead while the first is applied) and one contact page. Requests are targeted by
 //! arming pass-through rules (`latency 0`) for the earlier requests with the same path, then the
 //! fault for the next one. The clients' request timeout is 1 s (`EngineConfig::request_timeout`)
 //! so a stall costs a second, not ten; `Retry-After: 1` is used for three indices only.

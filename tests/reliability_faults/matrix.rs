@@ -1,9 +1,10 @@
 //! The matrix: a fault at every request of a sync, outlasting the retries so the sync fails
 //! there, × then the user edits the same records again (the round's accounts, and the account
-//! created in the round) × then a sync. For updates and creates alike it must end with nothing
-//! pending, no Sync Errors item, no device value discarded (Server Wins or overwritten), no lost
-//! edit by the auditor, every newest value on the server, every create exactly once, and the
-//! device equal to the server.
+//! created in the round) × then a sync. For updates, creates and deletes (each round deletes an
+//! account, which cannot be edited again) alike it must end with nothing pending, no Sync
+//! Errors item, no device value discarded (Server Wins or overwritten), no lost edit or delete
+//! by the auditor, every newest value on the server, every create exactly once, every delete
+//! gone from the server, and the device equal to the server.
 //!
 //! A fault outlasting the retries costs the engine's back-off (0.2 + 0.4 + 0.8 s, plus jitter),
 //! so the request indices are shared among [`LANES`] devices, each with its own server, that

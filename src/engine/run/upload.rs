@@ -87,6 +87,10 @@ impl SyncRun {
                             retargeted |= op.whole.is_some();
                             acknowledged.push((op, record));
                         }
+                        Answer::Gone(status) => {
+                            self.complete(std::mem::take(&mut acknowledged), snapshot)?;
+                            self.store.complete_delete(op, status, self.now())?;
+                        }
                         Answer::Other(result) => {
                             self.complete(std::mem::take(&mut acknowledged), snapshot)?;
                             let strategy = project
@@ -124,6 +128,12 @@ impl SyncRun {
     /// Any other result comes back to be settled by [`SyncRun::settle`].
     fn acknowledged(&self, op: &PendingOp, result: BatchResult) -> Answer {
         match result {
+            // Deleted, or gone already: a retried delete whose first answer was lost finds
+            // nothing to delete, which is what it asked for.
+            BatchResult {
+                status: status @ (200 | 204 | 404 | 410),
+                ..
+            } if op.kind == PendingKind::Delete => Answer::Gone(status),
             BatchResult {
                 status: 200 | 201,
                 record: Some(record),
@@ -133,10 +143,11 @@ impl SyncRun {
                 status: 412,
                 problem: Some(ref problem),
                 ..
-            } if problem
-                .current
-                .as_ref()
-                .is_some_and(|c| self.is_own_write(op, c)) =>
+            } if op.kind != PendingKind::Delete
+                && problem
+                    .current
+                    .as_ref()
+                    .is_some_and(|c| self.is_own_write(op, c)) =>
             {
                 Answer::Took(problem.current.clone().expect("checked"))
             }
@@ -167,6 +178,10 @@ impl SyncRun {
         let policy = rules::concurrent_edit(self.job.behavior);
         let current = result.problem.as_ref().and_then(|p| p.current.clone());
         match (result.status, result.record) {
+            (412, _) if op.kind == PendingKind::Delete && current.is_some() => {
+                let server = current.expect("checked");
+                self.settle_delete(op, &server, strategy)
+            }
             (412, _) | (404, _) if matches!(op.kind, PendingKind::Update) => {
                 let server = if result.status == 412 { current } else { None };
                 let device = self
@@ -224,7 +239,7 @@ impl SyncRun {
                 // The server's version beside the device's, for the user's choice; a create
                 // the server refused has none.
                 let server = match op.kind {
-                    PendingKind::Update => {
+                    PendingKind::Update | PendingKind::Delete => {
                         self.remote.record(&op.entity, &op.id).await.ok().flatten()
                     }
                     PendingKind::Create { .. } => None,
@@ -232,6 +247,46 @@ impl SyncRun {
                 self.store.refuse_op(op, &error, server.as_ref(), now)?;
                 self.flags.data_errors = true;
                 self.journal(error);
+                Ok(false)
+            }
+        }
+    }
+
+    /// A device delete met a server edit (`412`): our own earlier update whose answer was lost
+    /// (the delete goes again against it), or another's edit, decided by the On Conflict
+    /// strategy. True when the delete must be sent again.
+    fn settle_delete(
+        &mut self,
+        op: &PendingOp,
+        server: &Record,
+        strategy: crate::settings::ConflictStrategy,
+    ) -> Result<bool, Stop> {
+        let now = self.now();
+        // The delete knows what an unsettled update of the record sent (empty: none).
+        if !op.fields.is_empty() && self.is_own_write(op, server) {
+            self.store.retarget_delete(op, &server.etag)?;
+            return Ok(true);
+        }
+        let decision = rules::resolve_delete_conflict(strategy);
+        let mut entry =
+            JournalEntry::event(now, JournalKind::Conflict, "sync", decision.to_string());
+        entry.entity = Some(op.entity.clone());
+        entry.record_id = Some(op.id.clone());
+        self.journal_entry(entry);
+        match decision {
+            DeleteConflict::RestoreServer => {
+                let discarded = self.store.discard_delete(op, server, now)?;
+                self.announce(vec![discarded]);
+                Ok(false)
+            }
+            DeleteConflict::DeleteOnServer => {
+                self.store.retarget_delete(op, &server.etag)?;
+                Ok(true)
+            }
+            DeleteConflict::KeepForUser => {
+                self.store
+                    .keep_conflict(op, ConflictKind::DeletedOnDevice, Some(server), now)?;
+                self.flags.data_errors = true;
                 Ok(false)
             }
         }
@@ -261,6 +316,8 @@ impl SyncRun {
 enum Answer {
     /// Took it: its version of the record.
     Took(Record),
+    /// A delete the server did, or found done already: the status it answered.
+    Gone(u16),
     /// Anything else, to be settled by [`SyncRun::settle`].
     Other(Box<BatchResult>),
 }
@@ -272,6 +329,11 @@ fn to_operation(op: &PendingOp) -> BatchOperation {
             id: op.id.clone(),
             idempotency_key: idempotency_key.clone(),
             fields: op.fields.clone(),
+        },
+        PendingKind::Delete => BatchOperation::Delete {
+            entity: op.entity.clone(),
+            id: op.id.clone(),
+            if_match: op.base_etag.clone(),
         },
         PendingKind::Update => BatchOperation::Update {
             entity: op.entity.clone(),

@@ -49,6 +49,38 @@ impl Runner<'_> {
                     return Err(format!("the {entity} form has no field `{field}`"));
                 }
             }
+            StepAction::Create { entity, id, fields } => {
+                let e = entity_of(entity)?;
+                if let Some(field) = fields.keys().find(|f| e.field(f).is_none()) {
+                    return Err(format!("the {entity} entity has no field `{field}`"));
+                }
+                if let Some(required) = e.missing_required(fields) {
+                    return Err(format!(
+                        "a new {entity} needs `{}` ({}): it is required",
+                        required.name, required.label
+                    ));
+                }
+                if store
+                    .record(entity, id)
+                    .map_err(|e| e.to_string())?
+                    .is_some()
+                {
+                    return Err(format!("{entity} {id} is on the device already"));
+                }
+            }
+            StepAction::Delete {
+                entity: Some(entity),
+                id: Some(id),
+            } => {
+                entity_of(entity)?;
+                if store
+                    .record(entity, id)
+                    .map_err(|e| e.to_string())?
+                    .is_none()
+                {
+                    return Err(format!("{entity} {id} is not on the device"));
+                }
+            }
             StepAction::ServerEdit { entity, .. }
             | StepAction::ServerDelete { entity, .. }
             | StepAction::Delay { entity, .. }

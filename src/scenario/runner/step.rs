@@ -49,6 +49,33 @@ impl Runner<'_> {
                 .await
             }
             StepAction::Save => self.apply(Action::Save).await,
+            StepAction::Create { entity, id, fields } => {
+                self.touched
+                    .extend(fields.keys().map(|f| format!("{entity}/{id}/{f}")));
+                self.apply(Action::CreateRecord {
+                    entity: entity.clone(),
+                    id: id.clone(),
+                    fields: fields.clone(),
+                })
+                .await
+            }
+            StepAction::Delete {
+                entity: Some(entity),
+                id: Some(id),
+            } => {
+                self.apply(Action::Delete {
+                    entity: entity.clone(),
+                    id: id.clone(),
+                })
+                .await
+            }
+            StepAction::Delete { .. } => {
+                if self.app().open_record().is_none() {
+                    return Err("`delete` without `entity` and `id` needs an open record".into());
+                }
+                self.apply(Action::DeleteRecord).await;
+                self.apply(Action::ConfirmDelete).await
+            }
             StepAction::Cancel => self.apply(Action::CancelForm).await,
             StepAction::Close => self.apply(Action::Back).await,
             StepAction::Discard => self.apply(Action::ConfirmDiscard).await,

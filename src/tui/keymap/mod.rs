@@ -20,6 +20,7 @@ pub enum Context {
     Help,
     ModeDialog,
     Discard,
+    ConfirmDelete,
     Login,
     SyncRunning,
     Background,
@@ -41,11 +42,12 @@ pub enum Context {
 }
 
 impl Context {
-    pub const ALL: [Context; 22] = [
+    pub const ALL: [Context; 23] = [
         Context::TooSmall,
         Context::Help,
         Context::ModeDialog,
         Context::Discard,
+        Context::ConfirmDelete,
         Context::Login,
         Context::SyncRunning,
         Context::Background,
@@ -72,6 +74,7 @@ impl Context {
             Context::Help => "Help",
             Context::ModeDialog => "Sync-before dialog",
             Context::Discard => "Unsaved changes",
+            Context::ConfirmDelete => "Delete the record?",
             Context::Login => "Sync screen (password)",
             Context::SyncRunning => "Foreground sync",
             Context::Background => "In the background",
@@ -142,6 +145,7 @@ pub fn contexts_beneath(app: &App) -> Vec<Context> {
     match app.dialog() {
         Some(Dialog::ModeSwitch { .. }) => return vec![Context::ModeDialog, Context::Demo],
         Some(Dialog::Discard { .. }) => return vec![Context::Discard],
+        Some(Dialog::ConfirmDelete { .. }) => return vec![Context::ConfirmDelete],
         None => {}
     }
     match app.sync_screen() {

@@ -138,6 +138,21 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             ),
             HELP,
         ],
+        Context::ConfirmDelete => vec![
+            bind(
+                &[Enter, Char('n'), Esc],
+                "keep the record",
+                Bar::Yes("keep"),
+                |_, _| Some(Action::KeepEditing),
+            ),
+            bind(
+                &[Char('d')],
+                "delete the record on the device (the next sync deletes it on the server)",
+                Bar::Yes("delete"),
+                |_, _| Some(Action::ConfirmDelete),
+            ),
+            HELP,
+        ],
         Context::Login => vec![
             bind(
                 &[Enter],
@@ -273,6 +288,12 @@ pub fn bindings(context: Context) -> Vec<Binding> {
                 Bar::Yes("search"),
                 |_, _| Some(Action::BeginEdit),
             ),
+            bind(
+                &[Char('a')],
+                "add a new record (its form, empty)",
+                Bar::Yes("new"),
+                |_, _| Some(Action::NewRecord),
+            ),
         ],
         Context::Form => vec![
             bind(
@@ -293,6 +314,12 @@ pub fn bindings(context: Context) -> Vec<Binding> {
                 "cancel the edits",
                 Bar::Yes("cancel edits"),
                 |_, _| Some(Action::CancelForm),
+            ),
+            bind(
+                &[Char('d')],
+                "delete this record on the device (asks first)",
+                Bar::Yes("delete"),
+                |_, _| Some(Action::DeleteRecord),
             ),
             bind(
                 &[Char('r')],

@@ -33,6 +33,7 @@ pub fn draw(
     let kind = match conflict.kind {
         ConflictKind::ChangedOnBoth => "changed on the device and on the server",
         ConflictKind::DeletedOnServer => "edited on the device, deleted on the server",
+        ConflictKind::DeletedOnDevice => "deleted on the device, edited on the server",
         ConflictKind::RefusedByServer => "refused by the server",
     };
     let who = conflict

@@ -1,4 +1,5 @@
-//! Dialogs: Sync before going online/offline, and "discard unsaved changes?".
+//! Dialogs: Sync before going online/offline, "discard unsaved changes?" and "delete the
+//! record?".
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,6 +15,8 @@ use crate::tui::theme::Theme;
 
 const KEEP: &str = " Keep editing (Enter) ";
 const DISCARD: &str = " Discard (d) ";
+const KEEP_RECORD: &str = " Keep it (Enter) ";
+const DELETE: &str = " Delete (d) ";
 
 /// Buttons on row `row` of `inner`, one column apart: a click presses the button's key. A row
 /// too narrow for them (wrapped) gets none: the keys still work.
@@ -107,22 +110,69 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, hits:
                     Span::styled(DISCARD, theme.button()),
                 ]),
             ];
-            let area = popup(area, 64, 7);
-            frame.render_widget(Clear, area);
-            let block = Block::bordered()
-                .title(" Unsaved changes ")
-                .title_style(theme.title());
-            hits.add(area, Target::Cover);
-            let inner = block.inner(area);
-            let rows = wrapped_height(&line_text(&lines[0]), inner.width as usize);
-            let keys = [(KEEP.len(), Key::Enter), (DISCARD.len(), Key::Char('d'))];
-            add_buttons(hits, inner, rows + 1, &keys);
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(block),
+            confirm(
+                frame,
                 area,
+                lines,
+                " Unsaved changes ",
+                &[KEEP, DISCARD],
+                theme,
+                hits,
+            );
+        }
+        Dialog::ConfirmDelete { entity, title, .. } => {
+            let lines = vec![
+                Line::raw(format!(
+                    "Delete {entity} \"{title}\" on the device? The next sync deletes it on the server."
+                )),
+                Line::raw(""),
+                // Keeping is the default: Enter never deletes.
+                Line::from(vec![
+                    Span::styled(KEEP_RECORD, theme.selected()),
+                    Span::raw(" "),
+                    Span::styled(DELETE, theme.button()),
+                ]),
+            ];
+            confirm(
+                frame,
+                area,
+                lines,
+                " Delete the record? ",
+                &[KEEP_RECORD, DELETE],
+                theme,
+                hits,
             );
         }
     }
+}
+
+/// A two-button question: Enter on the first (the safe one), `d` on the second.
+fn confirm(
+    frame: &mut Frame,
+    area: Rect,
+    lines: Vec<Line>,
+    title: &str,
+    buttons: &[&str; 2],
+    theme: &Theme,
+    hits: &mut Hits,
+) {
+    let area = popup(area, 64, 7);
+    frame.render_widget(Clear, area);
+    let block = Block::bordered()
+        .title(title.to_string())
+        .title_style(theme.title());
+    hits.add(area, Target::Cover);
+    let inner = block.inner(area);
+    let rows = wrapped_height(&line_text(&lines[0]), inner.width as usize);
+    let keys = [
+        (buttons[0].len(), Key::Enter),
+        (buttons[1].len(), Key::Char('d')),
+    ];
+    add_buttons(hits, inner, rows + 1, &keys);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
 }

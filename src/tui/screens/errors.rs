@@ -50,6 +50,7 @@ pub fn draw(
             let kind = match c.kind {
                 ConflictKind::ChangedOnBoth => "changed on device and server",
                 ConflictKind::DeletedOnServer => "edited here, deleted on server",
+                ConflictKind::DeletedOnDevice => "deleted here, edited on server",
                 ConflictKind::RefusedByServer => "refused by the server",
             };
             let fields = c

@@ -285,10 +285,12 @@ fn style_of(kind: ItemKind, theme: &Theme) -> Style {
         ItemKind::WaitsForUi { .. } | ItemKind::UiTransaction => theme.warn(),
         ItemKind::SyncNote(SyncNote::Failed) => theme.error(),
         ItemKind::SyncNote(_) => theme.dim(),
-        ItemKind::Save(SaveMark::Refused) | ItemKind::Create(SaveMark::Refused) => theme.error(),
+        ItemKind::Save(SaveMark::Refused)
+        | ItemKind::Create(SaveMark::Refused)
+        | ItemKind::Delete(SaveMark::Refused) => theme.error(),
         ItemKind::Save(SaveMark::Concurrent) => theme.changed(),
         ItemKind::Save(SaveMark::Waited | SaveMark::Rebased) => theme.warn(),
-        ItemKind::Save(SaveMark::Allowed) | ItemKind::Create(_) => theme.ok(),
+        ItemKind::Save(SaveMark::Allowed) | ItemKind::Create(_) | ItemKind::Delete(_) => theme.ok(),
         ItemKind::Server(ServerMark::Fault) => theme.error(),
         ItemKind::Server(_) | ItemKind::Delay => fg(Color::Magenta),
         ItemKind::Conflict => theme.warn(),
