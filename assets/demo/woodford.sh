@@ -60,10 +60,15 @@ type_text "+1 555 000 0002"
 keys Enter s
 wait_for "during Upload (No action)"
 show
-say "The sync's answer is written over the second edit: the auditor reports it lost (the Log)."
+say "The sync's answer is written over the second edit: Home shows the auditor's finding."
 keys h
 wait_for "0 change(s) to upload"
-keys l
+wait_for "Lost edits"
+show
+say "Enter on it opens the Log, which lists the lost edit with its cause."
+keys Home
+wait_for "▸ ⚠ Lost edits"
+keys Enter
 wait_for "lost"
 show
 quit
