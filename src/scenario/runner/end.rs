@@ -20,6 +20,12 @@ impl Runner<'_> {
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| "the device has no project yet".to_string())
         };
+        let on_device = |entity: &str, id: &str| -> Result<bool, String> {
+            Ok(store
+                .record(entity, id)
+                .map_err(|e| e.to_string())?
+                .is_some())
+        };
         let entity_of = |name: &str| -> Result<crate::project::Entity, String> {
             let project = project()?;
             project.entity(name).cloned().ok_or_else(|| {
@@ -31,13 +37,13 @@ impl Runner<'_> {
             })
         };
         match action {
-            StepAction::Open { entity, id } => {
+            StepAction::Open { entity, id }
+            | StepAction::Delete {
+                entity: Some(entity),
+                id: Some(id),
+            } => {
                 entity_of(entity)?;
-                if store
-                    .record(entity, id)
-                    .map_err(|e| e.to_string())?
-                    .is_none()
-                {
+                if !on_device(entity, id)? {
                     return Err(format!("{entity} {id} is not on the device"));
                 }
             }
@@ -60,25 +66,8 @@ impl Runner<'_> {
                         required.name, required.label
                     ));
                 }
-                if store
-                    .record(entity, id)
-                    .map_err(|e| e.to_string())?
-                    .is_some()
-                {
+                if on_device(entity, id)? {
                     return Err(format!("{entity} {id} is on the device already"));
-                }
-            }
-            StepAction::Delete {
-                entity: Some(entity),
-                id: Some(id),
-            } => {
-                entity_of(entity)?;
-                if store
-                    .record(entity, id)
-                    .map_err(|e| e.to_string())?
-                    .is_none()
-                {
-                    return Err(format!("{entity} {id} is not on the device"));
                 }
             }
             StepAction::ServerEdit { entity, .. }
