@@ -3,6 +3,7 @@
 //! drive the app. A key is listed (in the bar or the help) exactly when its action would do
 //! something now: the App's [`App::refusal`] decides, so nothing listed is refused.
 
+mod dialogs;
 mod key;
 mod table;
 

@@ -1,14 +1,19 @@
 //! The bindings of each context: keys, words, bar text and action. Whether a key works now is
 //! the App's to say ([`crate::app::App::refusal`]): these only say what each key asks for.
 
-use super::{Bar, Binding, Context, Key};
+use super::{Bar, Binding, Context, Key, dialogs};
 use crate::app::{Action, App, HomeItem, Screen};
 use crate::rules::SwitchChoice;
 use crate::store::UserResolution;
 
 use Key::*;
 
-const fn bind(keys: &'static [Key], help: &'static str, bar: Bar, act: super::ActionFn) -> Binding {
+pub(super) const fn bind(
+    keys: &'static [Key],
+    help: &'static str,
+    bar: Bar,
+    act: super::ActionFn,
+) -> Binding {
     Binding {
         keys,
         help,
@@ -18,7 +23,7 @@ const fn bind(keys: &'static [Key], help: &'static str, bar: Bar, act: super::Ac
 }
 
 /// The arrows (and `k` `j`), Page keys, Home/End (and `g` `G`) and Tab move the selection.
-fn moves(_: &App, key: Key) -> Option<Action> {
+pub(super) fn moves(_: &App, key: Key) -> Option<Action> {
     Some(match key {
         Up | Char('k') => Action::Up,
         Down | Char('j') => Action::Down,
@@ -37,7 +42,7 @@ fn typing(_: &App, key: Key) -> Option<Action> {
     Some(Action::Input(key.event()))
 }
 
-fn answer(choice: SwitchChoice) -> Option<Action> {
+pub(super) fn answer(choice: SwitchChoice) -> Option<Action> {
     Some(Action::AnswerDialog(choice))
 }
 
@@ -51,8 +56,8 @@ fn resolve(app: &App, resolution: UserResolution) -> Option<Action> {
     }
 }
 
-const TEXT: Binding = bind(&[Text], "type", Bar::No, typing);
-const CURSOR: Binding = bind(
+pub(super) const TEXT: Binding = bind(&[Text], "type", Bar::No, typing);
+pub(super) const CURSOR: Binding = bind(
     &[Left, Right, Home, End, Backspace, Delete],
     "move the cursor, erase",
     Bar::No,
@@ -73,13 +78,13 @@ const MOVE_SELECTION: Binding = bind(
     moves,
 );
 const HOME_END: Binding = bind(&[Home, End], "first / last", Bar::No, moves);
-const HELP: Binding = bind(&[Char('?')], "help", Bar::Yes("help"), |_, _| {
+pub(super) const HELP: Binding = bind(&[Char('?')], "help", Bar::Yes("help"), |_, _| {
     Some(Action::Help)
 });
 const TIMELINE: Binding = bind(&[Char('t')], "Timeline", Bar::Yes("timeline"), |_, _| {
     Some(Action::OpenTimeline)
 });
-const QUIT: Binding = bind(&[Char('q')], "quit", Bar::Yes("quit"), |_, _| {
+pub(super) const QUIT: Binding = bind(&[Char('q')], "quit", Bar::Yes("quit"), |_, _| {
     Some(Action::Quit)
 });
 
@@ -93,88 +98,10 @@ pub fn bindings(context: Context) -> Vec<Binding> {
             Bar::Yes("close"),
             |_, _| Some(Action::Help),
         )],
-        Context::ModeDialog => vec![
-            bind(
-                &[Left, Right, Tab, BackTab],
-                "choose a button",
-                Bar::No,
-                moves,
-            ),
-            bind(
-                &[Enter],
-                "press the selected button",
-                Bar::Yes("press"),
-                |app, _| app.select_action(),
-            ),
-            bind(
-                &[Char('s')],
-                "Sync, then switch",
-                Bar::Yes("Sync, then switch"),
-                |_, _| answer(SwitchChoice::SyncThenSwitch),
-            ),
-            bind(
-                &[Char('w')],
-                "Switch without sync",
-                Bar::Yes("Switch without sync"),
-                |_, _| answer(SwitchChoice::SwitchWithoutSync),
-            ),
-            bind(&[Char('c'), Esc], "Cancel", Bar::Yes("Cancel"), |_, _| {
-                answer(SwitchChoice::Cancel)
-            }),
-            HELP,
-        ],
-        Context::Discard => vec![
-            bind(
-                &[Enter, Char('n'), Esc],
-                "keep the edits and go on editing",
-                Bar::Yes("keep editing"),
-                |_, _| Some(Action::KeepEditing),
-            ),
-            bind(
-                &[Char('d')],
-                "discard the unsaved edits",
-                Bar::Yes("discard"),
-                |_, _| Some(Action::ConfirmDiscard),
-            ),
-            HELP,
-        ],
-        Context::ConfirmDelete => vec![
-            bind(
-                &[Enter, Char('n'), Esc],
-                "keep the record",
-                Bar::Yes("keep"),
-                |_, _| Some(Action::KeepEditing),
-            ),
-            bind(
-                &[Char('d')],
-                "delete the record on the device (the next sync deletes it on the server)",
-                Bar::Yes("delete"),
-                |_, _| Some(Action::ConfirmDelete),
-            ),
-            HELP,
-        ],
-        Context::Login => vec![
-            bind(
-                &[Enter],
-                "sign in and synchronize",
-                Bar::Yes("sync"),
-                |_, _| Some(Action::EndEdit),
-            ),
-            bind(&[Esc], "cancel", Bar::Yes("cancel"), |_, _| {
-                Some(Action::CancelSync)
-            }),
-            bind(
-                &[Tab],
-                "next input (URL, user name, password)",
-                Bar::Yes("next"),
-                |_, _| Some(Action::NextField),
-            ),
-            bind(&[BackTab], "previous input", Bar::No, |_, _| {
-                Some(Action::PrevField)
-            }),
-            TEXT,
-            CURSOR,
-        ],
+        Context::ModeDialog => dialogs::mode_dialog(),
+        Context::Discard => dialogs::discard(),
+        Context::ConfirmDelete => dialogs::confirm_delete(),
+        Context::Login => dialogs::login(),
         Context::SyncRunning => vec![
             bind(
                 &[Esc, Char('c')],
