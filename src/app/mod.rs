@@ -82,6 +82,7 @@ pub struct Start {
 /// The whole app: a view of the device, the demo controls, and what the screens show. It does
 /// no I/O: what it needs from the device it asks for as [`Effect`]s, and the answers come back
 /// as actions (`Action::EffectDone`).
+#[derive(Clone)]
 pub struct App {
     has_control: bool,
     profile: std::path::PathBuf,
