@@ -98,22 +98,11 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, hits:
                 AfterDiscard::Home => "go Home",
                 AfterDiscard::Quit => "quit",
             };
-            let lines = vec![
-                Line::raw(format!(
-                    "The form has unsaved edits. Discard them and {after}?"
-                )),
-                Line::raw(""),
-                // Keeping is the default: Enter never throws edits away.
-                Line::from(vec![
-                    Span::styled(KEEP, theme.selected()),
-                    Span::raw(" "),
-                    Span::styled(DISCARD, theme.button()),
-                ]),
-            ];
+            // Keeping is the default: Enter never throws edits away.
             confirm(
                 frame,
                 area,
-                lines,
+                format!("The form has unsaved edits. Discard them and {after}?"),
                 " Unsaved changes ",
                 &[KEEP, DISCARD],
                 theme,
@@ -121,22 +110,13 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, hits:
             );
         }
         Dialog::ConfirmDelete { entity, title, .. } => {
-            let lines = vec![
-                Line::raw(format!(
-                    "Delete {entity} \"{title}\" on the device? The next sync deletes it on the server."
-                )),
-                Line::raw(""),
-                // Keeping is the default: Enter never deletes.
-                Line::from(vec![
-                    Span::styled(KEEP_RECORD, theme.selected()),
-                    Span::raw(" "),
-                    Span::styled(DELETE, theme.button()),
-                ]),
-            ];
+            // Keeping is the default: Enter never deletes.
             confirm(
                 frame,
                 area,
-                lines,
+                format!(
+                    "Delete {entity} \"{title}\" on the device? The next sync deletes it on the server."
+                ),
                 " Delete the record? ",
                 &[KEEP_RECORD, DELETE],
                 theme,
@@ -146,16 +126,25 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, hits:
     }
 }
 
-/// A two-button question: Enter on the first (the safe one), `d` on the second.
+/// A two-button question: Enter on the first (the safe one, shown selected), `d` on the second.
 fn confirm(
     frame: &mut Frame,
     area: Rect,
-    lines: Vec<Line>,
+    question: String,
     title: &str,
     buttons: &[&str; 2],
     theme: &Theme,
     hits: &mut Hits,
 ) {
+    let lines = vec![
+        Line::raw(question),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(buttons[0], theme.selected()),
+            Span::raw(" "),
+            Span::styled(buttons[1], theme.button()),
+        ]),
+    ];
     let area = popup(area, 64, 7);
     frame.render_widget(Clear, area);
     let block = Block::bordered()
