@@ -6,7 +6,7 @@ use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Result, Store, from_json, to_json};
-use crate::rules::{Decision, Phase, SaveDecision};
+use crate::rules::{Decision, Phase, SaveDecision, SyncMode, Trigger};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -74,7 +74,14 @@ pub enum JournalData {
         decision: SaveDecision,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         waited_ms: Option<u64>,
+        /// Which change it was; `None` only in rows written before saves said so.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        change: Option<RecordChange>,
     },
+    /// A sync began to run (the decision line before it says why).
+    SyncRunning { trigger: Trigger, mode: SyncMode },
+    /// The sync holds before its entity phase `before` while `held` UI transactions are held.
+    WaitsForUi { before: Phase, held: u32 },
     /// A sync entered a phase.
     Phase(Phase),
     /// A sync ended.
@@ -86,6 +93,33 @@ pub enum JournalData {
     /// A conflict the sync keeps for the user under Sync Errors: a second line about a conflict
     /// whose strategy line (or server refusal) was written already.
     KeptForUser,
+    /// What the server was made to do: a Server panel control or a scenario's server step.
+    Server(ServerStep),
+}
+
+/// Which change of a record a save made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordChange {
+    Edit,
+    Create,
+    Delete,
+}
+
+/// A server-side event as journaled, from the control call that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerStep {
+    /// A project version published (an asset, or the Woodford screen's draft).
+    Published,
+    /// A record edited on the server by another user.
+    BackofficeEdit,
+    /// A record deleted on the server by another user.
+    BackofficeDelete,
+    /// The business-logic delay of `entity`'s writes set to `ms`.
+    Delay { entity: String, ms: u64 },
+    /// A fault rule injected.
+    Fault,
 }
 
 /// A UI-transaction call as journaled.
@@ -262,5 +296,51 @@ mod tests {
         assert_eq!(read[0].data, typed.data);
         assert_eq!(read[0].detail, "on-start sync started (background)");
         assert_eq!(read[1].data, None);
+    }
+
+    #[test]
+    fn new_data_is_written_in_the_shapes_docs_scenarios_md_documents_and_old_saves_still_read() {
+        let json = |d: JournalData| serde_json::to_string(&d).unwrap();
+        assert_eq!(
+            json(JournalData::SyncRunning {
+                trigger: Trigger::Manual,
+                mode: SyncMode::Background
+            }),
+            r#"{"sync_running":{"trigger":"Manual","mode":"Background"}}"#
+        );
+        assert_eq!(
+            json(JournalData::WaitsForUi {
+                before: Phase::Upload,
+                held: 1
+            }),
+            r#"{"waits_for_ui":{"before":"Upload","held":1}}"#
+        );
+        assert_eq!(
+            json(JournalData::Server(ServerStep::Published)),
+            r#"{"server":"published"}"#
+        );
+        assert_eq!(
+            json(JournalData::Server(ServerStep::Delay {
+                entity: "account".into(),
+                ms: 2000
+            })),
+            r#"{"server":{"delay":{"entity":"account","ms":2000}}}"#
+        );
+        let save = JournalData::Save {
+            decision: SaveDecision::Allow,
+            waited_ms: Some(12),
+            change: Some(RecordChange::Create),
+        };
+        assert!(json(save).ends_with(r#""waited_ms":12,"change":"create"}}"#));
+        // A save row written before saves said which change they made.
+        let old: JournalData = serde_json::from_str(r#"{"save":{"decision":"Allow"}}"#).unwrap();
+        assert_eq!(
+            old,
+            JournalData::Save {
+                decision: SaveDecision::Allow,
+                waited_ms: None,
+                change: None
+            }
+        );
     }
 }
