@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
+use super::deletes::DELETED;
 use super::{Result, Store, from_json, to_json};
 use crate::rules::{Decision, Phase, SaveDecision, SyncMode, Trigger};
 
@@ -95,6 +96,8 @@ pub enum JournalData {
     KeptForUser,
     /// What the server was made to do: a Server panel control or a scenario's server step.
     Server(ServerStep),
+    /// An edit row that creates (one per field) or deletes a record.
+    Record(RecordChange),
 }
 
 /// Which change of a record a save made.
@@ -144,6 +147,9 @@ pub enum SettingOutcome {
     Refused,
 }
 
+/// The words of the edit rows of a record created on the device, one per field.
+pub const CREATED: &str = "created";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     pub seq: i64,
@@ -163,6 +169,24 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
+    /// For a user's edit row: whether it created or deleted its record (`None` for a field
+    /// edit and for other rows).
+    pub fn record_change(&self) -> Option<RecordChange> {
+        if self.kind != JournalKind::Edit {
+            return None;
+        }
+        match self.data {
+            Some(JournalData::Record(change)) => Some(change),
+            Some(_) => None,
+            // Rows written before edit rows carried data: the store's words for them.
+            None => match self.detail.as_str() {
+                CREATED => Some(RecordChange::Create),
+                DELETED if self.field.is_none() => Some(RecordChange::Delete),
+                _ => None,
+            },
+        }
+    }
+
     /// This entry with its typed data.
     pub fn with_data(self, data: JournalData) -> Self {
         JournalEntry {
@@ -342,5 +366,37 @@ mod tests {
                 change: None
             }
         );
+    }
+
+    #[test]
+    fn an_edit_rows_create_or_delete_is_read_by_its_data_and_old_rows_by_their_words() {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let field = |detail: &str| {
+            JournalEntry::field(
+                at,
+                JournalKind::Edit,
+                "anna",
+                "account",
+                "a-1",
+                "city",
+                None,
+                Some("Paris"),
+                detail,
+            )
+        };
+        let delete = |detail: &str| JournalEntry::event(at, JournalKind::Edit, "anna", detail);
+        // The data decides, whatever the words say.
+        let created = field("reworded").with_data(JournalData::Record(RecordChange::Create));
+        assert_eq!(created.record_change(), Some(RecordChange::Create));
+        let deleted = delete("reworded").with_data(JournalData::Record(RecordChange::Delete));
+        assert_eq!(deleted.record_change(), Some(RecordChange::Delete));
+        // Rows written before edit rows had data: the store's words.
+        assert_eq!(field(CREATED).record_change(), Some(RecordChange::Create));
+        assert_eq!(delete(DELETED).record_change(), Some(RecordChange::Delete));
+        // A field edit, and the same words on a row that is not an edit, are neither.
+        assert_eq!(field("").record_change(), None);
+        assert_eq!(field(DELETED).record_change(), None);
+        let sync_row = JournalEntry::event(at, JournalKind::Sync, "sync", CREATED);
+        assert_eq!(sync_row.record_change(), None);
     }
 }

@@ -19,7 +19,6 @@ mod state;
 
 pub use checkpoint::Checkpointer;
 pub use conflicts::{Conflict, ConflictKind, UserResolution};
-pub use deletes::DELETED;
 pub use delta::{ApplyReport, DeltaPosition, PageEnd};
 pub use journal::{
     JournalData, JournalEntry, JournalKind, RecordChange, ServerStep, SettingOutcome,
