@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::store::{DELETED, JournalEntry, JournalKind, Store, StoreError};
+use crate::store::{JournalEntry, JournalKind, RecordChange, Store, StoreError};
 use crate::wire::Fields;
 
 /// What made an edit disappear.
@@ -138,7 +138,7 @@ pub fn audit(
                 LossCause::DiscardedByUser,
                 "the user resolved the sync error without this value".into(),
             ),
-            None if edit.detail == "created" && device.is_none() => (
+            None if edit.record_change() == Some(RecordChange::Create) && device.is_none() => (
                 LossCause::Unexplained,
                 "a record created on the device is neither on the device, nor on the server, nor pending".into(),
             ),
@@ -166,7 +166,7 @@ pub fn audit(
 }
 
 fn is_user_delete(e: &JournalEntry) -> bool {
-    e.kind == JournalKind::Edit && e.field.is_none() && e.detail == DELETED
+    e.record_change() == Some(RecordChange::Delete)
 }
 
 /// A user's delete that did not hold: the record is on the device again, or still on the
@@ -189,7 +189,7 @@ fn lost_delete(
     let recreated = journal
         .iter()
         .filter(same)
-        .any(|e| e.kind == JournalKind::Edit && e.detail == "created");
+        .any(|e| e.record_change() == Some(RecordChange::Create));
     let waiting = held.iter().any(|(e, i)| e == entity && i == id);
     if recreated || waiting || store.is_pending_delete(entity, id)? {
         return Ok(None);

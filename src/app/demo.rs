@@ -11,7 +11,7 @@ use crate::device::AppMode;
 use crate::engine::Command;
 use crate::project::FieldKind;
 use crate::rules::{Network, Trigger};
-use crate::store::{JournalEntry, JournalKind};
+use crate::store::{JournalData, JournalEntry, JournalKind};
 use crate::wire::{Fault, FaultRule, Fields};
 
 /// Why the server controls and the Woodford screen cannot act on an external `--server`: the
@@ -294,7 +294,8 @@ impl App {
                     JournalKind::App,
                     "demo control",
                     text.clone(),
-                );
+                )
+                .with_data(JournalData::Server(call.server_step()));
                 if let ControlCall::Edit { entity, id, .. } | ControlCall::Delete { entity, id } =
                     call
                 {

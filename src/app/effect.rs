@@ -12,7 +12,7 @@ use crate::engine::Command;
 use crate::project::Project;
 use crate::rules::{LeaveOutcome, SwitchChoice, SwitchOutcome, UiTransactionRefused};
 use crate::settings::{EffectiveSettings, SettingChange, UserSettings};
-use crate::store::{Conflict, JournalEntry, LocalRecord, SyncState, UserResolution};
+use crate::store::{Conflict, JournalEntry, LocalRecord, ServerStep, SyncState, UserResolution};
 use crate::wire::{FaultRule, Fields};
 
 use super::state::EntityCount;
@@ -249,6 +249,22 @@ pub enum ControlCall {
         ms: u64,
     },
     Fault(FaultRule),
+}
+
+impl ControlCall {
+    /// What the call made the server do, as its journal row's data.
+    pub fn server_step(&self) -> ServerStep {
+        match self {
+            ControlCall::PublishV2 | ControlCall::Publish(_) => ServerStep::Published,
+            ControlCall::Edit { .. } => ServerStep::BackofficeEdit,
+            ControlCall::Delete { .. } => ServerStep::BackofficeDelete,
+            ControlCall::SetDelay { entity, ms } => ServerStep::Delay {
+                entity: entity.clone(),
+                ms: *ms,
+            },
+            ControlCall::Fault(_) => ServerStep::Fault,
+        }
+    }
 }
 
 /// What an effect did, fed back as `Action::EffectDone`.

@@ -4,7 +4,7 @@
 
 use super::{Device, DeviceError, SaveOutcome};
 use crate::rules::{self, SaveDecision, SaveRefusal, UploadsWith};
-use crate::store::{JournalData, JournalEntry, JournalKind, StoreError};
+use crate::store::{JournalData, JournalEntry, JournalKind, RecordChange, StoreError};
 use crate::wire::Fields;
 
 /// The save gate's answer for one change, refusals journaled already.
@@ -17,9 +17,15 @@ pub(super) enum Gate {
 }
 
 impl Device {
-    /// Asks the save gate about a change of `entity` `id` made by `path` (a save path, `create`
-    /// or `delete`); a refusal is journaled here, under the same words the timeline reads.
-    pub(super) fn gate(&mut self, entity: &str, id: &str, path: &str) -> Result<Gate, DeviceError> {
+    /// Asks the save gate about `change` of `entity` `id` made by `path` (a save path, `create`
+    /// or `delete`); a refusal is journaled here, the change and the decision as its data.
+    pub(super) fn gate(
+        &mut self,
+        entity: &str,
+        id: &str,
+        change: RecordChange,
+        path: &str,
+    ) -> Result<Gate, DeviceError> {
         let behavior = self.effective()?.background_sync_behavior;
         let status = self.engine.status();
         let decision = rules::save_gate(behavior, status.activity);
@@ -36,6 +42,7 @@ impl Device {
         .with_data(JournalData::Save {
             decision,
             waited_ms: None,
+            change: Some(change),
         });
         entry.entity = Some(entity.into());
         entry.record_id = Some(id.into());
@@ -71,7 +78,7 @@ impl Device {
             ))
             .into());
         }
-        let (decision, uploads) = match self.gate(entity, id, "create")? {
+        let (decision, uploads) = match self.gate(entity, id, RecordChange::Create, "create")? {
             Gate::Refused(reason) => return Ok((id.to_string(), SaveOutcome::Refused(reason))),
             Gate::Open { decision, uploads } => (decision, uploads),
         };
@@ -79,7 +86,14 @@ impl Device {
         let report = self
             .store
             .create_record(entity, id, values, &actor, self.now())?;
-        self.after_save(entity, id, decision, &report, "create", &actor);
+        self.after_save(
+            entity,
+            id,
+            decision,
+            &report,
+            RecordChange::Create,
+            "create",
+        );
         Ok((
             id.to_string(),
             SaveOutcome::Saved {
@@ -96,13 +110,20 @@ impl Device {
         if self.store.record(entity, id)?.is_none() {
             return Err(StoreError::Invalid(format!("{entity} {id} is not on this device")).into());
         }
-        let (decision, uploads) = match self.gate(entity, id, "delete")? {
+        let (decision, uploads) = match self.gate(entity, id, RecordChange::Delete, "delete")? {
             Gate::Refused(reason) => return Ok(SaveOutcome::Refused(reason)),
             Gate::Open { decision, uploads } => (decision, uploads),
         };
         let actor = self.actor();
         let report = self.store.delete_record(entity, id, &actor, self.now())?;
-        self.after_save(entity, id, decision, &report, "delete", &actor);
+        self.after_save(
+            entity,
+            id,
+            decision,
+            &report,
+            RecordChange::Delete,
+            "delete",
+        );
         Ok(SaveOutcome::Saved {
             decision,
             report,

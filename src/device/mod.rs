@@ -16,8 +16,8 @@ use crate::settings::{
     EffectiveSettings, ProjectConfig, SettingChange, SettingError, UserSettings,
 };
 use crate::store::{
-    JournalData, JournalEntry, JournalKind, SaveReport, SettingOutcome, Store, StoreError,
-    UiTransactionCall, UserResolution,
+    JournalData, JournalEntry, JournalKind, RecordChange, SaveReport, SettingOutcome, Store,
+    StoreError, UiTransactionCall, UserResolution,
 };
 use crate::wire::Fields;
 
@@ -471,7 +471,7 @@ impl Device {
         values: &Fields,
         path: &str,
     ) -> Result<SaveOutcome, DeviceError> {
-        let (decision, uploads) = match self.gate(entity, id, path)? {
+        let (decision, uploads) = match self.gate(entity, id, RecordChange::Edit, path)? {
             changes::Gate::Refused(reason) => return Ok(SaveOutcome::Refused(reason)),
             changes::Gate::Open { decision, uploads } => (decision, uploads),
         };
@@ -482,7 +482,7 @@ impl Device {
         if report.outbox_seq.is_none() {
             return Ok(SaveOutcome::Unchanged);
         }
-        self.after_save(entity, id, decision, &report, path, &actor);
+        self.after_save(entity, id, decision, &report, RecordChange::Edit, path);
         Ok(SaveOutcome::Saved {
             decision,
             report,
@@ -496,9 +496,10 @@ impl Device {
         id: &str,
         decision: SaveDecision,
         report: &SaveReport,
+        change: RecordChange,
         path: &str,
-        actor: &str,
     ) {
+        let actor = self.actor();
         let waited_ms =
             (report.waited >= NOTICEABLE_WAIT).then_some(report.waited.as_millis() as u64);
         let waited = waited_ms
@@ -507,12 +508,13 @@ impl Device {
         let mut entry = JournalEntry::event(
             self.now(),
             JournalKind::Save,
-            actor,
+            &actor,
             format!("{path}: {decision}{waited}"),
         )
         .with_data(JournalData::Save {
             decision,
             waited_ms,
+            change: Some(change),
         });
         entry.entity = Some(entity.into());
         entry.record_id = Some(id.into());

@@ -154,7 +154,11 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
         meter: Meter::start(),
     };
     // Not "… sync started": the decision line before it says that already.
-    sync.journal(format!("sync running: {}, {}", sync.job.trigger, sync.mode));
+    let (trigger, mode) = (sync.job.trigger, sync.mode);
+    let running = sync
+        .sync_line(format!("sync running: {trigger}, {mode}"))
+        .with_data(JournalData::SyncRunning { trigger, mode });
+    sync.journal_entry(running);
     let result = sync.phases().await;
     sync.finish(result)
 }
@@ -279,7 +283,13 @@ impl SyncRun {
                 self.journal_phase(phase);
                 return Ok(());
             };
-            self.journal(gate.to_string());
+            let waits = self
+                .sync_line(gate.to_string())
+                .with_data(JournalData::WaitsForUi {
+                    before: phase,
+                    held,
+                });
+            self.journal_entry(waits);
             // Wake on every change of the gate, so the status always says how many are held.
             let mut ui = self.ctx.ui.clone();
             let mut cancel = self.ctx.cancel.clone();

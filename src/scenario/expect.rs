@@ -72,6 +72,7 @@ fn save_outcome(journal: &[JournalEntry]) -> Option<(SaveExpect, bool, String)> 
         Some(JournalData::Save {
             decision,
             waited_ms,
+            ..
         }) => (
             match decision {
                 SaveDecision::Refuse { .. } => SaveExpect::Refused,

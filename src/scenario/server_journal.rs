@@ -1,6 +1,6 @@
 //! A scenario's server steps as journal rows, written as the Server panel writes its controls
-//! (`app::demo`), so that the journal alone tells what the server did and the timeline
-//! (`crate::timeline`) can draw it.
+//! (`app::demo`): their words, and the step as the row's data, so that the journal alone tells
+//! what the server did and the timeline (`crate::timeline`) can draw it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,15 +8,19 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::format::StepAction;
-use crate::store::{JournalEntry, JournalKind, Store};
+use crate::store::{JournalData, JournalEntry, JournalKind, ServerStep, Store};
 use crate::timeline::SCENARIO_SERVER_ACTOR;
 use crate::wire::FaultRule;
 
 /// Journals `action` when it is a server step (publish, backoffice edit or delete, delay,
 /// fault); any other step journals itself through the App.
 pub fn record_step(profile: &Path, at: DateTime<Utc>, action: &StepAction) -> Result<(), String> {
-    let (text, record) = match action {
-        StepAction::Publish { asset } => (format!("published project {asset}"), None),
+    let (text, record, step) = match action {
+        StepAction::Publish { asset } => (
+            format!("published project {asset}"),
+            None,
+            ServerStep::Published,
+        ),
         StepAction::Configure {
             configuration,
             on_conflict,
@@ -26,6 +30,7 @@ pub fn record_step(profile: &Path, at: DateTime<Utc>, action: &StepAction) -> Re
                 configure_text(configuration, on_conflict)
             ),
             None,
+            ServerStep::Published,
         ),
         StepAction::ServerEdit {
             entity,
@@ -42,13 +47,15 @@ pub fn record_step(profile: &Path, at: DateTime<Utc>, action: &StepAction) -> Re
             (
                 format!("{who} edited {entity} {id} on the server: {values}"),
                 Some((entity, id)),
+                ServerStep::BackofficeEdit,
             )
         }
         StepAction::ServerDelete { entity, id } => (
             format!("backoffice deleted {entity} {id} on the server"),
             Some((entity, id)),
+            ServerStep::BackofficeDelete,
         ),
-        StepAction::Delay { entity, ms } => (delay_text(entity, *ms), None),
+        StepAction::Delay { entity, ms } => (delay_text(entity, *ms), None, delay(entity, *ms)),
         StepAction::Fault {
             method,
             path,
@@ -63,11 +70,12 @@ pub fn record_step(profile: &Path, at: DateTime<Utc>, action: &StepAction) -> Re
                 fault: fault.clone(),
             };
             let text = format!("fault injected: {}", crate::app::describe_fault(&rule));
-            (text, None)
+            (text, None, ServerStep::Fault)
         }
         _ => return Ok(()),
     };
-    let mut entry = JournalEntry::event(at, JournalKind::App, SCENARIO_SERVER_ACTOR, text);
+    let mut entry = JournalEntry::event(at, JournalKind::App, SCENARIO_SERVER_ACTOR, text)
+        .with_data(JournalData::Server(step));
     if let Some((entity, id)) = record {
         entry.entity = Some(entity.clone());
         entry.record_id = Some(id.clone());
@@ -107,14 +115,22 @@ pub fn record_setup(
                 SCENARIO_SERVER_ACTOR,
                 delay_text(entity, *ms),
             )
+            .with_data(JournalData::Server(delay(entity, *ms)))
         })
         .collect();
     append(profile, &entries)
 }
 
-/// The Server panel's words for a delay (`app::effect`), which the timeline reads.
+/// The Server panel's words for a delay (`app::effect`).
 fn delay_text(entity: &str, ms: u64) -> String {
     format!("business-logic delay on {entity} writes: {ms} ms")
+}
+
+fn delay(entity: &str, ms: u64) -> ServerStep {
+    ServerStep::Delay {
+        entity: entity.to_string(),
+        ms,
+    }
 }
 
 fn append(profile: &Path, entries: &[JournalEntry]) -> Result<(), String> {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
-use super::journal::{self, JournalEntry, JournalKind};
+use super::journal::{self, JournalData, JournalEntry, JournalKind, RecordChange};
 use super::outbox::{self, PendingOp, delete_rows, rows_for};
 use super::records::{self, SaveReport, WaitingSave};
 use super::sent;
@@ -103,6 +103,7 @@ impl Store {
                     entity: Some(entity.into()),
                     record_id: Some(id.into()),
                     ..JournalEntry::event(now, JournalKind::Edit, actor, DELETED)
+                        .with_data(JournalData::Record(RecordChange::Delete))
                 },
             )?;
             let seq = match base {

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
+use super::deletes::DELETED;
 use super::{Result, Store, from_json, to_json};
-use crate::rules::{Decision, Phase, SaveDecision};
+use crate::rules::{Decision, Phase, SaveDecision, SyncMode, Trigger};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -74,7 +75,14 @@ pub enum JournalData {
         decision: SaveDecision,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         waited_ms: Option<u64>,
+        /// Which change it was; `None` only in rows written before saves said so.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        change: Option<RecordChange>,
     },
+    /// A sync began to run (the decision line before it says why).
+    SyncRunning { trigger: Trigger, mode: SyncMode },
+    /// The sync holds before its entity phase `before` while `held` UI transactions are held.
+    WaitsForUi { before: Phase, held: u32 },
     /// A sync entered a phase.
     Phase(Phase),
     /// A sync ended.
@@ -86,6 +94,35 @@ pub enum JournalData {
     /// A conflict the sync keeps for the user under Sync Errors: a second line about a conflict
     /// whose strategy line (or server refusal) was written already.
     KeptForUser,
+    /// What the server was made to do: a Server panel control or a scenario's server step.
+    Server(ServerStep),
+    /// An edit row that creates (one per field) or deletes a record.
+    Record(RecordChange),
+}
+
+/// Which change of a record a save made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordChange {
+    Edit,
+    Create,
+    Delete,
+}
+
+/// A server-side event as journaled, from the control call that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerStep {
+    /// A project version published (an asset, or the Woodford screen's draft).
+    Published,
+    /// A record edited on the server by another user.
+    BackofficeEdit,
+    /// A record deleted on the server by another user.
+    BackofficeDelete,
+    /// The business-logic delay of `entity`'s writes set to `ms`.
+    Delay { entity: String, ms: u64 },
+    /// A fault rule injected.
+    Fault,
 }
 
 /// A UI-transaction call as journaled.
@@ -110,6 +147,9 @@ pub enum SettingOutcome {
     Refused,
 }
 
+/// The words of the edit rows of a record created on the device, one per field.
+pub const CREATED: &str = "created";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     pub seq: i64,
@@ -129,6 +169,24 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
+    /// For a user's edit row: whether it created or deleted its record (`None` for a field
+    /// edit and for other rows).
+    pub fn record_change(&self) -> Option<RecordChange> {
+        if self.kind != JournalKind::Edit {
+            return None;
+        }
+        match self.data {
+            Some(JournalData::Record(change)) => Some(change),
+            Some(_) => None,
+            // Rows written before edit rows carried data: the store's words for them.
+            None => match self.detail.as_str() {
+                CREATED => Some(RecordChange::Create),
+                DELETED if self.field.is_none() => Some(RecordChange::Delete),
+                _ => None,
+            },
+        }
+    }
+
     /// This entry with its typed data.
     pub fn with_data(self, data: JournalData) -> Self {
         JournalEntry {
@@ -262,5 +320,83 @@ mod tests {
         assert_eq!(read[0].data, typed.data);
         assert_eq!(read[0].detail, "on-start sync started (background)");
         assert_eq!(read[1].data, None);
+    }
+
+    #[test]
+    fn new_data_is_written_in_the_shapes_docs_scenarios_md_documents_and_old_saves_still_read() {
+        let json = |d: JournalData| serde_json::to_string(&d).unwrap();
+        assert_eq!(
+            json(JournalData::SyncRunning {
+                trigger: Trigger::Manual,
+                mode: SyncMode::Background
+            }),
+            r#"{"sync_running":{"trigger":"Manual","mode":"Background"}}"#
+        );
+        assert_eq!(
+            json(JournalData::WaitsForUi {
+                before: Phase::Upload,
+                held: 1
+            }),
+            r#"{"waits_for_ui":{"before":"Upload","held":1}}"#
+        );
+        assert_eq!(
+            json(JournalData::Server(ServerStep::Published)),
+            r#"{"server":"published"}"#
+        );
+        assert_eq!(
+            json(JournalData::Server(ServerStep::Delay {
+                entity: "account".into(),
+                ms: 2000
+            })),
+            r#"{"server":{"delay":{"entity":"account","ms":2000}}}"#
+        );
+        let save = JournalData::Save {
+            decision: SaveDecision::Allow,
+            waited_ms: Some(12),
+            change: Some(RecordChange::Create),
+        };
+        assert!(json(save).ends_with(r#""waited_ms":12,"change":"create"}}"#));
+        // A save row written before saves said which change they made.
+        let old: JournalData = serde_json::from_str(r#"{"save":{"decision":"Allow"}}"#).unwrap();
+        assert_eq!(
+            old,
+            JournalData::Save {
+                decision: SaveDecision::Allow,
+                waited_ms: None,
+                change: None
+            }
+        );
+    }
+
+    #[test]
+    fn an_edit_rows_create_or_delete_is_read_by_its_data_and_old_rows_by_their_words() {
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let field = |detail: &str| {
+            JournalEntry::field(
+                at,
+                JournalKind::Edit,
+                "anna",
+                "account",
+                "a-1",
+                "city",
+                None,
+                Some("Paris"),
+                detail,
+            )
+        };
+        let delete = |detail: &str| JournalEntry::event(at, JournalKind::Edit, "anna", detail);
+        // The data decides, whatever the words say.
+        let created = field("reworded").with_data(JournalData::Record(RecordChange::Create));
+        assert_eq!(created.record_change(), Some(RecordChange::Create));
+        let deleted = delete("reworded").with_data(JournalData::Record(RecordChange::Delete));
+        assert_eq!(deleted.record_change(), Some(RecordChange::Delete));
+        // Rows written before edit rows had data: the store's words.
+        assert_eq!(field(CREATED).record_change(), Some(RecordChange::Create));
+        assert_eq!(delete(DELETED).record_change(), Some(RecordChange::Delete));
+        // A field edit, and the same words on a row that is not an edit, are neither.
+        assert_eq!(field("").record_change(), None);
+        assert_eq!(field(DELETED).record_change(), None);
+        let sync_row = JournalEntry::event(at, JournalKind::Sync, "sync", CREATED);
+        assert_eq!(sync_row.record_change(), None);
     }
 }

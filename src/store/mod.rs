@@ -19,9 +19,11 @@ mod state;
 
 pub use checkpoint::Checkpointer;
 pub use conflicts::{Conflict, ConflictKind, UserResolution};
-pub use deletes::DELETED;
 pub use delta::{ApplyReport, DeltaPosition, PageEnd};
-pub use journal::{JournalData, JournalEntry, JournalKind, SettingOutcome, UiTransactionCall};
+pub use journal::{
+    JournalData, JournalEntry, JournalKind, RecordChange, ServerStep, SettingOutcome,
+    UiTransactionCall,
+};
 pub use outbox::{PendingKind, PendingOp};
 pub use records::{LocalRecord, SaveReport};
 pub use state::{FailureCause, LastSync, SyncFlags, SyncState};

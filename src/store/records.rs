@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::journal::{self, JournalEntry, JournalKind};
+use super::journal::{self, JournalData, JournalEntry, JournalKind, RecordChange};
 use super::outbox;
 use super::{Result, Store, StoreError, from_json, to_json};
 use crate::wire::{Fields, Record};
@@ -286,8 +286,9 @@ impl Store {
                         f,
                         None,
                         Some(v),
-                        "created",
-                    ),
+                        journal::CREATED,
+                    )
+                    .with_data(JournalData::Record(RecordChange::Create)),
                 )?;
             }
             upsert(tx, entity, id, None, fields)?;

@@ -11,11 +11,11 @@ pub mod svg;
 use chrono::{DateTime, Utc};
 
 pub use classify::{
-    Change, LostCause, Reading, SCENARIO_SERVER_ACTOR, SaveMark, ServerMark, SyncNote, read,
+    LostCause, Reading, SCENARIO_SERVER_ACTOR, SaveMark, ServerMark, SyncNote, read,
 };
 
 use crate::rules::{Phase, SyncMode};
-use crate::store::JournalEntry;
+use crate::store::{JournalEntry, RecordChange};
 
 /// One swimlane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -262,9 +262,9 @@ impl Timeline {
                 Reading::Note(note) => t.items.push(mark(ItemKind::SyncNote(note), String::new())),
                 Reading::Save { mark: m, change } => {
                     let kind = match change {
-                        Change::Edit => ItemKind::Save(m),
-                        Change::Create => ItemKind::Create(m),
-                        Change::Delete => ItemKind::Delete(m),
+                        RecordChange::Edit => ItemKind::Save(m),
+                        RecordChange::Create => ItemKind::Create(m),
+                        RecordChange::Delete => ItemKind::Delete(m),
                     };
                     t.items.push(mark(kind, record));
                 }
