@@ -293,7 +293,7 @@ impl App {
         let mode = self.mode;
         let network = self.network;
         if let Some(Screen::Conflict(c)) = self.stack.last()
-            && c.merge.is_some()
+            && c.merge().is_some()
         {
             self.apply_merge();
             return Vec::new();

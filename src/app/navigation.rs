@@ -75,9 +75,8 @@ impl App {
                 l.searching = false;
                 return Vec::new();
             }
-            Some(Screen::Conflict(c)) if c.merge.is_some() || c.what_if => {
-                c.merge = None;
-                c.what_if = false;
+            Some(Screen::Conflict(c)) if c.view != ConflictView::Table => {
+                c.view = ConflictView::Table;
                 return Vec::new();
             }
             _ => {}
@@ -253,7 +252,7 @@ impl App {
         if self.dialog.is_none()
             && let Some(Screen::Conflict(c)) = self.stack.last_mut()
         {
-            if c.merge.is_some() {
+            if c.merge().is_some() {
                 self.toggle_merge_pick();
             }
             return Vec::new();

@@ -173,7 +173,7 @@ impl App {
                 _ => (!self.text_input_focused()).then_some("nothing is being typed"),
             },
             Action::Save => match (form, self.screen()) {
-                (_, Screen::Conflict(c)) if c.merge.is_some() => None,
+                (_, Screen::Conflict(c)) if c.merge().is_some() => None,
                 (Some(f), _) if f.saving_online => Some("a save is on its way to the server"),
                 (Some(f), _) => (!f.is_dirty()).then_some("nothing changed: nothing to save"),
                 _ => Some("nothing to save here"),
@@ -269,7 +269,7 @@ impl App {
         if self.dialog.is_none()
             && let Screen::Conflict(c) = self.screen()
         {
-            if c.merge.is_none() {
+            if c.merge().is_none() {
                 return Some("nothing to open here");
             }
             let rows = self.conflict_rows(c.conflict_id);
@@ -300,7 +300,7 @@ impl App {
             Screen::Form(f) => (f.selected, f.fields.len(), false),
             Screen::SyncErrors(s) => (s.selected, self.conflicts.len(), false),
             // The what-if view shows no selection.
-            Screen::Conflict(c) if c.what_if => return None,
+            Screen::Conflict(c) if c.view == ConflictView::WhatIf => return None,
             Screen::Conflict(c) => (c.selected, self.conflict_rows(c.conflict_id).len(), false),
             Screen::Log(l) => {
                 let len = self.filtered_log_len();

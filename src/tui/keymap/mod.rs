@@ -162,7 +162,7 @@ fn layer_contexts(layer: Layer) -> Vec<Context> {
         Screen::List(_) => Context::List,
         Screen::Form(_) => Context::Form,
         Screen::SyncErrors(_) => Context::SyncErrors,
-        Screen::Conflict(c) if c.merge.is_some() => Context::Merge,
+        Screen::Conflict(c) if c.merge().is_some() => Context::Merge,
         Screen::Conflict(_) => Context::Conflict,
         Screen::Log(_) => Context::Log,
         Screen::LogEntry(_) => Context::LogEntry,
