@@ -63,7 +63,7 @@ impl App {
             Screen::Form(f) => f.editing.is_some(),
             Screen::Setup(s) => s.editing.is_some(),
             Screen::Woodford(w) => w.editing.is_some(),
-            Screen::List(l) => l.searching,
+            Screen::List(l) => l.search.typing().is_some(),
             _ => false,
         };
         if editing {

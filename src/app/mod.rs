@@ -20,6 +20,7 @@ mod navigation;
 mod records;
 mod refusal;
 mod reload;
+mod search;
 mod setup;
 pub mod state;
 mod sync;

@@ -71,8 +71,8 @@ impl App {
                 s.editing = None;
                 return Vec::new();
             }
-            Some(Screen::List(l)) if l.searching => {
-                l.searching = false;
+            Some(Screen::List(l)) if l.search.typing().is_some() => {
+                l.search.set_typing(false);
                 return Vec::new();
             }
             Some(Screen::Conflict(c)) if c.view != ConflictView::Table => {
@@ -187,7 +187,7 @@ impl App {
         };
         if let Some(Screen::List(l)) = self.stack.last_mut() {
             // A click on a row ends the typing of the search (its text stays).
-            l.searching = false;
+            l.search.set_typing(false);
         }
         self.move_selection(index as i64 - current as i64);
         true

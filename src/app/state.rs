@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use tui_input::Input;
 
+pub use super::search::Search;
 use crate::project::FieldKind;
 use crate::rules::{LoginReason, ModeSwitch, SwitchChoice, Trigger};
 use crate::store::{JournalEntry, JournalKind};
@@ -168,8 +169,7 @@ pub struct EntityList {
     pub total: usize,
     /// Index among all `total` records; the page holding it is the one loaded.
     pub selected: usize,
-    pub search: Input,
-    pub searching: bool,
+    pub search: Search,
 }
 
 impl EntityList {

@@ -200,7 +200,7 @@ impl App {
             Screen::Form(f) => f.editing.as_ref(),
             Screen::Setup(s) => s.editing.as_ref(),
             Screen::Woodford(w) => w.editing.as_ref(),
-            Screen::List(l) => l.searching.then_some(&l.search),
+            Screen::List(l) => l.search.typing(),
             _ => None,
         }
     }
