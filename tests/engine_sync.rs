@@ -50,7 +50,7 @@ async fn first_sync_runs_every_phase_in_order_and_fills_the_device() {
     let (phases, last) = phases_of_next_sync(&device, Trigger::Manual).await;
     assert_eq!(phases, Phase::ALL.to_vec());
     assert_eq!(last.error, None);
-    assert!(last.flags.succeeded() && last.flags.was_background);
+    assert!(last.flags.succeeded() && last.mode == SyncMode::Background);
     let status = until(&device, "idle", |s| s.activity == SyncActivity::Idle).await;
     assert!(
         status.phases.iter().all(|p| p.state == PhaseState::Done),

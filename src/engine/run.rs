@@ -118,10 +118,7 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
         s.last_error = None;
         s.phases = pending_phases();
     });
-    let flags = SyncFlags {
-        was_background: mode == SyncMode::Background,
-        ..SyncFlags::default()
-    };
+    let flags = SyncFlags::default();
     let setup = Store::open(&ctx.store_path)
         .map_err(|e| e.to_string())
         .and_then(|store| job.remote.clone().map(|remote| (store, remote)));

@@ -24,7 +24,6 @@ impl Engine {
             trigger,
             flags: crate::store::SyncFlags {
                 connect_failed: true,
-                was_background: mode == SyncMode::Background,
                 ..Default::default()
             },
             error: Some(error.to_string()),

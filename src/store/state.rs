@@ -10,7 +10,8 @@ use crate::project::Project;
 use crate::rules::{SyncMode, Trigger};
 use crate::settings::{ProjectConfig, UserSettings};
 
-/// The result flags the product exposes to scripts about the last sync.
+/// The result flags the product exposes to scripts about the last sync. "Was background sync"
+/// is the sync's mode ([`LastSync::mode`]); a profile written with it as a flag still reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncFlags {
     pub customization_ready: bool,
@@ -19,7 +20,6 @@ pub struct SyncFlags {
     pub aborted: bool,
     pub web_error: bool,
     pub connect_failed: bool,
-    pub was_background: bool,
 }
 
 impl SyncFlags {
