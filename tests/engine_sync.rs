@@ -300,7 +300,7 @@ async fn wrong_password_stops_and_asks_for_it() {
     let mut device = world.device("d");
     device.enter_password("not-the-password").unwrap();
     let last = sync(&device, Trigger::Manual).await;
-    assert!(last.flags.connect_failed);
+    assert!(last.flags.connect_failed());
     assert!(last.error.unwrap().contains("enter the password"));
     let requests = world.control.requests(10).await.unwrap();
     assert_eq!(requests.requests.len(), 1, "401 is not retried");

@@ -24,7 +24,7 @@ pub use delta::{ApplyReport, DeltaPosition, PageEnd};
 pub use journal::{JournalData, JournalEntry, JournalKind, SettingOutcome, UiTransactionCall};
 pub use outbox::{PendingKind, PendingOp};
 pub use records::{LocalRecord, SaveReport};
-pub use state::{FailureCause, LastSync, SyncFlags, SyncState};
+pub use state::{FailureCause, LastSync, SyncEnd, SyncFlags, SyncState};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
