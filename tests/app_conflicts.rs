@@ -5,7 +5,7 @@
 mod app_common;
 
 use app_common::*;
-use autosync::app::{Action, HomeItem, Screen, ScreenKind, Side};
+use autosync::app::{Action, ConflictView, HomeItem, Screen, ScreenKind, Side};
 use autosync::settings::ConflictStrategy;
 use autosync::store::UserResolution;
 
@@ -62,7 +62,7 @@ async fn what_if_shows_what_each_strategy_would_produce() {
     let Screen::Conflict(state) = h.app.screen() else {
         panic!()
     };
-    assert!(state.what_if);
+    assert_eq!(state.view, ConflictView::WhatIf);
     let rows = h.app.what_if_rows(id);
     let by = |s: ConflictStrategy| rows.iter().find(|r| r.strategy == s).unwrap();
     let server_wins = by(ConflictStrategy::ServerWins).result.clone().unwrap();
@@ -92,7 +92,7 @@ async fn what_if_shows_what_each_strategy_would_produce() {
     let Screen::Conflict(state) = h.app.screen() else {
         panic!("Esc leaves what-if first")
     };
-    assert!(!state.what_if);
+    assert_eq!(state.view, ConflictView::Table);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -57,7 +57,7 @@ fn assert_selected(h: &Harness, index: usize) {
     let row = l
         .selected_row()
         .expect("the selected row is on the page loaded");
-    assert_eq!(row.id, id_at(h, l.search.value(), index));
+    assert_eq!(row.id, id_at(h, l.search.text(), index));
 }
 
 async fn press(h: &mut Harness, code: KeyCode) {

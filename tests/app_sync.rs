@@ -96,7 +96,7 @@ async fn cancel_stops_a_foreground_sync() {
     h.until_synced(before).await;
     assert!(h.app.sync_screen().is_none());
     let last = h.app.status().last.clone().unwrap();
-    assert!(last.flags.aborted, "{last:?}");
+    assert!(last.flags.aborted(), "{last:?}");
     assert!(h.message().contains("cancelled"), "{}", h.message());
 }
 

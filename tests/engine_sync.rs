@@ -50,7 +50,7 @@ async fn first_sync_runs_every_phase_in_order_and_fills_the_device() {
     let (phases, last) = phases_of_next_sync(&device, Trigger::Manual).await;
     assert_eq!(phases, Phase::ALL.to_vec());
     assert_eq!(last.error, None);
-    assert!(last.flags.succeeded() && last.flags.was_background);
+    assert!(last.flags.succeeded() && last.mode == SyncMode::Background);
     let status = until(&device, "idle", |s| s.activity == SyncActivity::Idle).await;
     assert!(
         status.phases.iter().all(|p| p.state == PhaseState::Done),
@@ -300,7 +300,7 @@ async fn wrong_password_stops_and_asks_for_it() {
     let mut device = world.device("d");
     device.enter_password("not-the-password").unwrap();
     let last = sync(&device, Trigger::Manual).await;
-    assert!(last.flags.connect_failed);
+    assert!(last.flags.connect_failed());
     assert!(last.error.unwrap().contains("enter the password"));
     let requests = world.control.requests(10).await.unwrap();
     assert_eq!(requests.requests.len(), 1, "401 is not retried");

@@ -49,7 +49,7 @@ impl App {
             return Vec::new();
         };
         let merge = match self.stack.last() {
-            Some(Screen::Conflict(c)) if c.conflict_id == conflict_id => c.merge.as_ref(),
+            Some(Screen::Conflict(c)) if c.conflict_id == conflict_id => c.merge(),
             _ => None,
         };
         let entity = self
@@ -149,8 +149,7 @@ impl App {
         self.push(Screen::Conflict(ConflictState {
             conflict_id,
             selected: 0,
-            merge: None,
-            what_if: false,
+            view: ConflictView::Table,
         }));
     }
 
@@ -196,10 +195,14 @@ impl App {
                 .collect::<BTreeMap<_, _>>()
         });
         if let Some(Screen::Conflict(state)) = self.stack.last_mut() {
-            state.what_if = false;
-            state.merge = if state.merge.is_some() { None } else { picks };
+            state.view = match (&state.view, picks) {
+                (ConflictView::Table | ConflictView::WhatIf, Some(picks)) => {
+                    ConflictView::Merge(picks)
+                }
+                _ => ConflictView::Table,
+            };
         }
-        if matches!(self.stack.last(), Some(Screen::Conflict(c)) if c.merge.is_some()) {
+        if matches!(self.stack.last(), Some(Screen::Conflict(c)) if c.merge().is_some()) {
             self.info(
                 "Merge: pick device or server for each conflicting field (Enter), then s to apply",
             );
@@ -217,7 +220,7 @@ impl App {
         };
         let field = row.field.clone();
         if let Some(Screen::Conflict(state)) = self.stack.last_mut()
-            && let Some(merge) = &mut state.merge
+            && let ConflictView::Merge(merge) = &mut state.view
         {
             match merge.get_mut(&field) {
                 Some(side) => {
@@ -240,7 +243,10 @@ impl App {
         let Some(Screen::Conflict(state)) = self.stack.last() else {
             return;
         };
-        let (id, merge) = (state.conflict_id, state.merge.clone().unwrap_or_default());
+        let (id, merge) = (
+            state.conflict_id,
+            state.merge().cloned().unwrap_or_default(),
+        );
         let Some(conflict) = self.conflict(id) else {
             return;
         };
@@ -259,8 +265,10 @@ impl App {
 
     pub(super) fn toggle_what_if(&mut self) {
         if let Some(Screen::Conflict(state)) = self.stack.last_mut() {
-            state.merge = None;
-            state.what_if = !state.what_if;
+            state.view = match state.view {
+                ConflictView::WhatIf => ConflictView::Table,
+                _ => ConflictView::WhatIf,
+            };
             self.message = None;
         } else {
             self.warn("What if works on a sync error");

@@ -113,8 +113,10 @@ impl App {
                     input.handle_event(&event);
                 }
             }
-            Some(Screen::List(l)) if l.searching => {
-                reload = l.search.handle_event(&event).is_some_and(|c| c.value);
+            Some(Screen::List(l)) => {
+                if let Some(input) = l.search.typing_mut() {
+                    reload = input.handle_event(&event).is_some_and(|c| c.value);
+                }
             }
             _ => {}
         }
@@ -157,9 +159,11 @@ impl App {
                     insert(input);
                 }
             }
-            Some(Screen::List(l)) if l.searching => {
-                insert(&mut l.search);
-                reload = true;
+            Some(Screen::List(l)) => {
+                if let Some(input) = l.search.typing_mut() {
+                    insert(input);
+                    reload = true;
+                }
             }
             _ => {}
         }
@@ -210,7 +214,7 @@ impl App {
                     s.editing = Some(Input::new(current));
                 }
             }
-            Some(Screen::List(l)) => l.searching = true,
+            Some(Screen::List(l)) => l.search.set_typing(true),
             _ => {}
         }
     }
@@ -244,7 +248,7 @@ impl App {
                     );
                 }
             }
-            Some(Screen::List(l)) => l.searching = false,
+            Some(Screen::List(l)) => l.search.set_typing(false),
             _ => {}
         }
         if let Some(change) = change {
@@ -293,7 +297,7 @@ impl App {
         let mode = self.mode;
         let network = self.network;
         if let Some(Screen::Conflict(c)) = self.stack.last()
-            && c.merge.is_some()
+            && c.merge().is_some()
         {
             self.apply_merge();
             return Vec::new();

@@ -29,8 +29,7 @@ impl App {
             offset: 0,
             total: 0,
             selected: 0,
-            search: Input::default(),
-            searching: false,
+            search: Search::default(),
         };
         self.push(Screen::List(list));
         self.load_list(self.stack.len() - 1, true);
@@ -60,7 +59,10 @@ impl App {
             self.warn("Search works on a list");
             return;
         };
-        list.search = Input::new(text);
+        list.search = match list.search {
+            Search::Browsing(_) => Search::Browsing(Input::new(text)),
+            Search::Typing(_) => Search::Typing(Input::new(text)),
+        };
         list.selected = 0;
         self.load_list(self.stack.len() - 1, true);
     }

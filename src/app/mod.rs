@@ -12,6 +12,7 @@ mod conflicts;
 mod custom;
 mod demo;
 pub mod effect;
+mod focus;
 mod forms;
 mod lists;
 mod log;
@@ -19,6 +20,7 @@ mod navigation;
 mod records;
 mod refusal;
 mod reload;
+mod search;
 mod setup;
 pub mod state;
 mod sync;
@@ -33,6 +35,7 @@ pub use effect::{
     By, ControlCall, DeviceSettings, Effect, EffectResult, GateView, ListPage, ListQuery, Reload,
     Reloaded, SaveBy,
 };
+pub use focus::{Focus, Layer};
 pub use log::MAX_LINES as MAX_LOG_LINES;
 pub use refusal::Refusal;
 pub use setup::cycle;

@@ -71,13 +71,12 @@ impl App {
                 s.editing = None;
                 return Vec::new();
             }
-            Some(Screen::List(l)) if l.searching => {
-                l.searching = false;
+            Some(Screen::List(l)) if l.search.typing().is_some() => {
+                l.search.set_typing(false);
                 return Vec::new();
             }
-            Some(Screen::Conflict(c)) if c.merge.is_some() || c.what_if => {
-                c.merge = None;
-                c.what_if = false;
+            Some(Screen::Conflict(c)) if c.view != ConflictView::Table => {
+                c.view = ConflictView::Table;
                 return Vec::new();
             }
             _ => {}
@@ -188,7 +187,7 @@ impl App {
         };
         if let Some(Screen::List(l)) = self.stack.last_mut() {
             // A click on a row ends the typing of the search (its text stays).
-            l.searching = false;
+            l.search.set_typing(false);
         }
         self.move_selection(index as i64 - current as i64);
         true
@@ -253,7 +252,7 @@ impl App {
         if self.dialog.is_none()
             && let Some(Screen::Conflict(c)) = self.stack.last_mut()
         {
-            if c.merge.is_some() {
+            if c.merge().is_some() {
                 self.toggle_merge_pick();
             }
             return Vec::new();

@@ -21,7 +21,9 @@ impl App {
 
     pub(super) fn new_record_refusal(&self) -> Option<&'static str> {
         match self.screen() {
-            Screen::List(l) if l.searching => Some("Enter or Esc ends the search first"),
+            Screen::List(l) if l.search.typing().is_some() => {
+                Some("Enter or Esc ends the search first")
+            }
             Screen::List(_) if self.mode == AppMode::Online => Some(OFFLINE_ONLY),
             Screen::List(_) => None,
             _ => Some("a new record is added from a list"),

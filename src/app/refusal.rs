@@ -7,7 +7,7 @@ use crossterm::event::{Event, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
 
 use super::state::*;
-use super::{Action, App, step};
+use super::{Action, App, Focus, Layer, step};
 use crate::rules::SyncActivity;
 use crate::settings::SettingError;
 
@@ -34,57 +34,58 @@ impl App {
         if action.is_input() || matches!(action, Action::Quit) {
             return None;
         }
-        if let Fit::TooSmall { .. } = self.fit {
-            return Some(too_small_warning());
+        let layer = match self.focus() {
+            Focus::TooSmall { .. } => return Some(too_small_warning()),
+            _ if matches!(action, Action::Help) => return None,
+            // The help closes on any other action: what is beneath gates it.
+            Focus::Help { over } | Focus::On(over) => over,
+        };
+        let demo = action.is_demo_control();
+        match layer {
+            Layer::SyncRunning => {
+                let allowed = matches!(action, Action::CancelSync | Action::Back) || demo;
+                (!allowed).then(|| "A foreground synchronization is running: wait for it to finish, or press Esc to cancel it".to_string())
+            }
+            Layer::Login => {
+                let allowed = matches!(
+                    action,
+                    Action::Input(_)
+                        | Action::Paste(_)
+                        | Action::EndEdit
+                        | Action::NextField
+                        | Action::PrevField
+                        | Action::EnterPassword(_)
+                        | Action::CancelSync
+                        | Action::Back
+                ) || demo;
+                (!allowed).then(|| {
+                    "Enter the password (Tab: URL, user name) and press Enter to sync, or Esc to cancel"
+                        .to_string()
+                })
+            }
+            Layer::Background => {
+                let allowed = matches!(action, Action::Resume | Action::SendToBackground) || demo;
+                (!allowed)
+                    .then(|| "The app is in the background: press r to bring it back".to_string())
+            }
+            Layer::Dialog(_) => {
+                let allowed = matches!(
+                    action,
+                    Action::AnswerDialog(_)
+                        | Action::ConfirmDiscard
+                        | Action::ConfirmDelete
+                        | Action::KeepEditing
+                        | Action::Up
+                        | Action::Down
+                        | Action::NextField
+                        | Action::PrevField
+                        | Action::Select
+                        | Action::Back
+                ) || demo;
+                (!allowed).then(|| "Answer the dialog first".to_string())
+            }
+            Layer::Editing | Layer::Screen(_) => None,
         }
-        if matches!(action, Action::Help) {
-            return None;
-        }
-        if self.foreground_sync_running() {
-            let allowed =
-                matches!(action, Action::CancelSync | Action::Back) || action.is_demo_control();
-            return (!allowed).then(|| "A foreground synchronization is running: wait for it to finish, or press Esc to cancel it".to_string());
-        }
-        if let Some(SyncScreen::Login { .. }) = &self.sync_screen {
-            let allowed = matches!(
-                action,
-                Action::Input(_)
-                    | Action::Paste(_)
-                    | Action::EndEdit
-                    | Action::NextField
-                    | Action::PrevField
-                    | Action::EnterPassword(_)
-                    | Action::CancelSync
-                    | Action::Back
-            ) || action.is_demo_control();
-            return (!allowed).then(|| {
-                "Enter the password (Tab: URL, user name) and press Enter to sync, or Esc to cancel"
-                    .to_string()
-            });
-        }
-        if self.background {
-            let allowed = matches!(action, Action::Resume | Action::SendToBackground)
-                || action.is_demo_control();
-            return (!allowed)
-                .then(|| "The app is in the background: press r to bring it back".to_string());
-        }
-        if self.dialog.is_some() {
-            let allowed = matches!(
-                action,
-                Action::AnswerDialog(_)
-                    | Action::ConfirmDiscard
-                    | Action::ConfirmDelete
-                    | Action::KeepEditing
-                    | Action::Up
-                    | Action::Down
-                    | Action::NextField
-                    | Action::PrevField
-                    | Action::Select
-                    | Action::Back
-            ) || action.is_demo_control();
-            return (!allowed).then(|| "Answer the dialog first".to_string());
-        }
-        None
     }
 
     /// What an action past the gates would be answered with instead of doing it.
@@ -172,7 +173,7 @@ impl App {
                 _ => (!self.text_input_focused()).then_some("nothing is being typed"),
             },
             Action::Save => match (form, self.screen()) {
-                (_, Screen::Conflict(c)) if c.merge.is_some() => None,
+                (_, Screen::Conflict(c)) if c.merge().is_some() => None,
                 (Some(f), _) if f.saving_online => Some("a save is on its way to the server"),
                 (Some(f), _) => (!f.is_dirty()).then_some("nothing changed: nothing to save"),
                 _ => Some("nothing to save here"),
@@ -268,7 +269,7 @@ impl App {
         if self.dialog.is_none()
             && let Screen::Conflict(c) = self.screen()
         {
-            if c.merge.is_none() {
+            if c.merge().is_none() {
                 return Some("nothing to open here");
             }
             let rows = self.conflict_rows(c.conflict_id);
@@ -299,7 +300,7 @@ impl App {
             Screen::Form(f) => (f.selected, f.fields.len(), false),
             Screen::SyncErrors(s) => (s.selected, self.conflicts.len(), false),
             // The what-if view shows no selection.
-            Screen::Conflict(c) if c.what_if => return None,
+            Screen::Conflict(c) if c.view == ConflictView::WhatIf => return None,
             Screen::Conflict(c) => (c.selected, self.conflict_rows(c.conflict_id).len(), false),
             Screen::Log(l) => {
                 let len = self.filtered_log_len();

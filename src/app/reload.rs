@@ -139,7 +139,7 @@ impl App {
         for page in view.lists {
             if let Some(Screen::List(list)) = self.stack.get_mut(page.query.at)
                 && list.entity == page.query.entity
-                && list.search.value() == page.query.search
+                && list.search.text() == page.query.search
             {
                 apply_page(list, page);
             }
@@ -200,7 +200,7 @@ fn list_query(at: usize, list: &EntityList, count: bool) -> ListQuery {
         at,
         entity: list.entity.clone(),
         primary_field: list.primary_field.clone(),
-        search: list.search.value().to_string(),
+        search: list.search.text().to_string(),
         selected: list.selected,
         count,
         total: list.total,

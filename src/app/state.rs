@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use tui_input::Input;
 
+pub use super::search::Search;
 use crate::project::FieldKind;
 use crate::rules::{LoginReason, ModeSwitch, SwitchChoice, Trigger};
 use crate::store::{JournalEntry, JournalKind};
@@ -168,8 +169,7 @@ pub struct EntityList {
     pub total: usize,
     /// Index among all `total` records; the page holding it is the one loaded.
     pub selected: usize,
-    pub search: Input,
-    pub searching: bool,
+    pub search: Search,
 }
 
 impl EntityList {
@@ -280,9 +280,28 @@ pub enum Side {
 pub struct ConflictState {
     pub conflict_id: i64,
     pub selected: usize,
+    pub view: ConflictView,
+}
+
+/// What the conflict screen shows: one view at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConflictView {
+    /// Both sides, field by field.
+    Table,
     /// Merge mode: the side picked for each conflicting field.
-    pub merge: Option<BTreeMap<String, Side>>,
-    pub what_if: bool,
+    Merge(BTreeMap<String, Side>),
+    /// What each On Conflict strategy would have produced.
+    WhatIf,
+}
+
+impl ConflictState {
+    /// The picks, in merge mode.
+    pub fn merge(&self) -> Option<&BTreeMap<String, Side>> {
+        match &self.view {
+            ConflictView::Merge(picks) => Some(picks),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -191,26 +191,6 @@ impl App {
         self.status.activity.mode() == Some(SyncMode::Foreground)
     }
 
-    /// A text input has the keys (form field, Setup text, list search, password).
-    pub fn text_input_focused(&self) -> bool {
-        if self.dialog.is_some() || self.help {
-            return false;
-        }
-        if let Some(SyncScreen::Login { .. }) = &self.sync_screen {
-            return true;
-        }
-        if self.sync_screen.is_some() || self.background {
-            return false;
-        }
-        match self.screen() {
-            Screen::Form(f) => f.editing.is_some(),
-            Screen::Setup(s) => s.editing.is_some(),
-            Screen::Woodford(w) => w.editing.is_some(),
-            Screen::List(l) => l.searching,
-            _ => false,
-        }
-    }
-
     /// The focused text input, for drawing its cursor.
     pub fn focused_input(&self) -> Option<&tui_input::Input> {
         if let Some(SyncScreen::Login { fields, .. }) = &self.sync_screen {
@@ -220,7 +200,7 @@ impl App {
             Screen::Form(f) => f.editing.as_ref(),
             Screen::Setup(s) => s.editing.as_ref(),
             Screen::Woodford(w) => w.editing.as_ref(),
-            Screen::List(l) => l.searching.then_some(&l.search),
+            Screen::List(l) => l.search.typing(),
             _ => None,
         }
     }

@@ -31,7 +31,7 @@ use crate::rules::{
 use crate::settings::BackgroundBehavior;
 use crate::store::{
     ConflictKind, FailureCause, JournalData, JournalEntry, JournalKind, LastSync, PageEnd,
-    PendingKind, PendingOp, Store, SyncFlags,
+    PendingKind, PendingOp, Store, SyncEnd, SyncFlags,
 };
 use crate::wire::{
     BatchOperation, BatchResponse, BatchResult, DownloadPage, FileKind, MAX_BATCH_OPERATIONS,
@@ -118,10 +118,7 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
         s.last_error = None;
         s.phases = pending_phases();
     });
-    let flags = SyncFlags {
-        was_background: mode == SyncMode::Background,
-        ..SyncFlags::default()
-    };
+    let flags = SyncFlags::default();
     let setup = Store::open(&ctx.store_path)
         .map_err(|e| e.to_string())
         .and_then(|store| job.remote.clone().map(|remote| (store, remote)));
@@ -134,7 +131,7 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
                 mode,
                 trigger: job.trigger,
                 flags: SyncFlags {
-                    connect_failed: true,
+                    end: SyncEnd::ConnectFailed { web_error: false },
                     ..flags
                 },
                 error: Some(error),
@@ -308,7 +305,7 @@ impl SyncRun {
         {
             Ok(_) => {}
             Err(Stop::Remote(e)) => {
-                self.flags.connect_failed = true;
+                self.flags.end = SyncEnd::ConnectFailed { web_error: false };
                 return Err(Stop::Remote(e));
             }
             Err(other) => return Err(other),
@@ -424,20 +421,27 @@ impl SyncRun {
         let error = match result {
             Ok(()) => None,
             Err(Stop::Cancelled) => {
-                self.flags.aborted = true;
+                self.flags.end = SyncEnd::Aborted;
                 Some("the sync was cancelled".to_string())
             }
             Err(Stop::Remote(e)) => {
-                match e {
+                let web_error = !matches!(
+                    e,
                     RemoteError::Offline
-                    | RemoteError::Unreachable { .. }
-                    | RemoteError::Unauthorized => self.flags.connect_failed = true,
-                    _ => self.flags.web_error = true,
-                }
+                        | RemoteError::Unreachable { .. }
+                        | RemoteError::Unauthorized
+                );
+                // A connect request that failed with a web error is both, as the product says.
+                let connecting = matches!(self.flags.end, SyncEnd::ConnectFailed { .. });
+                self.flags.end = if connecting || !web_error {
+                    SyncEnd::ConnectFailed { web_error }
+                } else {
+                    SyncEnd::WebError
+                };
                 Some(e.to_string())
             }
             Err(Stop::Local(e)) => {
-                self.flags.aborted = true;
+                self.flags.end = SyncEnd::Aborted;
                 Some(e)
             }
         };

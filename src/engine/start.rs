@@ -23,8 +23,7 @@ impl Engine {
             mode,
             trigger,
             flags: crate::store::SyncFlags {
-                connect_failed: true,
-                was_background: mode == SyncMode::Background,
+                end: crate::store::SyncEnd::ConnectFailed { web_error: false },
                 ..Default::default()
             },
             error: Some(error.to_string()),

@@ -242,9 +242,9 @@ pub async fn check(
                 "data_errors" => l.flags.data_errors,
                 "customization_ready" => l.flags.customization_ready,
                 "customization_downloaded" => l.flags.customization_downloaded,
-                "connect_failed" => l.flags.connect_failed,
-                "web_error" => l.flags.web_error,
-                "aborted" => l.flags.aborted,
+                "connect_failed" => l.flags.connect_failed(),
+                "web_error" => l.flags.web_error(),
+                "aborted" => l.flags.aborted(),
                 _ => false,
             });
             if !holds {

@@ -26,7 +26,7 @@ pub use journal::{
 };
 pub use outbox::{PendingKind, PendingOp};
 pub use records::{LocalRecord, SaveReport};
-pub use state::{FailureCause, LastSync, SyncFlags, SyncState};
+pub use state::{FailureCause, LastSync, SyncEnd, SyncFlags, SyncState};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -10,21 +10,92 @@ use crate::project::Project;
 use crate::rules::{SyncMode, Trigger};
 use crate::settings::{ProjectConfig, UserSettings};
 
-/// The result flags the product exposes to scripts about the last sync.
+/// The result flags the product exposes to scripts about the last sync: what it brought, and
+/// how it ended. "Was background sync" is the sync's mode ([`LastSync::mode`]). Stored as the
+/// product's flag set, so a profile written before reads the same.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "FlagSet", into = "FlagSet")]
 pub struct SyncFlags {
     pub customization_ready: bool,
     pub customization_downloaded: bool,
     pub data_errors: bool,
-    pub aborted: bool,
-    pub web_error: bool,
-    pub connect_failed: bool,
-    pub was_background: bool,
+    pub end: SyncEnd,
+}
+
+/// How a sync ended: one of these, never two.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SyncEnd {
+    #[default]
+    Completed,
+    /// Cancelled, or stopped by the device itself.
+    Aborted,
+    /// A request failed once connected (the server answered an error, timed out…).
+    WebError,
+    /// The server could not be reached or refused the sign-in, or the connect request itself
+    /// failed — `web_error` when it failed that way.
+    ConnectFailed { web_error: bool },
 }
 
 impl SyncFlags {
     pub fn succeeded(&self) -> bool {
-        !(self.aborted || self.web_error || self.connect_failed)
+        self.end == SyncEnd::Completed
+    }
+
+    pub fn aborted(&self) -> bool {
+        self.end == SyncEnd::Aborted
+    }
+
+    pub fn web_error(&self) -> bool {
+        matches!(
+            self.end,
+            SyncEnd::WebError | SyncEnd::ConnectFailed { web_error: true }
+        )
+    }
+
+    pub fn connect_failed(&self) -> bool {
+        matches!(self.end, SyncEnd::ConnectFailed { .. })
+    }
+}
+
+/// The flags as the product names them and the profile stores them.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+struct FlagSet {
+    customization_ready: bool,
+    customization_downloaded: bool,
+    data_errors: bool,
+    aborted: bool,
+    web_error: bool,
+    connect_failed: bool,
+}
+
+impl From<FlagSet> for SyncFlags {
+    fn from(f: FlagSet) -> SyncFlags {
+        let end = match (f.aborted, f.connect_failed, f.web_error) {
+            (true, _, _) => SyncEnd::Aborted,
+            (false, true, web_error) => SyncEnd::ConnectFailed { web_error },
+            (false, false, true) => SyncEnd::WebError,
+            (false, false, false) => SyncEnd::Completed,
+        };
+        SyncFlags {
+            customization_ready: f.customization_ready,
+            customization_downloaded: f.customization_downloaded,
+            data_errors: f.data_errors,
+            end,
+        }
+    }
+}
+
+impl From<SyncFlags> for FlagSet {
+    fn from(f: SyncFlags) -> FlagSet {
+        FlagSet {
+            customization_ready: f.customization_ready,
+            customization_downloaded: f.customization_downloaded,
+            data_errors: f.data_errors,
+            aborted: f.aborted(),
+            web_error: f.web_error(),
+            connect_failed: f.connect_failed(),
+        }
     }
 }
 
@@ -249,5 +320,37 @@ mod tests {
         assert_eq!(store.adopt_project_defaults(&published()).unwrap(), None);
         assert_eq!(store.settings().unwrap(), Some(chosen));
         assert_eq!(store.password().unwrap().as_deref(), Some("secret"));
+    }
+
+    #[test]
+    fn the_profile_keeps_the_products_flag_names_and_reads_older_profiles() {
+        let failed_connect = SyncFlags {
+            data_errors: true,
+            end: SyncEnd::ConnectFailed { web_error: true },
+            ..SyncFlags::default()
+        };
+        let json = serde_json::to_value(failed_connect).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "customization_ready": false,
+                "customization_downloaded": false,
+                "data_errors": true,
+                "aborted": false,
+                "web_error": true,
+                "connect_failed": true,
+            })
+        );
+        assert_eq!(
+            serde_json::from_value::<SyncFlags>(json).unwrap(),
+            failed_connect
+        );
+        // Written before the mode stopped being a flag.
+        let older = serde_json::json!({
+            "customization_ready": true, "customization_downloaded": false, "data_errors": false,
+            "aborted": false, "web_error": false, "connect_failed": false, "was_background": true,
+        });
+        let flags: SyncFlags = serde_json::from_value(older).unwrap();
+        assert!(flags.succeeded() && flags.customization_ready);
     }
 }

@@ -258,7 +258,7 @@ async fn a_fault_outlasting_the_retries_fails_the_sync_with_the_reason_and_the_n
     let last = sync(&bench.device, Trigger::Manual).await;
     let error = last.error.expect("four 500s in a row fail the sync");
     assert_eq!(error, "the sync server is unavailable (500)", "{error}");
-    assert!(last.flags.web_error);
+    assert!(last.flags.web_error());
     let mut attempts = Vec::new();
     while let Ok(event) = events.try_recv() {
         if let EngineEvent::Journal(e) = event

@@ -12,7 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub use key::{Key, label};
 pub use table::bindings;
 
-use crate::app::{Action, App, Dialog, Fit, Screen, SyncScreen};
+use crate::app::{Action, App, Dialog, Focus, Layer, Screen};
 
 /// Where keys are being read: one or more of these are active at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -132,44 +132,38 @@ pub struct Listed {
 
 /// The contexts active now, most specific first.
 pub fn contexts(app: &App) -> Vec<Context> {
-    if let Fit::TooSmall { .. } = app.fit() {
-        return vec![Context::TooSmall];
+    match app.focus() {
+        Focus::TooSmall { .. } => vec![Context::TooSmall],
+        Focus::Help { .. } => vec![Context::Help],
+        Focus::On(layer) => layer_contexts(layer),
     }
-    if app.help_shown() {
-        return vec![Context::Help];
-    }
-    contexts_beneath(app)
 }
 
 /// The contexts of what is on screen under the help overlay.
 pub fn contexts_beneath(app: &App) -> Vec<Context> {
-    match app.dialog() {
-        Some(Dialog::ModeSwitch { .. }) => return vec![Context::ModeDialog, Context::Demo],
-        Some(Dialog::Discard { .. }) => return vec![Context::Discard],
-        Some(Dialog::ConfirmDelete { .. }) => return vec![Context::ConfirmDelete],
-        None => {}
-    }
-    match app.sync_screen() {
-        Some(SyncScreen::Login { .. }) => return vec![Context::Login],
-        Some(SyncScreen::Running) => return vec![Context::SyncRunning, Context::Demo],
-        None => {}
-    }
-    if app.foreground_sync_running() {
-        return vec![Context::SyncRunning, Context::Demo];
-    }
-    if app.in_background() {
-        return vec![Context::Background, Context::Demo];
-    }
-    if app.text_input_focused() {
-        return vec![Context::Editing];
-    }
-    let screen = match app.screen() {
+    layer_contexts(app.layer())
+}
+
+fn layer_contexts(layer: Layer) -> Vec<Context> {
+    let screen = match layer {
+        Layer::SyncRunning => return vec![Context::SyncRunning, Context::Demo],
+        Layer::Login => return vec![Context::Login],
+        Layer::Background => return vec![Context::Background, Context::Demo],
+        Layer::Dialog(Dialog::ModeSwitch { .. }) => {
+            return vec![Context::ModeDialog, Context::Demo];
+        }
+        Layer::Dialog(Dialog::Discard { .. }) => return vec![Context::Discard],
+        Layer::Dialog(Dialog::ConfirmDelete { .. }) => return vec![Context::ConfirmDelete],
+        Layer::Editing => return vec![Context::Editing],
+        Layer::Screen(screen) => screen,
+    };
+    let screen = match screen {
         Screen::Home(_) => Context::Home,
         Screen::Setup(_) => Context::Setup,
         Screen::List(_) => Context::List,
         Screen::Form(_) => Context::Form,
         Screen::SyncErrors(_) => Context::SyncErrors,
-        Screen::Conflict(c) if c.merge.is_some() => Context::Merge,
+        Screen::Conflict(c) if c.merge().is_some() => Context::Merge,
         Screen::Conflict(_) => Context::Conflict,
         Screen::Log(_) => Context::Log,
         Screen::LogEntry(_) => Context::LogEntry,

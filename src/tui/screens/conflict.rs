@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{column_widths, fitted_row, item_rows, text_width, truncate, wrapped_height};
-use crate::app::{App, ConflictState, Side};
+use crate::app::{App, ConflictState, ConflictView, Side};
 use crate::store::ConflictKind;
 use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
@@ -67,7 +67,7 @@ pub fn draw(
         ),
     }
 
-    if state.what_if {
+    if state.view == ConflictView::WhatIf {
         draw_what_if(frame, body, app, state, theme);
         let text = "What each On Conflict strategy would have produced for this record. Esc: back.";
         frame.render_widget(
@@ -77,7 +77,7 @@ pub fn draw(
         return;
     }
     let rows = app.conflict_rows(state.conflict_id);
-    let merging = state.merge.is_some();
+    let merging = state.merge().is_some();
     let constraints = [
         Constraint::Length(2),
         Constraint::Length(15),

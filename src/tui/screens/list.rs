@@ -52,12 +52,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &EntityList, theme: &Theme, hi
     let [search_area, table_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
 
-    let search = state.search.value();
-    let search_line = if state.searching {
-        let (shown, cursor) = input_view(
-            &state.search,
-            search_area.width.saturating_sub(PROMPT) as usize,
-        );
+    let search = state.search.text();
+    let search_line = if let Some(input) = state.search.typing() {
+        let (shown, cursor) = input_view(input, search_area.width.saturating_sub(PROMPT) as usize);
         let x = search_area.x + PROMPT + cursor;
         frame.set_cursor_position((x.min(search_area.right().saturating_sub(1)), search_area.y));
         Line::from(vec![

@@ -27,7 +27,7 @@ use ratatui::widgets::{Paragraph, Row};
 use super::keymap::{self, Key};
 use super::mouse::{Hits, Target};
 use super::theme::Theme;
-use crate::app::{App, Fit, Level, MIN_HEIGHT, MIN_WIDTH, Screen, SyncScreen};
+use crate::app::{App, Fit, Focus, Layer, Level, MIN_HEIGHT, MIN_WIDTH, Screen, SyncScreen};
 use crate::engine::PhaseState;
 use crate::rules::{Network, SyncActivity};
 
@@ -62,28 +62,15 @@ pub fn draw_with_hits(frame: &mut Frame, app: &App, theme: &Theme) -> Hits {
     ])
     .areas(area);
     draw_header(frame, header, app, theme);
-    if app.sync_screen().is_some() || app.foreground_sync_running() {
-        sync::draw(frame, body, app, theme);
-    } else if app.in_background() {
-        background::draw(frame, body, app, theme);
-    } else {
-        let hits = &mut hits;
-        match app.screen() {
-            Screen::Home(state) => home::draw(frame, body, app, state, theme, hits),
-            Screen::Setup(state) => setup::draw(frame, body, app, state, theme, hits),
-            Screen::List(state) => list::draw(frame, body, state, theme, hits),
-            Screen::Form(state) => form::draw(frame, body, app, state, theme, hits),
-            Screen::SyncErrors(state) => errors::draw(frame, body, app, state, theme, hits),
-            Screen::Conflict(state) => conflict::draw(frame, body, app, state, theme, hits),
-            Screen::Log(state) => log::draw(frame, body, app, state, theme, hits),
-            Screen::LogEntry(state) => log_entry::draw(frame, body, state, theme),
-            Screen::Server(state) => server::draw(frame, body, app, state, theme, hits),
-            Screen::Timeline(state) => timeline::draw(frame, body, state, theme),
-            Screen::Woodford(state) => woodford::draw(frame, body, app, state, theme, hits),
+    let hits_ref = &mut hits;
+    match app.layer() {
+        Layer::SyncRunning | Layer::Login => sync::draw(frame, body, app, theme),
+        Layer::Background => background::draw(frame, body, app, theme),
+        Layer::Dialog(dialog) => {
+            draw_screen(frame, body, app, theme, hits_ref);
+            dialogs::draw(frame, body, dialog, theme, hits_ref);
         }
-        if let Some(dialog) = app.dialog() {
-            dialogs::draw(frame, body, dialog, theme, hits);
-        }
+        Layer::Editing | Layer::Screen(_) => draw_screen(frame, body, app, theme, hits_ref),
     }
     frame.render_widget(Paragraph::new(message_lines), message);
     for (row, start, width, key) in &bar.keys {
@@ -91,13 +78,30 @@ pub fn draw_with_hits(frame: &mut Frame, app: &App, theme: &Theme) -> Hits {
         hits.add(area.intersection(bar_area), Target::Key(*key));
     }
     frame.render_widget(Paragraph::new(bar.lines), bar_area);
-    if app.help_shown() {
+    if let Focus::Help { .. } = app.focus() {
         help::draw(frame, body, app, theme);
         // A click anywhere closes the help, as Esc does.
         hits.clear();
         hits.add(area, Target::Key(Key::Esc));
     }
     hits
+}
+
+/// The screen on top of the stack.
+fn draw_screen(frame: &mut Frame, body: Rect, app: &App, theme: &Theme, hits: &mut Hits) {
+    match app.screen() {
+        Screen::Home(state) => home::draw(frame, body, app, state, theme, hits),
+        Screen::Setup(state) => setup::draw(frame, body, app, state, theme, hits),
+        Screen::List(state) => list::draw(frame, body, state, theme, hits),
+        Screen::Form(state) => form::draw(frame, body, app, state, theme, hits),
+        Screen::SyncErrors(state) => errors::draw(frame, body, app, state, theme, hits),
+        Screen::Conflict(state) => conflict::draw(frame, body, app, state, theme, hits),
+        Screen::Log(state) => log::draw(frame, body, app, state, theme, hits),
+        Screen::LogEntry(state) => log_entry::draw(frame, body, state, theme),
+        Screen::Server(state) => server::draw(frame, body, app, state, theme, hits),
+        Screen::Timeline(state) => timeline::draw(frame, body, state, theme),
+        Screen::Woodford(state) => woodford::draw(frame, body, app, state, theme, hits),
+    }
 }
 
 /// Instead of cut panels: the size, the size needed, the answer to a key pressed meanwhile, and
