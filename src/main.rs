@@ -120,17 +120,19 @@ fn tui(config: &Config, cli: &Cli) -> ExitCode {
     }
 }
 
-/// `autosync sync`: exit 0 when the sync succeeded, 1 with the reason when it failed.
-fn sync(args: autosync::cmd::sync::SyncArgs, config: &Config, device: &DeviceArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+/// The commands' async runtime; `None` (said on stderr) when it cannot start.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("autosync: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        .map_err(|e| eprintln!("autosync: cannot start the async runtime: {e}"))
+        .ok()
+}
+
+/// `autosync sync`: exit 0 when the sync succeeded, 1 with the reason when it failed.
+fn sync(args: autosync::cmd::sync::SyncArgs, config: &Config, device: &DeviceArgs) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     let data_dir = config.data_dir(device.data.data_dir.as_deref());
     let outcome = runtime.block_on(autosync::cmd::sync::run(
@@ -152,15 +154,8 @@ fn sync(args: autosync::cmd::sync::SyncArgs, config: &Config, device: &DeviceArg
 
 /// `autosync server`: logs to stderr and the log file, runs until Ctrl-C or SIGTERM.
 fn server(args: ServerArgs, config: &Config, data_dir: Option<&std::path::Path>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("autosync: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     let data_dir = config.data_dir(data_dir);
     match runtime.block_on(autosync::server::run_standalone(args, config, &data_dir)) {
@@ -174,30 +169,16 @@ fn server(args: ServerArgs, config: &Config, data_dir: Option<&std::path::Path>)
 
 /// `autosync play`: 0 when every expectation held, 1 when one failed, 2 for a malformed file.
 fn play(args: &autosync::cmd::play::PlayArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("autosync: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     ExitCode::from(runtime.block_on(autosync::cmd::play::run(args)))
 }
 
 /// `autosync soak`: 0 when every invariant held, 1 when one failed.
 fn soak(args: &autosync::cmd::soak::SoakArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("autosync: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     ExitCode::from(runtime.block_on(autosync::cmd::soak::run(args)))
 }
