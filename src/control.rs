@@ -12,6 +12,27 @@ use crate::wire::{
     Published, PurgeRequest, Purged, Record, RequestLog,
 };
 
+/// Sends a control request and reads its whole body; an error status is an error with the
+/// server's answer in it.
+async fn send(what: &str, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ControlError> {
+    let failed = |e: reqwest::Error| ControlError {
+        what: what.to_string(),
+        detail: e.to_string(),
+        status: None,
+    };
+    let response = request.send().await.map_err(failed)?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(failed)?;
+    if !status.is_success() {
+        return Err(ControlError {
+            what: what.to_string(),
+            detail: format!("{status}: {}", String::from_utf8_lossy(&bytes)),
+            status: Some(status.as_u16()),
+        });
+    }
+    Ok(bytes.to_vec())
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("control API {what}: {detail}")]
 pub struct ControlError {
@@ -62,24 +83,7 @@ impl Control {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(|e| ControlError {
-            what: what.clone(),
-            detail: e.to_string(),
-            status: None,
-        })?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| ControlError {
-            what: what.clone(),
-            detail: e.to_string(),
-            status: None,
-        })?;
-        if !status.is_success() {
-            return Err(ControlError {
-                what,
-                detail: format!("{status}: {}", String::from_utf8_lossy(&bytes)),
-                status: Some(status.as_u16()),
-            });
-        }
+        let bytes = send(&what, request).await?;
         if bytes.is_empty() {
             return Ok(None);
         }
@@ -112,32 +116,13 @@ impl Control {
     /// Publishes project TOML as the next version.
     pub async fn publish_toml(&self, toml: &str) -> Result<Published, ControlError> {
         let what = "POST /admin/publish".to_string();
-        let response = self
+        let request = self
             .http
             .post(format!("{}/admin/publish", self.base))
             .bearer_auth(&self.token)
             .header(header::CONTENT_TYPE, "application/toml")
-            .body(toml.to_string())
-            .send()
-            .await
-            .map_err(|e| ControlError {
-                what: what.clone(),
-                detail: e.to_string(),
-                status: None,
-            })?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| ControlError {
-            what: what.clone(),
-            detail: e.to_string(),
-            status: None,
-        })?;
-        if !status.is_success() {
-            return Err(ControlError {
-                what,
-                detail: format!("{status}: {}", String::from_utf8_lossy(&bytes)),
-                status: Some(status.as_u16()),
-            });
-        }
+            .body(toml.to_string());
+        let bytes = send(&what, request).await?;
         serde_json::from_slice(&bytes).map_err(|e| ControlError {
             what,
             detail: e.to_string(),
