@@ -65,11 +65,8 @@ pub async fn save_online_in(
         }
         OnlineSave::Failed(e) => format!("online save failed: {e}"),
     };
-    let mut entries = vec![JournalEntry {
-        entity: Some(entity.into()),
-        record_id: Some(id.into()),
-        ..JournalEntry::event(now, JournalKind::Save, actor, detail)
-    }];
+    let mut entries =
+        vec![JournalEntry::event(now, JournalKind::Save, actor, detail).about(entity, id)];
     if let OnlineSave::Saved(record) = &outcome {
         for (field, value) in values
             .iter()

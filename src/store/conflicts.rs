@@ -70,17 +70,14 @@ impl Store {
             let id = insert(tx, op, kind, server, None, now)?;
             journal::insert(
                 tx,
-                &JournalEntry {
-                    entity: Some(op.entity.clone()),
-                    record_id: Some(op.id.clone()),
-                    ..JournalEntry::event(
-                        now,
-                        JournalKind::Conflict,
-                        "sync",
-                        format!("{kind:?}: kept under Sync Errors (Manual Action)"),
-                    )
-                    .with_data(JournalData::KeptForUser)
-                },
+                &JournalEntry::event(
+                    now,
+                    JournalKind::Conflict,
+                    "sync",
+                    format!("{kind:?}: kept under Sync Errors (Manual Action)"),
+                )
+                .with_data(JournalData::KeptForUser)
+                .about(&op.entity, &op.id),
             )?;
             Ok(id)
         })
@@ -113,17 +110,14 @@ impl Store {
             )?;
             journal::insert(
                 tx,
-                &JournalEntry {
-                    entity: Some(op.entity.clone()),
-                    record_id: Some(op.id.clone()),
-                    ..JournalEntry::event(
-                        now,
-                        JournalKind::Conflict,
-                        "sync",
-                        format!("{problem}: kept under Sync Errors"),
-                    )
-                    .with_data(JournalData::KeptForUser)
-                },
+                &JournalEntry::event(
+                    now,
+                    JournalKind::Conflict,
+                    "sync",
+                    format!("{problem}: kept under Sync Errors"),
+                )
+                .with_data(JournalData::KeptForUser)
+                .about(&op.entity, &op.id),
             )?;
             Ok(id)
         })
@@ -359,11 +353,7 @@ impl Store {
             )?;
             journal::insert(
                 tx,
-                &JournalEntry {
-                    entity: Some(entity.clone()),
-                    record_id: Some(id.clone()),
-                    ..JournalEntry::event(now, JournalKind::Conflict, actor, label)
-                },
+                &JournalEntry::event(now, JournalKind::Conflict, actor, label).about(&entity, &id),
             )
         })
     }

@@ -56,11 +56,7 @@ pub(crate) fn deleted_on_both(
     )?;
     journal::insert(
         tx,
-        &JournalEntry {
-            entity: Some(entity.into()),
-            record_id: Some(id.into()),
-            ..JournalEntry::event(now, JournalKind::Uploaded, "sync", detail)
-        },
+        &JournalEntry::event(now, JournalKind::Uploaded, "sync", detail).about(entity, id),
     )
 }
 
@@ -99,12 +95,9 @@ impl Store {
             records::remove(tx, entity, id)?;
             journal::insert(
                 tx,
-                &JournalEntry {
-                    entity: Some(entity.into()),
-                    record_id: Some(id.into()),
-                    ..JournalEntry::event(now, JournalKind::Edit, actor, DELETED)
-                        .with_data(JournalData::Record(RecordChange::Delete))
-                },
+                &JournalEntry::event(now, JournalKind::Edit, actor, DELETED)
+                    .with_data(JournalData::Record(RecordChange::Delete))
+                    .about(entity, id),
             )?;
             let seq = match base {
                 Some(etag) => Some(outbox::insert(
@@ -151,11 +144,8 @@ impl Store {
             };
             journal::insert(
                 tx,
-                &JournalEntry {
-                    entity: Some(op.entity.clone()),
-                    record_id: Some(op.id.clone()),
-                    ..JournalEntry::event(now, JournalKind::Uploaded, "sync", detail)
-                },
+                &JournalEntry::event(now, JournalKind::Uploaded, "sync", detail)
+                    .about(&op.entity, &op.id),
             )
         })
     }
@@ -185,16 +175,13 @@ impl Store {
             delete_rows(tx, &op.seqs)?;
             sent::forget(tx, &op.entity, &op.id)?;
             records::upsert(tx, &op.entity, &op.id, Some(&server.etag), &server.fields)?;
-            let e = JournalEntry {
-                entity: Some(op.entity.clone()),
-                record_id: Some(op.id.clone()),
-                ..JournalEntry::event(
-                    now,
-                    JournalKind::ServerWins,
-                    "sync",
-                    "Server Wins: the device's delete was discarded; the server's version is back",
-                )
-            };
+            let e = JournalEntry::event(
+                now,
+                JournalKind::ServerWins,
+                "sync",
+                "Server Wins: the device's delete was discarded; the server's version is back",
+            )
+            .about(&op.entity, &op.id);
             journal::insert(tx, &e)?;
             Ok(e)
         })

@@ -195,6 +195,15 @@ impl JournalEntry {
         }
     }
 
+    /// This entry about one record (not one of its fields).
+    pub fn about(self, entity: &str, id: &str) -> Self {
+        JournalEntry {
+            entity: Some(entity.to_string()),
+            record_id: Some(id.to_string()),
+            ..self
+        }
+    }
+
     /// An event not tied to a record field.
     pub fn event(
         at: DateTime<Utc>,

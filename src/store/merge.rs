@@ -34,16 +34,12 @@ pub(crate) fn write_server_version(
     let kept = if policy == ConcurrentEdit::Overwritten && !concurrent.is_empty() {
         for row in &concurrent {
             if row.op == "delete" {
-                let e = JournalEntry {
-                    entity: Some(entity.to_string()),
-                    record_id: Some(server.id.clone()),
-                    ..JournalEntry::event(
+                let e = JournalEntry::event(
                         now,
                         JournalKind::Overwritten,
                         "sync",
                         "No action: the sync wrote the server's version over a delete saved while it ran",
-                    )
-                };
+                    ).about(entity, &server.id);
                 journal::insert(tx, &e)?;
                 lost.push(e);
             }
