@@ -274,6 +274,11 @@ impl Device {
             ),
             Err(refused) => (refused.to_string(), UiTransactionCall::Refused),
         };
+        self.journal_ui_transaction(detail, call);
+        result
+    }
+
+    fn journal_ui_transaction(&mut self, detail: String, call: UiTransactionCall) {
         let entry = JournalEntry::event(
             self.now(),
             JournalKind::UiTransaction,
@@ -282,7 +287,6 @@ impl Device {
         )
         .with_data(JournalData::UiTransaction(call));
         self.journal(entry);
-        result
     }
 
     /// `EntityForm.leaveUiTransaction()`.
@@ -298,14 +302,7 @@ impl Device {
                 UiTransactionCall::LeftNoneHeld,
             ),
         };
-        let entry = JournalEntry::event(
-            self.now(),
-            JournalKind::UiTransaction,
-            &self.actor(),
-            detail,
-        )
-        .with_data(JournalData::UiTransaction(call));
-        self.journal(entry);
+        self.journal_ui_transaction(detail, call);
         self.push_gate();
         outcome
     }

@@ -90,21 +90,10 @@ pub fn describe(action: &StepAction) -> String {
         StepAction::Configure {
             configuration,
             on_conflict,
-        } => {
-            let changes: Vec<String> = configuration
-                .iter()
-                .map(|(k, v)| format!("{k} = {v}"))
-                .chain(
-                    on_conflict
-                        .iter()
-                        .map(|(e, s)| format!("On Conflict of {e} = {s}")),
-                )
-                .collect();
-            format!(
-                "Woodford: publishes the project with {}",
-                changes.join(", ")
-            )
-        }
+        } => format!(
+            "Woodford: publishes the project {}",
+            super::server_journal::configure_text(configuration, on_conflict)
+        ),
         StepAction::ServerEdit {
             entity,
             id,

@@ -83,8 +83,9 @@ pub fn record_step(profile: &Path, at: DateTime<Utc>, action: &StepAction) -> Re
     append(profile, &[entry])
 }
 
-/// A `configure` step's changes in words: `background_sync_behavior = "NoAction", account: Manual`.
-fn configure_text(
+/// A `configure` step's changes in words: `background_sync_behavior = "NoAction", On Conflict
+/// of account: Manual` (the journal's line and the step's description).
+pub(crate) fn configure_text(
     configuration: &toml::Table,
     on_conflict: &BTreeMap<String, crate::settings::ConflictStrategy>,
 ) -> String {
