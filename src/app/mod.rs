@@ -11,6 +11,7 @@ pub mod action;
 mod conflicts;
 mod custom;
 mod demo;
+mod dialog;
 pub mod effect;
 mod focus;
 mod forms;

@@ -1,14 +1,15 @@
-//! The App core's screen, form and dialog state. Renderers read these through `&App`; only
-//! `App::update` changes them.
+//! The App core's screen and form state (its dialogs: `dialog.rs`). Renderers read these
+//! through `&App`; only `App::update` changes them.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use tui_input::Input;
 
+pub use super::dialog::{AfterDiscard, Dialog, DialogButton, DialogKind};
 pub use super::search::Search;
 use crate::project::FieldKind;
-use crate::rules::{LoginReason, ModeSwitch, SwitchChoice, Trigger};
+use crate::rules::{LoginReason, Trigger};
 use crate::store::{JournalEntry, JournalKind};
 
 /// One screen on the navigation stack. Home is always at the bottom.
@@ -348,91 +349,6 @@ pub struct LogLine {
     pub duration: Option<chrono::Duration>,
     /// The journal row the line was made from, for the line's detail view.
     pub entry: JournalEntry,
-}
-
-/// A modal question.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dialog {
-    /// "Sync before going Online / Offline": AskUserToSync or WarnUserMustSync.
-    ModeSwitch {
-        direction: ModeSwitch,
-        choices: Vec<SwitchChoice>,
-        selected: usize,
-        refusal: Option<String>,
-    },
-    /// A form with unsaved edits would close.
-    Discard { then: AfterDiscard },
-    /// Delete the open record on the device? (`title` names it.)
-    ConfirmDelete {
-        entity: String,
-        id: String,
-        title: String,
-    },
-}
-
-/// Which dialog is open, as a scenario names it (`dialog = { kind = "sync_before_online" }`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DialogKind {
-    SyncBeforeOnline,
-    SyncBeforeOffline,
-    Discard,
-    ConfirmDelete,
-}
-
-/// A dialog's button, as a scenario names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DialogButton {
-    SyncThenSwitch,
-    SwitchWithoutSync,
-    Cancel,
-    KeepEditing,
-    Discard,
-    KeepRecord,
-    Delete,
-}
-
-impl Dialog {
-    pub fn kind(&self) -> DialogKind {
-        match self {
-            Dialog::ModeSwitch {
-                direction: ModeSwitch::GoOnline,
-                ..
-            } => DialogKind::SyncBeforeOnline,
-            Dialog::ModeSwitch {
-                direction: ModeSwitch::GoOffline,
-                ..
-            } => DialogKind::SyncBeforeOffline,
-            Dialog::Discard { .. } => DialogKind::Discard,
-            Dialog::ConfirmDelete { .. } => DialogKind::ConfirmDelete,
-        }
-    }
-
-    /// The buttons in the order the dialog shows them.
-    pub fn buttons(&self) -> Vec<DialogButton> {
-        match self {
-            Dialog::ModeSwitch { choices, .. } => choices
-                .iter()
-                .map(|c| match c {
-                    SwitchChoice::SyncThenSwitch => DialogButton::SyncThenSwitch,
-                    SwitchChoice::SwitchWithoutSync => DialogButton::SwitchWithoutSync,
-                    SwitchChoice::Cancel => DialogButton::Cancel,
-                })
-                .collect(),
-            // Keep first: it is the default (see the dialog's drawing).
-            Dialog::Discard { .. } => vec![DialogButton::KeepEditing, DialogButton::Discard],
-            Dialog::ConfirmDelete { .. } => vec![DialogButton::KeepRecord, DialogButton::Delete],
-        }
-    }
-}
-
-/// What happens once unsaved edits are discarded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AfterDiscard {
-    Back,
-    Home,
-    Quit,
 }
 
 /// The sync screen: it takes over while it shows.
