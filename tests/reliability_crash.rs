@@ -558,7 +558,7 @@ async fn the_position_check_catches_a_token_ahead_of_its_data() {
     let token = page.delta_token.unwrap();
     let mut store = Store::open(&lane.profile).unwrap();
     store
-        .apply_chunk(
+        .apply_chunk::<autosync::wire::Record>(
             "account",
             &[],
             &[],

@@ -52,7 +52,7 @@ pub struct ApplyReport {
 
 /// The server's version of a record as a download delivers it: a [`Record`], or a
 /// [`PageRecord`] whose fields are still the server's JSON text, stored as it is.
-trait ServerRecord {
+pub trait ServerRecord {
     fn id(&self) -> &str;
     fn etag(&self) -> &str;
     /// The fields as the JSON text the device stores.
@@ -129,39 +129,10 @@ impl Store {
     /// Applies one chunk of a downloaded page in one transaction, with the position it leads to.
     /// A record with pending device edits keeps them on top unless `policy` overwrites the ones
     /// saved after `snapshot`; an id deleted on the server that the device edited stays for the
-    /// upload to settle by the entity's On Conflict strategy.
+    /// upload to settle by the entity's On Conflict strategy. The download passes its records as
+    /// the JSON text the server sent ([`PageRecord`]); tests pass whole [`Record`]s.
     #[allow(clippy::too_many_arguments)]
-    pub fn apply_chunk(
-        &mut self,
-        entity: &str,
-        records: &[Record],
-        deleted: &[String],
-        end: &PageEnd,
-        snapshot: i64,
-        policy: ConcurrentEdit,
-        now: DateTime<Utc>,
-    ) -> Result<ApplyReport> {
-        self.apply_records(entity, records, deleted, end, snapshot, policy, now)
-    }
-
-    /// [`Store::apply_chunk`] of a chunk as the download reads it: each record's fields are
-    /// stored as the JSON text the server sent.
-    #[allow(clippy::too_many_arguments)]
-    pub fn apply_page_chunk(
-        &mut self,
-        entity: &str,
-        records: &[PageRecord],
-        deleted: &[String],
-        end: &PageEnd,
-        snapshot: i64,
-        policy: ConcurrentEdit,
-        now: DateTime<Utc>,
-    ) -> Result<ApplyReport> {
-        self.apply_records(entity, records, deleted, end, snapshot, policy, now)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn apply_records<R: ServerRecord>(
+    pub fn apply_chunk<R: ServerRecord>(
         &mut self,
         entity: &str,
         records: &[R],

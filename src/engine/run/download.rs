@@ -131,7 +131,7 @@ impl SyncRun {
                     } else {
                         (&[][..], PageEnd::Partial)
                     };
-                    let report = self.store.apply_page_chunk(
+                    let report = self.store.apply_chunk(
                         &entity,
                         chunk,
                         deleted,
