@@ -33,7 +33,7 @@ impl Device {
         let SaveDecision::Refuse { reason } = decision else {
             return Ok(Gate::Open { decision, uploads });
         };
-        let mut entry = JournalEntry::event(
+        let entry = JournalEntry::event(
             self.now(),
             JournalKind::Save,
             &self.actor(),
@@ -43,9 +43,8 @@ impl Device {
             decision,
             waited_ms: None,
             change: Some(change),
-        });
-        entry.entity = Some(entity.into());
-        entry.record_id = Some(id.into());
+        })
+        .about(entity, id);
         self.journal(entry);
         Ok(Gate::Refused(reason))
     }

@@ -70,10 +70,7 @@ pub(crate) fn write_server_version(
     if kept.iter().any(|r| r.op == "delete") {
         // The user deleted it meanwhile and that delete is kept: the record stays gone, and the
         // delete goes against the version just written (our own), not a stale one.
-        tx.execute(
-            "UPDATE outbox SET base_etag = ?3 WHERE entity = ?1 AND record_id = ?2 AND op = 'delete'",
-            rusqlite::params![entity, server.id, server.etag],
-        )?;
+        super::deletes::retry_delete(tx, entity, &server.id, &server.etag)?;
         records::remove(tx, entity, &server.id)?;
         return Ok(lost);
     }

@@ -191,11 +191,10 @@ impl SyncRun {
                     .unwrap_or_default();
                 let resolution =
                     rules::resolve_conflict(strategy, &op.fields, &device, server.is_none());
-                let mut entry =
-                    JournalEntry::event(now, JournalKind::Conflict, "sync", resolution.to_string());
-                entry.entity = Some(op.entity.clone());
-                entry.record_id = Some(op.id.clone());
-                self.journal_entry(entry);
+                self.journal_entry(
+                    JournalEntry::event(now, JournalKind::Conflict, "sync", resolution.to_string())
+                        .about(&op.entity, &op.id),
+                );
                 match resolution {
                     ConflictResolution::TakeServer { .. }
                     | ConflictResolution::DeleteLocally { .. } => {
@@ -268,11 +267,10 @@ impl SyncRun {
             return Ok(true);
         }
         let decision = rules::resolve_delete_conflict(strategy);
-        let mut entry =
-            JournalEntry::event(now, JournalKind::Conflict, "sync", decision.to_string());
-        entry.entity = Some(op.entity.clone());
-        entry.record_id = Some(op.id.clone());
-        self.journal_entry(entry);
+        self.journal_entry(
+            JournalEntry::event(now, JournalKind::Conflict, "sync", decision.to_string())
+                .about(&op.entity, &op.id),
+        );
         match decision {
             DeleteConflict::RestoreServer => {
                 let discarded = self.store.discard_delete(op, server, now)?;
