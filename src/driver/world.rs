@@ -69,7 +69,7 @@ async fn control_call(control: &Control, call: &ControlCall) -> Result<String, S
     match call {
         ControlCall::PublishV2 => control.publish_asset("v2").await.map(|p| {
             format!(
-                "published project version {} ({}); a background sync will show the down arrow",
+                "published project version {} ({}); a device learns of it with a sync",
                 p.version, p.name
             )
         }),
@@ -78,7 +78,7 @@ async fn control_call(control: &Control, call: &ControlCall) -> Result<String, S
             .await
             .map(|p| {
                 format!(
-                    "published project version {} ({}) from Woodford: {}; a background sync will show the down arrow",
+                    "published project version {} ({}) from Woodford: {}; a device learns of it with a sync",
                     p.version,
                     p.name,
                     crate::woodford::describe(project)
