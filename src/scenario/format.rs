@@ -331,6 +331,7 @@ pub enum DialogKindExpect {
     SyncBeforeOnline,
     SyncBeforeOffline,
     Discard,
+    ConfirmDelete,
 }
 
 impl DialogKindExpect {
@@ -341,6 +342,7 @@ impl DialogKindExpect {
             DialogKindExpect::SyncBeforeOnline => Some(DialogKind::SyncBeforeOnline),
             DialogKindExpect::SyncBeforeOffline => Some(DialogKind::SyncBeforeOffline),
             DialogKindExpect::Discard => Some(DialogKind::Discard),
+            DialogKindExpect::ConfirmDelete => Some(DialogKind::ConfirmDelete),
         }
     }
 }
