@@ -320,8 +320,6 @@ impl App {
             | Action::AnswerDialog(_)
             | Action::ConfirmDiscard
             | Action::KeepEditing
-            | Action::NewRecord
-            | Action::DeleteRecord
             | Action::ConfirmDelete
             | Action::CreateRecord { .. }
             | Action::Delete { .. }

@@ -205,7 +205,8 @@ async fn play_one(
         let _ = write!(text.borrow_mut(), "{}", render_text(app, 80, 24));
     };
     let result = scenario::run(loaded, &options, &mut emit, &mut screen).await;
-    if let Ok(outcome) = &result {
+    // The picture is drawn only when one is asked for.
+    if let (Ok(outcome), Some(_)) = (&result, &args.svg) {
         *picture = Some((name.clone(), Timeline::build(&outcome.journal)));
     }
     match result {

@@ -11,6 +11,8 @@ use ratatui::style::{Color, Style};
 use ratatui::widgets::Block;
 use unicode_width::UnicodeWidthStr;
 
+use super::split_at_width;
+
 use crate::app::TimelineState;
 use crate::rules::Phase;
 use crate::timeline::{Item, ItemKind, Lane, LostCause, SaveMark, ServerMark, SyncNote};
@@ -256,14 +258,7 @@ fn draw_legend(buf: &mut Buffer, state: &TimelineState, area: Rect, theme: &Them
 
 /// `text` cut to `width` cells.
 fn fit(text: &str, width: u16) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.width() + c.to_string().width() > width as usize {
-            break;
-        }
-        out.push(c);
-    }
-    out
+    split_at_width(text, width as usize).0
 }
 
 /// Colour by kind; without colour every kind keeps its own character.
