@@ -8,6 +8,8 @@
 //!   of the cold start.
 //! - `prepare SERVER_DIR COUNT`: a server directory with `COUNT` generated contacts, to run a
 //!   `first-sync` child by hand under a profiler.
+//! - `incremental SERVER_DIR PROFILE`: the no-op syncs and the upload of 10,000 edits of the
+//!   benchmark on a profile a `first-sync` child synced, to run under a profiler by hand.
 
 use std::path::Path;
 use std::process::Command;
@@ -55,6 +57,18 @@ pub fn dispatch() -> Option<i32> {
             let count = count.parse().expect("COUNT is a number");
             let took = world::prepare_server(Path::new(server), count);
             println!("{count} contacts generated in {took:?}");
+            0
+        }
+        ("incremental", [server, profile]) => {
+            let inc = crate::incremental::measure(Path::new(server), Path::new(profile), 20, 10_000);
+            println!(
+                "no-op sync p50 {:.2} ms; upload of {} edits {:.0} ms ({} requests, {:.0} ms in the server)",
+                world::ms(world::median(&inc.noop)),
+                inc.edits,
+                world::ms(inc.upload),
+                inc.upload_requests,
+                world::ms(inc.upload_server)
+            );
             0
         }
         ("open-db", [profile]) => {
