@@ -60,7 +60,8 @@ pub fn dispatch() -> Option<i32> {
             0
         }
         ("incremental", [server, profile]) => {
-            let inc = crate::incremental::measure(Path::new(server), Path::new(profile), 20, 10_000);
+            let inc =
+                crate::incremental::measure(Path::new(server), Path::new(profile), 20, 10_000);
             println!(
                 "no-op sync p50 {:.2} ms; upload of {} edits {:.0} ms ({} requests, {:.0} ms in the server)",
                 world::ms(world::median(&inc.noop)),

@@ -165,6 +165,7 @@ pub fn start(config: EngineConfig) -> Result<(EngineHandle, JoinHandle<()>), Sto
         awaiting_first_project: false,
         mode_switch_queued: false,
         remote: None,
+        sync_connection: Arc::default(),
     };
     let mut engine = engine;
     engine.awaiting_first_project = engine.store.project().ok().flatten().is_none();
@@ -197,6 +198,8 @@ struct Engine {
     /// The HTTP client of the last sync, reused by the next one to the same server as the same
     /// user ([`Engine::remote_for`]).
     remote: Option<crate::remote::Remote>,
+    /// The syncs' own database connection between two syncs (see `run::Context::connection`).
+    sync_connection: Arc<std::sync::Mutex<Option<Store>>>,
 }
 
 /// Reloads the persisted parts of the status from the store.

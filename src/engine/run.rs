@@ -12,7 +12,7 @@ use request::Ahead;
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -66,6 +66,10 @@ pub(super) struct Job {
 
 pub(super) struct Context {
     pub store_path: PathBuf,
+    /// The sync's own database connection, kept by the engine between syncs: opening one
+    /// (schema check, pragmas, a cold statement cache) is a large part of a sync with nothing
+    /// to do. Taken when a sync starts, given back when it ends.
+    pub connection: Arc<Mutex<Option<Store>>>,
     pub clock: Clock,
     pub status: Arc<watch::Sender<SyncStatus>>,
     pub events: broadcast::Sender<EngineEvent>,
@@ -119,7 +123,14 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
         s.phases = pending_phases();
     });
     let flags = SyncFlags::default();
-    let setup = Store::open(&ctx.store_path)
+    let connection = ctx.connection.clone();
+    let kept = ctx
+        .connection
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    let setup = kept
+        .map_or_else(|| Store::open(&ctx.store_path), Ok)
         .map_err(|e| e.to_string())
         .and_then(|store| job.remote.clone().map(|remote| (store, remote)));
     let (store, remote) = match setup {
@@ -157,7 +168,9 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
         .with_data(JournalData::SyncRunning { trigger, mode });
     sync.journal_entry(running);
     let result = sync.phases().await;
-    sync.finish(result)
+    let (last, store) = sync.finish(result);
+    *connection.lock().unwrap_or_else(PoisonError::into_inner) = Some(store);
+    last
 }
 
 impl SyncRun {
@@ -415,7 +428,8 @@ impl SyncRun {
         Ok(())
     }
 
-    fn finish(mut self, result: Result<(), Stop>) -> LastSync {
+    /// Ends the run: its status, journal line and sync state; gives back its connection.
+    fn finish(mut self, result: Result<(), Stop>) -> (LastSync, Store) {
         let cause = matches!(result, Err(Stop::Remote(RemoteError::Unauthorized)))
             .then_some(FailureCause::PasswordRejected);
         let error = match result {
@@ -491,7 +505,7 @@ impl SyncRun {
         });
         self.journal_entry(entry);
         self.refresh_counts();
-        last
+        (last, self.store)
     }
 }
 

@@ -100,6 +100,7 @@ impl Engine {
         };
         let ctx = run::Context {
             store_path: self.config.store_path.clone(),
+            connection: self.sync_connection.clone(),
             clock: self.config.clock.clone(),
             status: self.status.clone(),
             events: self.events.clone(),
