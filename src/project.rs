@@ -126,9 +126,17 @@ impl Entity {
     }
 }
 
-// The file shapes keep the positions of names so validation errors can point at them.
+/// The project as a project file (`assets/project-v*.toml`'s shape): what `POST /admin/publish`
+/// takes as `application/toml`. [`Project::parse`] reads it back to the same project.
+pub fn project_toml(project: &Project) -> String {
+    // Every value of a project serializes: names, labels, enums, numbers and arrays of them.
+    toml::to_string(&ProjectFile::from(project)).expect("a project is representable as TOML")
+}
 
-#[derive(Deserialize)]
+// The file shapes, read and written: they keep the positions of names so validation errors
+// can point at them (a written file has none to keep).
+
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProjectFile {
     version: Spanned<u32>,
@@ -139,7 +147,7 @@ struct ProjectFile {
     entities: Vec<EntityFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EntityFile {
     name: Spanned<String>,
@@ -152,7 +160,7 @@ struct EntityFile {
     form: FormFile,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FieldFile {
     name: Spanned<String>,
@@ -161,18 +169,65 @@ struct FieldFile {
     kind: FieldKind,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FormFile {
     #[serde(rename = "section")]
     sections: Vec<SectionFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SectionFile {
     title: String,
     fields: Vec<Spanned<String>>,
+}
+
+/// A name written to a file: no position in any text.
+fn unplaced<T>(value: T) -> Spanned<T> {
+    Spanned::new(0..0, value)
+}
+
+impl From<&Project> for ProjectFile {
+    fn from(project: &Project) -> ProjectFile {
+        ProjectFile {
+            version: unplaced(project.version),
+            name: project.name.clone(),
+            configuration: project.configuration.clone(),
+            entities: project.entities.iter().map(EntityFile::from).collect(),
+        }
+    }
+}
+
+impl From<&Entity> for EntityFile {
+    fn from(e: &Entity) -> EntityFile {
+        EntityFile {
+            name: unplaced(e.name.clone()),
+            label: e.label.clone(),
+            primary_field: unplaced(e.primary_field.clone()),
+            on_conflict: e.on_conflict,
+            fields: e
+                .fields
+                .iter()
+                .map(|f| FieldFile {
+                    name: unplaced(f.name.clone()),
+                    label: f.label.clone(),
+                    kind: f.kind,
+                })
+                .collect(),
+            form: FormFile {
+                sections: e
+                    .form
+                    .sections
+                    .iter()
+                    .map(|s| SectionFile {
+                        title: s.title.clone(),
+                        fields: s.fields.iter().cloned().map(unplaced).collect(),
+                    })
+                    .collect(),
+            },
+        }
+    }
 }
 
 fn err_at<T>(path: &Path, text: &str, at: &Spanned<T>, field: &str, message: String) -> FileError {
@@ -314,5 +369,19 @@ impl ProjectFile {
             configuration: self.configuration,
             entities,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_project_reads_back_from_its_toml() {
+        for project in [crate::assets::project_v1(), crate::assets::project_v2()] {
+            let text = project_toml(&project);
+            let back = Project::parse(Path::new("out"), &text).unwrap();
+            assert_eq!(back, project);
+        }
     }
 }

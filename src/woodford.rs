@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use crate::project::{FieldKind, Project};
+use crate::project::Project;
+pub use crate::project::project_toml;
 use crate::settings::{
     AutoSync, BackgroundBehavior, ConflictStrategy, ProjectConfig, SettingKey, SyncBeforeSwitch,
 };
@@ -260,130 +259,43 @@ pub fn with_overrides(
     configuration: &ProjectConfig,
     overrides: &toml::Table,
 ) -> Result<ProjectConfig, DraftError> {
-    let mut table =
-        toml::Table::try_from(configuration).map_err(|e| DraftError::Configuration {
-            key: "configuration".into(),
-            message: e.to_string(),
-        })?;
+    let mut changed = configuration.clone();
     for (key, value) in overrides {
-        if !table.contains_key(key) {
-            return Err(DraftError::Configuration {
-                key: key.clone(),
-                message: format!(
-                    "not a Configuration setting (one of: {})",
-                    table.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            });
-        }
-        table.insert(key.clone(), value.clone());
+        changed = with_override(&changed, key, value)?;
     }
+    Ok(changed)
+}
+
+/// `configuration` with the one setting `key` set to `value`: one key at a time, so a value the
+/// setting cannot take is refused with that key.
+fn with_override(
+    configuration: &ProjectConfig,
+    key: &str,
+    value: &toml::Value,
+) -> Result<ProjectConfig, DraftError> {
+    let refused = |key: &str, message: String| DraftError::Configuration {
+        key: key.to_string(),
+        message,
+    };
+    let mut table = toml::Table::try_from(configuration)
+        .map_err(|e| refused("configuration", e.to_string()))?;
+    if !table.contains_key(key) {
+        let keys = table.keys().cloned().collect::<Vec<_>>().join(", ");
+        return Err(refused(
+            key,
+            format!("not a Configuration setting (one of: {keys})"),
+        ));
+    }
+    table.insert(key.to_string(), value.clone());
     toml::Value::Table(table)
         .try_into()
-        .map_err(|e: toml::de::Error| {
-            let message = e.message().trim().to_string();
-            let key = overrides
-                .iter()
-                .find(|(k, v)| message.contains(k.as_str()) || message.contains(&v.to_string()))
-                .map(|(k, _)| k.clone())
-                .or_else(|| overrides.keys().next().cloned())
-                .unwrap_or_else(|| "configuration".into());
-            DraftError::Configuration { key, message }
-        })
-}
-
-/// The project as a project file (`assets/project-v*.toml`'s shape): what `POST /admin/publish`
-/// takes as `application/toml`. [`Project::parse`] reads it back to the same project.
-pub fn project_toml(project: &Project) -> String {
-    let file = ProjectOut {
-        version: project.version,
-        name: &project.name,
-        configuration: &project.configuration,
-        entity: project
-            .entities
-            .iter()
-            .map(|e| EntityOut {
-                name: &e.name,
-                label: &e.label,
-                primary_field: &e.primary_field,
-                on_conflict: e.on_conflict,
-                field: e
-                    .fields
-                    .iter()
-                    .map(|f| FieldOut {
-                        name: &f.name,
-                        label: &f.label,
-                        kind: f.kind,
-                    })
-                    .collect(),
-                form: FormOut {
-                    section: e
-                        .form
-                        .sections
-                        .iter()
-                        .map(|s| SectionOut {
-                            title: &s.title,
-                            fields: &s.fields,
-                        })
-                        .collect(),
-                },
-            })
-            .collect(),
-    };
-    // Every value of a project serializes: names, labels, enums, numbers and arrays of them.
-    toml::to_string(&file).expect("a project is representable as TOML")
-}
-
-#[derive(Serialize)]
-struct ProjectOut<'a> {
-    version: u32,
-    name: &'a str,
-    configuration: &'a ProjectConfig,
-    entity: Vec<EntityOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct EntityOut<'a> {
-    name: &'a str,
-    label: &'a str,
-    primary_field: &'a str,
-    on_conflict: ConflictStrategy,
-    field: Vec<FieldOut<'a>>,
-    form: FormOut<'a>,
-}
-
-#[derive(Serialize)]
-struct FieldOut<'a> {
-    name: &'a str,
-    label: &'a str,
-    kind: FieldKind,
-}
-
-#[derive(Serialize)]
-struct FormOut<'a> {
-    section: Vec<SectionOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct SectionOut<'a> {
-    title: &'a str,
-    fields: &'a [String],
+        .map_err(|e: toml::de::Error| refused(key, e.message().trim().to_string()))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
     use crate::settings::{BackgroundBehavior, SettingKey};
-
-    #[test]
-    fn a_project_reads_back_from_its_toml() {
-        for project in [crate::assets::project_v1(), crate::assets::project_v2()] {
-            let text = project_toml(&project);
-            let back = Project::parse(Path::new("out"), &text).unwrap();
-            assert_eq!(back, project);
-        }
-    }
 
     #[test]
     fn the_next_project_carries_the_draft_and_the_next_version() {

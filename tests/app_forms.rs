@@ -6,8 +6,7 @@ mod app_common;
 
 use app_common::*;
 use autosync::app::{Action, AfterDiscard, Dialog, Level, Screen, ScreenKind};
-use autosync::rules::{Phase, SyncActivity};
-use autosync::wire::Fault;
+use autosync::rules::Phase;
 use crossterm::event::KeyCode;
 
 fn form(h: &Harness) -> &autosync::app::FormState {
@@ -73,11 +72,7 @@ async fn list_searches_by_name_and_select_opens_the_record() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_and_saving_uploads_and_the_pending_count_returns_to_zero() {
     let mut h = Harness::new(Prep::Synced).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     let city = form(&h)
         .fields
         .iter()
@@ -131,37 +126,10 @@ async fn a_refused_save_says_why_and_keeps_the_edits() {
         "background_sync_behavior = \"BlockSave\"",
     );
     let mut h = Harness::with_project(Some(&toml), Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0002".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Blocked City".into(),
-    })
-    .await;
-    h.control
-        .fault(
-            Some("GET"),
-            Some("/api/v1/entities/"),
-            1,
-            Fault::Latency { ms: 1500 },
-        )
-        .await
-        .unwrap();
-    let before = h.finished();
-    h.act(Action::PressSync).await;
-    h.until("the download phase", |app| {
-        matches!(
-            app.status().activity,
-            SyncActivity::Running {
-                phase: Phase::Download,
-                ..
-            }
-        )
-    })
-    .await;
+    h.open_record("account", "acc-0002").await;
+    h.edit("city", "Blocked City").await;
+    h.slow_next("GET", "/api/v1/entities/", 1500).await;
+    let before = h.press_sync_until(Phase::Download).await;
     h.act(Action::Save).await;
     assert!(
         notice(&h).starts_with(
@@ -201,16 +169,8 @@ async fn leaving_a_form_with_unsaved_edits_asks_first() {
         entity: "account".into(),
     })
     .await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0003".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "email".into(),
-        value: "new@example.com".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0003").await;
+    h.edit("email", "new@example.com").await;
     h.act(Action::Back).await;
     assert_eq!(
         h.app.dialog(),
@@ -245,31 +205,15 @@ async fn leaving_a_form_with_unsaved_edits_asks_first() {
         "new@example.com"
     );
     // Cancel discards the edits but keeps the form open.
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0003".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "email".into(),
-        value: "other@example.com".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0003").await;
+    h.edit("email", "other@example.com").await;
     h.act(Action::CancelForm).await;
     assert!(!form(&h).is_dirty());
     // Read-only fields refuse edits.
-    h.act(Action::EditField {
-        field: "rating".into(),
-        value: "Hot".into(),
-    })
-    .await;
+    h.edit("rating", "Hot").await;
     assert!(h.message().contains("cannot be edited"), "{}", h.message());
     // q with unsaved edits asks, then quits.
-    h.act(Action::EditField {
-        field: "email".into(),
-        value: "last@example.com".into(),
-    })
-    .await;
+    h.edit("email", "last@example.com").await;
     h.act(Action::Quit).await;
     assert_eq!(
         h.app.dialog(),
@@ -287,11 +231,7 @@ async fn leaving_a_form_with_unsaved_edits_asks_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_custom_command_edits_the_contacts_one_by_one_under_a_ui_transaction() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0077".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0077").await;
     let effects = h.apply_local(Action::RunCustomCommand);
     assert_eq!(
         h.device().ui_transactions_held(),
@@ -363,38 +303,11 @@ async fn the_custom_command_shows_the_refusal_of_try_enter() {
         "background_sync_behavior = \"BlockSave\"",
     );
     let mut h = Harness::with_project(Some(&toml), Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0077".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Upload me".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0077").await;
+    h.edit("city", "Upload me").await;
     h.act(Action::Save).await;
-    h.control
-        .fault(
-            Some("POST"),
-            Some("/api/v1/batch"),
-            1,
-            Fault::Latency { ms: 1500 },
-        )
-        .await
-        .unwrap();
-    let before = h.finished();
-    h.act(Action::PressSync).await;
-    h.until("the upload phase", |app| {
-        matches!(
-            app.status().activity,
-            SyncActivity::Running {
-                phase: Phase::Upload,
-                ..
-            }
-        )
-    })
-    .await;
+    h.slow_next("POST", "/api/v1/batch", 1500).await;
+    let before = h.press_sync_until(Phase::Upload).await;
     h.act(Action::RunCustomCommand).await;
     assert!(
         h.message().contains("tryEnterUiTransaction → false"),
@@ -418,16 +331,8 @@ async fn online_saves_go_to_the_server_at_once_and_a_stale_one_keeps_the_edits()
     let mut h = Harness::new(Prep::SyncedQuiet).await;
     h.act(Action::SwitchMode).await;
     assert_eq!(h.app.mode(), autosync::device::AppMode::Online);
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "credit_limit".into(),
-        value: "300000".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
+    h.edit("credit_limit", "300000").await;
     let effects = h.app.update(Action::Save);
     assert!(
         matches!(
@@ -464,11 +369,7 @@ async fn online_saves_go_to_the_server_at_once_and_a_stale_one_keeps_the_edits()
         )
         .await
         .unwrap();
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Mine".into(),
-    })
-    .await;
+    h.edit("city", "Mine").await;
     h.act(Action::Save).await;
     assert!(
         notice(&h).contains("changed on the server by backoffice"),
@@ -489,16 +390,8 @@ async fn online_saves_go_to_the_server_at_once_and_a_stale_one_keeps_the_edits()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enter_on_the_unsaved_changes_dialog_keeps_the_edits() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0003".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "email".into(),
-        value: "kept@example.com".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0003").await;
+    h.edit("email", "kept@example.com").await;
     // Whatever asked (leaving, going Home, quitting), Enter answers "keep editing".
     for ask in [Action::Back, Action::OpenHome, Action::Quit] {
         h.act(ask.clone()).await;

@@ -6,7 +6,16 @@ mod app_common;
 
 use app_common::*;
 use autosync::app::{Action, HomeItem, ScreenKind};
-use autosync::rules::{Network, OnStartRule, SkipReason, SyncMode};
+use autosync::rules::{Network, OnStartCheck, OnStartRule, SkipReason, SyncMode};
+
+/// The on-start checklist's row for the 15-minute window.
+fn fifteen_minute_window(h: &Harness) -> &OnStartCheck {
+    h.app
+        .checklist()
+        .iter()
+        .find(|c| c.rule == OnStartRule::NotSyncedWithin15Minutes)
+        .unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_start_syncs_on_start_and_home_fills() {
@@ -53,12 +62,7 @@ async fn why_expands_to_every_on_start_rule_with_the_minutes_left() {
     assert!(h.app.why_expanded());
     let rules: Vec<OnStartRule> = h.app.checklist().iter().map(|c| c.rule).collect();
     assert_eq!(rules.len(), 6, "every on-start rule is listed");
-    let window = h
-        .app
-        .checklist()
-        .iter()
-        .find(|c| c.rule == OnStartRule::NotSyncedWithin15Minutes)
-        .unwrap();
+    let window = fifteen_minute_window(&h);
     assert_eq!(
         window.blocked_by,
         Some(SkipReason::SyncedRecently {
@@ -70,12 +74,7 @@ async fn why_expands_to_every_on_start_rule_with_the_minutes_left() {
         by: chrono::Duration::minutes(5),
     })
     .await;
-    let window = h
-        .app
-        .checklist()
-        .iter()
-        .find(|c| c.rule == OnStartRule::NotSyncedWithin15Minutes)
-        .unwrap();
+    let window = fifteen_minute_window(&h);
     assert_eq!(
         window.blocked_by,
         Some(SkipReason::SyncedRecently {
@@ -88,12 +87,7 @@ async fn why_expands_to_every_on_start_rule_with_the_minutes_left() {
         by: chrono::Duration::minutes(16),
     })
     .await;
-    let window = h
-        .app
-        .checklist()
-        .iter()
-        .find(|c| c.rule == OnStartRule::NotSyncedWithin15Minutes)
-        .unwrap();
+    let window = fifteen_minute_window(&h);
     assert_eq!(
         window.blocked_by, None,
         "21 minutes later the window is over"

@@ -13,11 +13,7 @@ use crossterm::event::KeyCode;
 
 /// The account form with its City field (the fourth) being typed into, emptied.
 async fn typing_the_city(h: &mut Harness) {
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     h.acts([Action::Down, Action::Down, Action::Down, Action::BeginEdit])
         .await;
     let input = h.app.focused_input().expect("typing");
@@ -83,11 +79,7 @@ async fn a_click_selects_and_does_what_enter_does() {
         panic!("a list")
     };
     assert_eq!(list.entity, "contact");
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     // A form field: selected and edited; a click elsewhere keeps what was typed.
     h.act(Action::Pick(3)).await;
     assert!(h.app.text_input_focused());

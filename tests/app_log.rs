@@ -121,16 +121,8 @@ async fn export_writes_the_whole_journal_as_json_lines() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_auditor_reports_an_edit_lost_to_server_wins() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Device City".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
+    h.edit("city", "Device City").await;
     h.act(Action::Save).await;
     h.act(Action::ServerEditOpenRecord).await;
     assert!(
@@ -213,11 +205,7 @@ async fn server_panel_controls_act_on_the_server() {
         "{}",
         h.message()
     );
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0009".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0009").await;
     h.act(Action::ServerDeleteOpenRecord).await;
     assert!(
         h.message().contains("deleted account acc-0009"),
@@ -260,16 +248,8 @@ async fn without_a_control_api_the_server_controls_say_so() {
 async fn enter_opens_a_log_line_in_full_with_its_data() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
     let long = "a city name far longer than any log line at eighty columns can show in its row";
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: long.into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
+    h.edit("city", long).await;
     h.act(Action::Save).await;
     h.act(Action::OpenLog).await;
     let lines = h.app.filtered_log();

@@ -35,19 +35,11 @@ async fn moves_and_back_are_refused_where_they_would_not_move() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_offers_save_and_cancel_only_with_edits() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     assert!(answered(&h, Action::Save), "nothing to save");
     assert!(answered(&h, Action::CancelForm), "nothing to cancel");
     assert!(works(&h, Action::BeginEdit), "Account Name is editable");
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Oslo".into(),
-    })
-    .await;
+    h.edit("city", "Oslo").await;
     assert!(works(&h, Action::Save) && works(&h, Action::CancelForm));
     // Rating is computed by the server: the form shows it, Enter does not edit it.
     let rating = h

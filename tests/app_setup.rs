@@ -455,16 +455,8 @@ async fn the_sync_screen_edits_the_user_name_and_the_server_signs_in_that_user()
     h.act(Action::ChangeSetting(SettingChange::SavePassword(false)))
         .await;
     // An edit to upload, so the server says who wrote it.
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Wonderland".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
+    h.edit("city", "Wonderland").await;
     h.act(Action::Save).await;
     h.act(Action::Back).await;
     h.act(Action::PressSync).await;

@@ -20,15 +20,7 @@ async fn a_foreground_sync_takes_over_until_it_ends() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
     h.act(Action::ChangeSetting(SettingChange::BackgroundSync(false)))
         .await;
-    h.control
-        .fault(
-            Some("GET"),
-            Some("/api/v1/entities/"),
-            1,
-            Fault::Latency { ms: 800 },
-        )
-        .await
-        .unwrap();
+    h.slow_next("GET", "/api/v1/entities/", 800).await;
     let before = h.finished();
     h.act(Action::PressSync).await;
     h.until("the foreground download", |app| {
@@ -77,15 +69,7 @@ async fn cancel_stops_a_foreground_sync() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
     h.act(Action::ChangeSetting(SettingChange::BackgroundSync(false)))
         .await;
-    h.control
-        .fault(
-            Some("GET"),
-            Some("/api/v1/entities/"),
-            1,
-            Fault::Latency { ms: 3000 },
-        )
-        .await
-        .unwrap();
+    h.slow_next("GET", "/api/v1/entities/", 3000).await;
     let before = h.finished();
     h.act(Action::PressSync).await;
     h.until("the foreground download", |app| {
@@ -106,15 +90,7 @@ async fn after_the_project_update_the_sync_continues_in_the_background() {
     h.act(Action::PublishV2).await;
     h.sync().await;
     assert_eq!(h.app.status().update_available, Some(2));
-    h.control
-        .fault(
-            Some("GET"),
-            Some("/api/v1/entities/"),
-            1,
-            Fault::Latency { ms: 800 },
-        )
-        .await
-        .unwrap();
+    h.slow_next("GET", "/api/v1/entities/", 800).await;
     let before = h.finished();
     h.act(Action::PressDownArrow).await;
     h.until("the background download after the update", |app| {

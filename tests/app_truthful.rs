@@ -44,11 +44,7 @@ async fn a_sync_held_by_a_ui_transaction_says_it_waits_and_a_save_goes_with_it()
         "background_sync_behavior = \"BlockSave\"",
     );
     let mut h = Harness::with_project(Some(&toml), Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     h.act(Action::EnterUiTransaction).await;
     let before = h.finished();
     h.act(Action::PressSync).await;
@@ -60,11 +56,7 @@ async fn a_sync_held_by_a_ui_transaction_says_it_waits_and_a_save_goes_with_it()
         header.contains("waiting for UI transactions (1 held)") && !header.contains("Upload"),
         "{screen}"
     );
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Saved while the sync waits".into(),
-    })
-    .await;
+    h.edit("city", "Saved while the sync waits").await;
     h.act(Action::Save).await;
     assert_eq!(
         notice(&h),
@@ -77,11 +69,7 @@ async fn a_sync_held_by_a_ui_transaction_says_it_waits_and_a_save_goes_with_it()
         0,
         "the running sync uploaded it, as the form said"
     );
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Saved with no sync running".into(),
-    })
-    .await;
+    h.edit("city", "Saved with no sync running").await;
     h.act(Action::Save).await;
     assert_eq!(
         notice(&h),
@@ -118,16 +106,8 @@ async fn home_shows_a_sync_waiting_for_ui_transactions_as_waiting() {
 async fn sync_errors_shows_the_device_values_the_form_and_the_database_have() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
     let id = "con-0337";
-    h.act(Action::OpenRecord {
-        entity: "contact".into(),
-        id: id.into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "job_title".into(),
-        value: "Device Title".into(),
-    })
-    .await;
+    h.open_record("contact", id).await;
+    h.edit("job_title", "Device Title").await;
     h.act(Action::Save).await;
     h.control
         .edit(
@@ -169,11 +149,7 @@ async fn sync_errors_shows_the_device_values_the_form_and_the_database_have() {
         Some("Edited by backoffice")
     );
     // Edited again on the device while the error waits: the device column follows.
-    h.act(Action::EditField {
-        field: "email".into(),
-        value: "adam@device.example".into(),
-    })
-    .await;
+    h.edit("email", "adam@device.example").await;
     h.act(Action::Save).await;
     let email = row(&h, "email");
     assert_eq!(email.device.as_deref(), Some("adam@device.example"));

@@ -1,29 +1,10 @@
 //! `autosync play` as a user runs it: exit codes, failure messages, malformed files, the matrix.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli_common;
 
-fn play(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_autosync"))
-        .arg("play")
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
+use std::path::PathBuf;
 
-fn text(out: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, body).unwrap();
-    path
-}
+use cli_common::{play, text, write};
 
 const SMALL: &str = r#"name = "Save password off blocks the on-start sync"
 

@@ -131,7 +131,7 @@ async fn the_published_project_is_read_on_the_control_api_and_a_draft_of_it_publ
     let r = h
         .admin(Method::POST, "/admin/publish")
         .header("Content-Type", "application/toml")
-        .body(autosync::woodford::project_toml(&next))
+        .body(autosync::project::project_toml(&next))
         .send()
         .await
         .unwrap();

@@ -1,17 +1,12 @@
 //! `autosync play --svg`: the picture of a scenario run as an SVG file a ticket can carry —
 //! read back as XML, rendered to pixels, and checked for what must and must not be in it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli_common;
 
-fn play(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_autosync"))
-        .arg("play")
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use cli_common::play;
 
 fn svg_of(scenarios: &[&str], dir: &Path) -> (Output, String) {
     let file = dir.join("timeline.svg");

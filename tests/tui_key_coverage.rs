@@ -63,11 +63,7 @@ enum State {
 const ACCOUNT: &str = "acc-0036";
 
 async fn open_form(h: &mut Harness) {
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: ACCOUNT.into(),
-    })
-    .await;
+    h.open_record("account", ACCOUNT).await;
 }
 
 async fn downs(h: &mut Harness, n: usize) {
@@ -145,11 +141,7 @@ async fn build(state: State) -> Harness {
         State::FormDirty => {
             open_form(&mut h).await;
             downs(&mut h, 1).await;
-            h.act(Action::EditField {
-                field: "email".into(),
-                value: "sales@northwind.example".into(),
-            })
-            .await;
+            h.edit("email", "sales@northwind.example").await;
         }
         State::TypingInAForm => {
             open_form(&mut h).await;
@@ -226,11 +218,7 @@ async fn build(state: State) -> Harness {
         State::AskUserToSync | State::WarnUserMustSync => h.act(Action::SwitchMode).await,
         State::Discard | State::HelpOverDiscard => {
             open_form(&mut h).await;
-            h.act(Action::EditField {
-                field: "city".into(),
-                value: "Unsaved".into(),
-            })
-            .await;
+            h.edit("city", "Unsaved").await;
             h.act(Action::Back).await;
             if state == State::HelpOverDiscard {
                 h.act(Action::Help).await;

@@ -102,11 +102,7 @@ async fn conflicts_are_reached_and_resolved_with_keys() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_goes_to_the_focused_input_and_only_there() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     press(&mut h, key(KeyCode::Enter)).await;
     assert!(h.app.text_input_focused());
     assert_eq!(keymap::contexts(&h.app), vec![Context::Editing]);
@@ -230,16 +226,8 @@ async fn demo_keys_work_from_any_screen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enter_keeps_unsaved_edits_and_d_discards_them() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "contact".into(),
-        id: "con-0001".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "job_title".into(),
-        value: "Unsaved".into(),
-    })
-    .await;
+    h.open_record("contact", "con-0001").await;
+    h.edit("job_title", "Unsaved").await;
     press(&mut h, key(KeyCode::Esc)).await;
     assert_eq!(keymap::contexts(&h.app), vec![Context::Discard]);
     press(&mut h, key(KeyCode::Enter)).await;
@@ -375,11 +363,7 @@ async fn g_stays_merge_on_a_sync_error_where_home_and_end_go_to_the_ends() {
     };
     assert_eq!(c.selected, 1, "Home then j");
     // While typing, j and g are letters.
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     press(&mut h, key(KeyCode::Enter)).await;
     assert!(matches!(
         keymap::map_key(&h.app, char_key('j')),
@@ -485,11 +469,7 @@ async fn a_deleted_record_leaves_the_list_and_the_sync_deletes_it_on_the_server(
         _ => panic!("a list"),
     };
     assert_eq!(total(&h), 240);
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0010".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0010").await;
     press_all(&mut h, &[char_key('d'), char_key('d')]).await;
     assert_eq!(total(&h), 239, "gone from the list at once");
     assert_eq!(h.store().pending_count().unwrap(), 1);

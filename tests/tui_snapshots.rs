@@ -13,7 +13,6 @@ use autosync::engine::{ItemProgress, PhaseProgress, PhaseState};
 use autosync::rules::{Phase, SyncActivity, SyncMode};
 use autosync::settings::{AutoSync, SettingChange};
 use autosync::tui::Theme;
-use autosync::wire::Fault;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -256,16 +255,8 @@ async fn forms_editing_saved_refused_and_the_custom_command() {
         "background_sync_behavior = \"BlockSave\"",
     );
     let mut h = Harness::with_project(Some(&toml), Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "email".into(),
-        value: "sales@datum.example".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
+    h.edit("email", "sales@datum.example").await;
     h.acts([Action::Down, Action::Down, Action::Down, Action::BeginEdit])
         .await;
     h.type_text(" North").await;
@@ -274,32 +265,9 @@ async fn forms_editing_saved_refused_and_the_custom_command() {
     h.act(Action::Save).await;
     snap!("form_saved", h);
 
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Blocked City".into(),
-    })
-    .await;
-    h.control
-        .fault(
-            Some("GET"),
-            Some("/api/v1/entities/"),
-            1,
-            Fault::Latency { ms: 1500 },
-        )
-        .await
-        .unwrap();
-    let before = h.finished();
-    h.act(Action::PressSync).await;
-    h.until("the download", |app| {
-        matches!(
-            app.status().activity,
-            SyncActivity::Running {
-                phase: Phase::Download,
-                ..
-            }
-        )
-    })
-    .await;
+    h.edit("city", "Blocked City").await;
+    h.slow_next("GET", "/api/v1/entities/", 1500).await;
+    let before = h.press_sync_until(Phase::Download).await;
     h.act(Action::Save).await;
     snap!("form_save_refused", h);
     h.act(Action::EnterUiTransaction).await;
@@ -307,11 +275,7 @@ async fn forms_editing_saved_refused_and_the_custom_command() {
     h.until_synced(before).await;
     h.act(Action::CancelForm).await;
 
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0036".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0036").await;
     let mut queue = h.app.update(Action::RunCustomCommand);
     while let Some(effect) = queue.pop() {
         let done = h.perform(effect).await;
@@ -369,11 +333,7 @@ async fn log_all_and_filtered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_after_an_upload_and_one_line_in_full() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     h.act(Action::EditField {
         field: "city".into(),
         value: "Reykjavik, Capital Region, Iceland — the northernmost capital of a sovereign state"
@@ -408,11 +368,7 @@ async fn home_wraps_a_failed_sync_and_names_the_missing_network() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_panel_with_and_without_a_control_api() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     h.act(Action::OpenServerPanel).await;
     let delay = ServerItem::ALL
         .iter()
@@ -454,16 +410,8 @@ async fn mode_switch_dialogs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discard_dialog_help_and_background() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "contact".into(),
-        id: "con-0001".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "job_title".into(),
-        value: "Unsaved".into(),
-    })
-    .await;
+    h.open_record("contact", "con-0001").await;
+    h.edit("job_title", "Unsaved").await;
     h.act(Action::Back).await;
     snap!("dialog_discard", h);
     h.act(Action::Help).await;
@@ -508,16 +456,8 @@ async fn too_small_then_large_enough_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_60_columns_the_bar_keeps_help_and_quit() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0036".into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Unsaved".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0036").await;
+    h.edit("city", "Unsaved").await;
     let (text, _) = render_at(&h, 60, 18);
     insta::assert_snapshot!("form_dirty_60x18", text);
     let bar: Vec<&str> = text.lines().rev().take(2).collect();
@@ -531,11 +471,7 @@ async fn at_60_columns_the_bar_keeps_help_and_quit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_value_scrolls_sideways_with_the_cursor_in_view() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     h.acts([Action::Down, Action::Down, Action::Down, Action::BeginEdit])
         .await;
     let value = h.app.focused_input().unwrap().value().to_string();

@@ -281,19 +281,11 @@ async fn keys_reach_the_timeline_scroll_zoom_open_a_line_and_export_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_save_appears_on_the_open_timeline() {
     let mut h = Harness::new(Prep::SyncedQuiet).await;
-    h.act(Action::OpenRecord {
-        entity: "account".into(),
-        id: "acc-0001".into(),
-    })
-    .await;
+    h.open_record("account", "acc-0001").await;
     h.act(Action::OpenTimeline).await;
     let before = timeline(&h).timeline.lane(Lane::User).count();
     h.act(Action::Back).await;
-    h.act(Action::EditField {
-        field: "city".into(),
-        value: "Timeline".into(),
-    })
-    .await;
+    h.edit("city", "Timeline").await;
     h.act(Action::Save).await;
     h.act(Action::OpenTimeline).await;
     let after = timeline(&h).timeline.lane(Lane::User).count();

@@ -83,13 +83,7 @@ impl App {
             return Vec::new();
         };
         let entity = form.entity.clone();
-        let missing = self
-            .project
-            .as_ref()
-            .and_then(|p| p.entity(&entity))
-            .and_then(|e| e.missing_required(&values))
-            .map(|f| f.label.clone());
-        if let Some(label) = missing {
+        if let Some(label) = self.missing_required(&entity, &values) {
             self.form_notice(
                 Level::Error,
                 format!("{label} is required: type it before saving the new record"),
@@ -111,16 +105,19 @@ impl App {
     /// A create with its id and values given (a scenario's `create` step): the same check of
     /// the required field, the same gate, no form.
     pub(super) fn create_record(&mut self, entity: String, id: String, values: Fields) {
-        let Some(e) = self.project.as_ref().and_then(|p| p.entity(&entity)) else {
+        if self
+            .project
+            .as_ref()
+            .and_then(|p| p.entity(&entity))
+            .is_none()
+        {
             self.warn(format!("{entity} is not an entity of this project"));
             return;
-        };
-        if let Some(field) = e.missing_required(&values) {
-            let text = format!(
-                "{} is required: a new {entity} needs a value for it",
-                field.label
-            );
-            self.error(text);
+        }
+        if let Some(label) = self.missing_required(&entity, &values) {
+            self.error(format!(
+                "{label} is required: a new {entity} needs a value for it"
+            ));
             return;
         }
         self.emit(Effect::Create {
@@ -128,6 +125,12 @@ impl App {
             id: Some(id),
             values,
         });
+    }
+
+    /// The label of the field a new record of `entity` must have and `values` lack.
+    fn missing_required(&self, entity: &str, values: &Fields) -> Option<String> {
+        let entity = self.project.as_ref()?.entity(entity)?;
+        entity.missing_required(values).map(|f| f.label.clone())
     }
 
     /// The device's answer to a create: the form becomes the stored record's.

@@ -103,6 +103,7 @@ impl App {
             self.project = s.project;
             self.password_saved = s.password_saved;
             self.mode = s.mode;
+            self.applied_project_read();
         }
         if let Some(counts) = view.counts {
             self.counts = counts;

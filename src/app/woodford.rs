@@ -17,6 +17,9 @@ use crate::woodford::{Draft, Row, next_project, parse_interval};
 pub struct WoodfordState {
     pub selected: usize,
     pub server: ServerProject,
+    /// The project the device applied, as a draft: the rows shown, read-only, until the
+    /// server's project is read. Kept in step with the device's project by every reload.
+    pub applied: Option<Draft>,
     /// The interval being typed.
     pub editing: Option<Input>,
 }
@@ -30,6 +33,8 @@ pub enum ServerProject {
     Failed(String),
     Read {
         published: Box<Project>,
+        /// The published project as a draft: what the draft's changes are measured against.
+        base: Draft,
         draft: Draft,
     },
 }
@@ -49,10 +54,23 @@ impl WoodfordState {
         }
     }
 
+    /// The published project as a draft (see [`ServerProject::Read`]).
+    pub fn base(&self) -> Option<&Draft> {
+        match &self.server {
+            ServerProject::Read { base, .. } => Some(base),
+            _ => None,
+        }
+    }
+
+    /// What the rows show: the draft, else the project the device applied.
+    pub fn shown(&self) -> Option<&Draft> {
+        self.draft().or(self.applied.as_ref())
+    }
+
     /// The draft differs from what is published.
     pub fn is_dirty(&self) -> bool {
         match &self.server {
-            ServerProject::Read { published, draft } => *draft != Draft::of(published),
+            ServerProject::Read { base, draft, .. } => draft != base,
             _ => false,
         }
     }
@@ -69,20 +87,25 @@ impl App {
         self.push(Screen::Woodford(Box::new(WoodfordState {
             selected: 0,
             server,
+            applied: self.project.as_ref().map(Draft::of),
             editing: None,
         })));
     }
 
+    /// The device's project was read again: the rows shown without the server's follow it.
+    pub(super) fn applied_project_read(&mut self) {
+        let applied = self.project.as_ref().map(Draft::of);
+        if let Some(w) = self.woodford_in_stack() {
+            w.applied = applied;
+        }
+    }
+
     /// The rows the screen shows: the draft's, else those of the project the device applied.
     pub fn woodford_rows(&self) -> Vec<Row> {
-        match self.woodford() {
-            Some(w) if w.draft().is_some() => w.draft().map(Draft::rows).unwrap_or_default(),
-            _ => self
-                .project
-                .as_ref()
-                .map(|p| Draft::of(p).rows())
-                .unwrap_or_default(),
-        }
+        self.woodford()
+            .and_then(WoodfordState::shown)
+            .map(Draft::rows)
+            .unwrap_or_default()
     }
 
     /// The Woodford screen, when it is the one shown.
@@ -98,6 +121,15 @@ impl App {
             Some(Screen::Woodford(w)) => Some(&mut **w),
             _ => None,
         }
+    }
+
+    /// The Woodford screen, shown or under another one (an answer may come after a dialog or a
+    /// screen opened over it).
+    fn woodford_in_stack(&mut self) -> Option<&mut WoodfordState> {
+        self.stack.iter_mut().rev().find_map(|s| match s {
+            Screen::Woodford(w) => Some(&mut **w),
+            _ => None,
+        })
     }
 
     fn woodford_row(&self) -> Option<Row> {
@@ -123,20 +155,15 @@ impl App {
         let Some(w) = self.woodford() else {
             return Some("only on the Woodford screen");
         };
-        if matches!(action, Action::ReadPublished) {
-            return match w.server {
-                ServerProject::NoToken => Some(NO_ADMIN_TOKEN),
-                ServerProject::Reading => Some("the published project is being read"),
-                _ => None,
-            };
-        }
-        match &w.server {
-            ServerProject::NoToken => return Some(NO_ADMIN_TOKEN),
-            ServerProject::Reading => return Some("the published project is being read"),
-            ServerProject::Failed(_) => {
+        match (&w.server, action) {
+            (ServerProject::NoToken, _) => return Some(NO_ADMIN_TOKEN),
+            (ServerProject::Reading, _) => return Some("the published project is being read"),
+            // Reading it again is what a failed read or a read project allows.
+            (_, Action::ReadPublished) => return None,
+            (ServerProject::Failed(_), _) => {
                 return Some("the published project could not be read: r reads it again");
             }
-            ServerProject::Read { .. } => {}
+            (ServerProject::Read { .. }, _) => {}
         }
         match action {
             Action::ToggleLock => matches!(self.woodford_row(), Some(Row::OnConflict(_)))
@@ -199,11 +226,11 @@ impl App {
             return;
         }
         if let Some(WoodfordState {
-            server: ServerProject::Read { published, draft },
+            server: ServerProject::Read { base, draft, .. },
             ..
         }) = self.woodford_mut()
         {
-            *draft = Draft::of(published);
+            *draft = base.clone();
             self.info("Draft discarded: the rows show the published project");
         }
     }
@@ -244,14 +271,12 @@ impl App {
 
     /// The server answered the read: a fresh draft starts from what it publishes.
     pub(super) fn project_read(&mut self, result: Result<Project, String>) {
-        let Some(w) = self.stack.iter_mut().rev().find_map(|s| match s {
-            Screen::Woodford(w) => Some(&mut **w),
-            _ => None,
-        }) else {
+        let Some(w) = self.woodford_in_stack() else {
             return;
         };
         w.server = match result {
             Ok(project) => ServerProject::Read {
+                base: Draft::of(&project),
                 draft: Draft::of(&project),
                 published: Box::new(project),
             },
@@ -261,10 +286,7 @@ impl App {
 
     /// A publish went through: read what the server publishes now.
     pub(super) fn woodford_published(&mut self) {
-        if let Some(w) = self.stack.iter_mut().rev().find_map(|s| match s {
-            Screen::Woodford(w) => Some(&mut **w),
-            _ => None,
-        }) {
+        if let Some(w) = self.woodford_in_stack() {
             w.server = ServerProject::Reading;
             self.emit(Effect::ReadProject);
         }

@@ -188,28 +188,20 @@ impl Device {
                     self.store.set_password(None)?;
                 }
                 self.store.choose_settings(&next)?;
-                let entry = JournalEntry::event(
-                    self.now(),
-                    JournalKind::App,
-                    &self.actor(),
-                    format!("setting changed: {label}"),
-                )
-                .with_data(JournalData::Setting(SettingOutcome::Changed));
-                self.journal(entry);
+                self.journal_setting(SettingOutcome::Changed, format!("setting changed: {label}"));
                 Ok(())
             }
             Err(e) => {
-                let entry = JournalEntry::event(
-                    self.now(),
-                    JournalKind::App,
-                    &self.actor(),
-                    format!("setting refused: {e}"),
-                )
-                .with_data(JournalData::Setting(SettingOutcome::Refused));
-                self.journal(entry);
+                self.journal_setting(SettingOutcome::Refused, format!("setting refused: {e}"));
                 Err(e.into())
             }
         }
+    }
+
+    fn journal_setting(&mut self, outcome: SettingOutcome, detail: String) {
+        let entry = JournalEntry::event(self.now(), JournalKind::App, &self.actor(), detail)
+            .with_data(JournalData::Setting(outcome));
+        self.journal(entry);
     }
 
     /// Saves the password on the device (Save password on) or keeps it for this session only.

@@ -9,10 +9,11 @@ use super::format::{Expect, HomeButton, SaveExpect, SyncExpect};
 use crate::app::{App, DialogButton, HomeItem};
 use crate::control::Control;
 use crate::device::AppMode;
-use crate::rules::{DecisionOutcome, SaveDecision, SyncActivity};
+use crate::rules::{DecisionOutcome, SyncActivity};
 use crate::store::{
     JournalData, JournalEntry, JournalKind, SettingOutcome, Store, UiTransactionCall,
 };
+use crate::timeline::{Reading, SaveMark};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -64,27 +65,48 @@ fn sync_decision(journal: &[JournalEntry]) -> (SyncExpect, String) {
     }
 }
 
-/// The step's last save: under which rule, whether it waited for the sync's write lock, and
-/// its words. An online save has no save gate: it counts as allowed.
+/// The step's last save: under which rule (as the timeline reads it), whether it waited for
+/// the sync's write lock, and its words.
 fn save_outcome(journal: &[JournalEntry]) -> Option<(SaveExpect, bool, String)> {
     let e = journal.iter().rev().find(|e| e.kind == JournalKind::Save)?;
-    let (kind, waited) = match &e.data {
+    let Some(Reading::Save { mark, .. }) = crate::timeline::read(e) else {
+        return None;
+    };
+    // A save of any kind may wait for the lock, not only an allowed one: read apart.
+    let waited = matches!(
+        e.data,
         Some(JournalData::Save {
-            decision,
-            waited_ms,
+            waited_ms: Some(_),
             ..
-        }) => (
-            match decision {
-                SaveDecision::Refuse { .. } => SaveExpect::Refused,
-                SaveDecision::AllowConcurrent { .. } => SaveExpect::Concurrent,
-                SaveDecision::AllowRebased { .. } => SaveExpect::Rebased,
-                SaveDecision::Allow => SaveExpect::Allowed,
-            },
-            waited_ms.is_some(),
-        ),
-        _ => (SaveExpect::Allowed, false),
+        })
+    );
+    let kind = match mark {
+        SaveMark::Allowed | SaveMark::Waited => SaveExpect::Allowed,
+        SaveMark::Refused => SaveExpect::Refused,
+        SaveMark::Concurrent => SaveExpect::Concurrent,
+        SaveMark::Rebased => SaveExpect::Rebased,
     };
     Some((kind, waited, e.detail.clone()))
+}
+
+/// Adds a failure when the step expects `want` of `what` and it is not `got()`.
+fn expect_eq<T: PartialEq + ToString>(
+    failures: &mut Vec<Failure>,
+    what: &str,
+    want: Option<T>,
+    got: impl FnOnce() -> T,
+) {
+    if let Some(want) = want {
+        let got = got();
+        if got != want {
+            failures.push(fail(what, want, got));
+        }
+    }
+}
+
+/// The count Home shows on the item `count` reads (0 when Home has no such item).
+fn home_count(app: &App, count: fn(&HomeItem) -> Option<usize>) -> usize {
+    app.home_items().iter().find_map(count).unwrap_or(0)
 }
 
 fn field_value(fields: Option<&crate::wire::Fields>, field: &str) -> String {
@@ -158,16 +180,12 @@ pub async fn check(
             failures.push(fail("home", format!("{want:?}"), format!("{got:?}")));
         }
     }
-    if let Some(want) = expect.conflicts
-        && status.unresolved_conflicts != want
-    {
-        failures.push(fail("conflicts", want, status.unresolved_conflicts));
-    }
-    if let Some(want) = expect.pending
-        && status.pending_uploads != want
-    {
-        failures.push(fail("pending", want, status.pending_uploads));
-    }
+    expect_eq(&mut failures, "conflicts", expect.conflicts, || {
+        status.unresolved_conflicts
+    });
+    expect_eq(&mut failures, "pending", expect.pending, || {
+        status.pending_uploads
+    });
     let store = Store::open(&seen.profile).ok();
     for (key, want) in &expect.client {
         let parts: Vec<&str> = key.split('/').collect();
@@ -304,11 +322,9 @@ pub async fn check(
             ));
         }
     }
-    if let Some(want) = expect.syncs
-        && seen.syncs_since_start != want
-    {
-        failures.push(fail("syncs", want, seen.syncs_since_start));
-    }
+    expect_eq(&mut failures, "syncs", expect.syncs, || {
+        seen.syncs_since_start
+    });
     if let Some(want) = expect.running_mode {
         let want = crate::rules::SyncMode::from(want);
         match status.activity.mode() {
@@ -317,19 +333,12 @@ pub async fn check(
             None => failures.push(fail("running_mode", want, "no sync running")),
         }
     }
-    if let Some(want) = expect.home_errors {
-        let got = app
-            .home_items()
-            .iter()
-            .find_map(|item| match item {
-                HomeItem::SyncErrors { count } => Some(*count),
-                _ => None,
-            })
-            .unwrap_or(0);
-        if got != want {
-            failures.push(fail("home_errors", want, got));
-        }
-    }
+    expect_eq(&mut failures, "home_errors", expect.home_errors, || {
+        home_count(app, |item| match item {
+            HomeItem::SyncErrors { count } => Some(*count),
+            _ => None,
+        })
+    });
     if let Some(want) = &expect.dialog {
         let got = app.dialog().map(|d| (d.kind(), d.buttons()));
         let holds = match (&got, want.kind.kind()) {
@@ -354,27 +363,22 @@ pub async fn check(
             ));
         }
     }
-    if let Some(want) = expect.home_lost {
-        let got = app
-            .home_items()
-            .iter()
-            .find_map(|item| match item {
-                HomeItem::LostEdits { count } => Some(*count),
-                _ => None,
-            })
-            .unwrap_or(0);
-        if got != want {
-            failures.push(fail("home_lost", want, got));
-        }
-    }
-    if let Some(want) = expect.project_version {
-        let got = store
-            .as_ref()
-            .and_then(|s| s.sync_state().ok())
-            .map_or(0, |s| s.applied_version);
-        if got != want {
-            failures.push(fail("project_version", want, got));
-        }
-    }
+    expect_eq(&mut failures, "home_lost", expect.home_lost, || {
+        home_count(app, |item| match item {
+            HomeItem::LostEdits { count } => Some(*count),
+            _ => None,
+        })
+    });
+    expect_eq(
+        &mut failures,
+        "project_version",
+        expect.project_version,
+        || {
+            store
+                .as_ref()
+                .and_then(|s| s.sync_state().ok())
+                .map_or(0, |s| s.applied_version)
+        },
+    );
     failures
 }

@@ -155,17 +155,13 @@ async fn admin_create(
     ApiJson(body): ApiJson<AdminRecordBody>,
 ) -> Result<Response, ApiError> {
     let user = acting_user(&state, &body)?;
-    api::single(
-        &state,
-        user,
-        Op::Create {
-            entity,
-            id,
-            idempotency_key: None,
-            fields: body.fields,
-        },
-    )
-    .await
+    let op = Op::Create {
+        entity,
+        id,
+        idempotency_key: None,
+        fields: body.fields,
+    };
+    api::single(&state, user, op).await
 }
 
 /// A record as the server has it now. Faults are armed on the user API only, so this read is
@@ -204,16 +200,12 @@ async fn admin_delete(
     let if_match = admin_if_match(req.headers());
     let body = admin_body(req, state.body_read_timeout).await?;
     let user = acting_user(&state, &body)?;
-    api::single(
-        &state,
-        user,
-        Op::Delete {
-            entity,
-            id,
-            if_match,
-        },
-    )
-    .await
+    let op = Op::Delete {
+        entity,
+        id,
+        if_match,
+    };
+    api::single(&state, user, op).await
 }
 
 async fn delays(State(state): AppRef, _admin: Admin) -> Json<Delays> {

@@ -187,18 +187,13 @@ async fn update(
     headers: HeaderMap,
     ApiJson(body): ApiJson<RecordBody>,
 ) -> Result<Response, ApiError> {
-    let if_match = header_str(&headers, header::IF_MATCH).map(str::to_string);
-    single(
-        &state,
-        user,
-        Op::Update {
-            entity,
-            id,
-            if_match,
-            fields: body.fields,
-        },
-    )
-    .await
+    let op = Op::Update {
+        entity,
+        id,
+        if_match: if_match(&headers),
+        fields: body.fields,
+    };
+    single(&state, user, op).await
 }
 
 async fn delete(
@@ -207,17 +202,12 @@ async fn delete(
     ApiPath((entity, id)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let if_match = header_str(&headers, header::IF_MATCH).map(str::to_string);
-    single(
-        &state,
-        user,
-        Op::Delete {
-            entity,
-            id,
-            if_match,
-        },
-    )
-    .await
+    let op = Op::Delete {
+        entity,
+        id,
+        if_match: if_match(&headers),
+    };
+    single(&state, user, op).await
 }
 
 async fn batch(
@@ -253,8 +243,7 @@ async fn batch(
             },
         })
         .collect();
-    let body = serde_json::to_vec(&BatchResponse { results }).map_err(ApiError::internal)?;
-    Ok(json_response(StatusCode::OK, body, None))
+    json_ok(&BatchResponse { results })
 }
 
 /// Runs writes as `user` in one transaction (see [`Writer::run`]).
@@ -323,6 +312,17 @@ fn json_response(status: StatusCode, body: Vec<u8>, etag: Option<HeaderValue>) -
     response
 }
 
+/// `200` with `value` as its JSON body.
+fn json_ok(value: &impl serde::Serialize) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    Ok(json_response(StatusCode::OK, body, None))
+}
+
+/// The `If-Match` a device sends; without one, the write fails with 428.
+fn if_match(headers: &HeaderMap) -> Option<String> {
+    header_str(headers, header::IF_MATCH).map(str::to_string)
+}
+
 fn header_str(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -360,8 +360,7 @@ async fn list_files(
             Ok(FileList { files, delta_token })
         })
         .await?;
-    let body = serde_json::to_vec(&list).map_err(ApiError::internal)?;
-    Ok(json_response(StatusCode::OK, body, None))
+    json_ok(&list)
 }
 
 async fn download(

@@ -36,19 +36,13 @@ impl DeltaToken {
     }
 
     pub fn decode(text: &str) -> Result<DeltaToken, Undecodable> {
-        let parts = parts(text)?;
-        match parts
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice()
-        {
-            ["d", epoch, seq] => Ok(DeltaToken {
+        decode_parts(text, |parts| match parts {
+            ["d", epoch, seq] => Some(DeltaToken {
                 epoch: epoch.to_string(),
-                seq: seq.parse().map_err(|_| Undecodable)?,
+                seq: seq.parse().ok()?,
             }),
-            _ => Err(Undecodable),
-        }
+            _ => None,
+        })
     }
 }
 
@@ -61,41 +55,31 @@ impl Cursor {
     }
 
     pub fn decode(text: &str) -> Result<Cursor, Undecodable> {
-        let parts = parts(text)?;
-        match parts
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice()
-        {
+        decode_parts(text, |parts| match parts {
             ["c", epoch, since, after, upto] => {
-                let num = |s: &str| s.parse::<u64>().map_err(|_| Undecodable);
                 let cursor = Cursor {
                     epoch: epoch.to_string(),
-                    since: num(since)?,
-                    after: num(after)?,
-                    upto: num(upto)?,
+                    since: since.parse().ok()?,
+                    after: after.parse().ok()?,
+                    upto: upto.parse().ok()?,
                 };
                 // A well-formed cursor always lies inside its own window.
-                if cursor.since <= cursor.after && cursor.after <= cursor.upto {
-                    Ok(cursor)
-                } else {
-                    Err(Undecodable)
-                }
+                (cursor.since <= cursor.after && cursor.after <= cursor.upto).then_some(cursor)
             }
-            _ => Err(Undecodable),
-        }
+            _ => None,
+        })
     }
 }
 
-fn parts(text: &str) -> Result<Vec<String>, Undecodable> {
+/// Decodes a token's text into its `:`-separated parts (none empty) and reads them with `read`.
+fn decode_parts<T>(text: &str, read: impl FnOnce(&[&str]) -> Option<T>) -> Result<T, Undecodable> {
     let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| Undecodable)?;
     let text = String::from_utf8(bytes).map_err(|_| Undecodable)?;
-    let parts: Vec<String> = text.split(':').map(str::to_string).collect();
-    if parts.iter().any(String::is_empty) {
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.iter().any(|p| p.is_empty()) {
         return Err(Undecodable);
     }
-    Ok(parts)
+    read(&parts).ok_or(Undecodable)
 }
 
 #[cfg(test)]

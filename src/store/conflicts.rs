@@ -68,16 +68,11 @@ impl Store {
     ) -> Result<i64> {
         self.write(|tx| {
             let id = insert(tx, op, kind, server, None, now)?;
-            journal::insert(
+            journal_kept(
                 tx,
-                &JournalEntry::event(
-                    now,
-                    JournalKind::Conflict,
-                    "sync",
-                    format!("{kind:?}: kept under Sync Errors (Manual Action)"),
-                )
-                .with_data(JournalData::KeptForUser)
-                .about(&op.entity, &op.id),
+                op,
+                format!("{kind:?}: kept under Sync Errors (Manual Action)"),
+                now,
             )?;
             Ok(id)
         })
@@ -108,17 +103,7 @@ impl Store {
                 Some(problem),
                 now,
             )?;
-            journal::insert(
-                tx,
-                &JournalEntry::event(
-                    now,
-                    JournalKind::Conflict,
-                    "sync",
-                    format!("{problem}: kept under Sync Errors"),
-                )
-                .with_data(JournalData::KeptForUser)
-                .about(&op.entity, &op.id),
-            )?;
+            journal_kept(tx, op, format!("{problem}: kept under Sync Errors"), now)?;
             Ok(id)
         })
     }
@@ -393,6 +378,21 @@ pub(crate) fn hold_server_version(
 }
 
 /// A new Sync Errors item for `op`.
+/// The journal's line for a conflict kept for the user under Sync Errors.
+fn journal_kept(
+    tx: &rusqlite::Transaction,
+    op: &PendingOp,
+    detail: String,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    journal::insert(
+        tx,
+        &JournalEntry::event(now, JournalKind::Conflict, "sync", detail)
+            .with_data(JournalData::KeptForUser)
+            .about(&op.entity, &op.id),
+    )
+}
+
 fn insert(
     tx: &rusqlite::Transaction,
     op: &PendingOp,

@@ -8,7 +8,7 @@ use rusqlite::{Transaction, params};
 
 use super::journal::{self, JournalData, JournalEntry, JournalKind, RecordChange};
 use super::outbox::{self, PendingOp, delete_rows, rows_for};
-use super::records::{self, SaveReport, WaitingSave};
+use super::records::{self, SaveReport};
 use super::sent;
 use super::{Result, Store, StoreError};
 use crate::wire::Record;
@@ -74,10 +74,7 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<SaveReport> {
-        let deferred = self.defer_checkpoint();
-        let waiting = WaitingSave::enter();
-        let done = self.write_timed(|tx| {
-            drop(waiting);
+        let done = self.user_write(|tx| {
             let Some(current) = records::read(tx, entity, id)? else {
                 return Ok(None);
             };
@@ -113,7 +110,6 @@ impl Store {
             };
             Ok(Some(seq))
         });
-        self.resume_checkpoint(deferred);
         let (seq, waited) = done?;
         let Some(outbox_seq) = seq else {
             return Err(StoreError::Invalid(format!(

@@ -82,10 +82,10 @@ pub(crate) fn remove(tx: &Transaction, entity: &str, id: &str) -> rusqlite::Resu
 static WAITING_SAVES: AtomicUsize = AtomicUsize::new(0);
 
 /// A save counted in [`WAITING_SAVES`] until dropped (when it has the lock, or gave up).
-pub(crate) struct WaitingSave;
+struct WaitingSave;
 
 impl WaitingSave {
-    pub(crate) fn enter() -> WaitingSave {
+    fn enter() -> WaitingSave {
         WAITING_SAVES.fetch_add(1, Ordering::SeqCst);
         WaitingSave
     }
@@ -102,6 +102,23 @@ impl Store {
     /// batch after batch lets it go first.
     pub fn save_waiting(&self) -> bool {
         WAITING_SAVES.load(Ordering::SeqCst) > 0
+    }
+
+    /// A user's change (save, create, delete) in one write transaction: counted in
+    /// [`WAITING_SAVES`] until it has the lock, with the WAL checkpoint held off meanwhile.
+    /// Returns what `f` returned and how long it waited for the lock.
+    pub(super) fn user_write<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+    ) -> Result<(T, Duration)> {
+        let deferred = self.defer_checkpoint();
+        let waiting = WaitingSave::enter();
+        let done = self.write_timed(|tx| {
+            drop(waiting);
+            f(tx)
+        });
+        self.resume_checkpoint(deferred);
+        done
     }
 
     pub fn record(&self, entity: &str, id: &str) -> Result<Option<LocalRecord>> {
@@ -183,11 +200,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SaveReport> {
         let (entity_s, id_s) = (entity.to_string(), id.to_string());
-        let deferred = self.defer_checkpoint();
-        let waiting = WaitingSave::enter();
         let saved = self
-            .write_timed(|tx| {
-                drop(waiting);
+            .user_write(|tx| {
                 let Some(current) = read(tx, entity, id)? else {
                     return Err(rusqlite::Error::QueryReturnedNoRows);
                 };
@@ -238,7 +252,6 @@ impl Store {
                 } => StoreError::Invalid(format!("{entity_s} {id_s} is not on this device")),
                 other => other,
             });
-        self.resume_checkpoint(deferred);
         let ((seq, changed), waited) = saved?;
         Ok(SaveReport {
             outbox_seq: seq,
@@ -261,10 +274,7 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<SaveReport> {
-        let deferred = self.defer_checkpoint();
-        let waiting = WaitingSave::enter();
-        let saved = self.write_timed(|tx| {
-            drop(waiting);
+        let saved = self.user_write(|tx| {
             if read(tx, entity, id)?.is_some() {
                 return Err(rusqlite::Error::InvalidParameterName(format!(
                     "{entity} {id} exists already"
@@ -295,7 +305,6 @@ impl Store {
             let seq = outbox::insert(tx, entity, id, "create", &changes, None, now)?;
             Ok((Some(seq), changes.into_keys().collect()))
         });
-        self.resume_checkpoint(deferred);
         let ((seq, changed), waited) = saved?;
         Ok(SaveReport {
             outbox_seq: seq,

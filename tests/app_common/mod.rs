@@ -11,21 +11,24 @@ use autosync::control::Control;
 use autosync::device::{Device, init_profile};
 use autosync::driver::Driver;
 use autosync::engine::{Command, EngineEvent};
-use autosync::rules::{SyncActivity, Trigger};
-use autosync::server::{EmbeddedServer, start_embedded};
+use autosync::rules::{Phase, SyncActivity, Trigger};
+use autosync::server::EmbeddedServer;
 use autosync::settings::{AutoSync, SettingChange};
 use autosync::store::Store;
-use autosync::wire::Fields;
-use chrono::DateTime;
+use autosync::wire::{Fault, Fields};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+#[path = "../engine_common/mod.rs"]
+mod engine_common;
 pub mod fixture;
+
+use engine_common::World;
 
 /// Long enough for anything these tests wait for; a hang fails instead of blocking CI.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
 /// The frozen time every test starts at.
-pub const T0: &str = "2026-11-26T09:00:00Z";
+pub const T0: &str = engine_common::T0;
 
 pub struct Harness {
     pub dir: tempfile::TempDir,
@@ -65,19 +68,12 @@ impl Harness {
     }
 
     async fn build(project_toml: Option<&str>, prep: Prep, with_control: bool) -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Clock::frozen(DateTime::parse_from_rfc3339(T0).unwrap().to_utc());
-        let server = start_embedded(
-            &dir.path().join("server"),
-            clock.clone(),
-            Some("test-admin-token".into()),
-        )
-        .await
-        .unwrap();
-        let control = Control::new(server.url(), server.admin_token());
-        if let Some(toml) = project_toml {
-            control.publish_toml(toml).await.unwrap();
-        }
+        let World {
+            dir,
+            server,
+            clock,
+            control,
+        } = World::with_project(project_toml).await;
         let path = autosync::device::profile_path(dir.path());
         let mut store = Store::open(&path).unwrap();
         init_profile(&mut store, server.url(), "demo", Some("demo")).unwrap();
@@ -153,6 +149,45 @@ impl Harness {
         for action in actions {
             self.act(action).await;
         }
+    }
+
+    /// Opens the form of record `id` of `entity`.
+    pub async fn open_record(&mut self, entity: &str, id: impl Into<String>) {
+        self.act(Action::OpenRecord {
+            entity: entity.into(),
+            id: id.into(),
+        })
+        .await;
+    }
+
+    /// Sets `field` of the open form to `value` (not saved).
+    pub async fn edit(&mut self, field: &str, value: impl Into<String>) {
+        self.act(Action::EditField {
+            field: field.into(),
+            value: value.into(),
+        })
+        .await;
+    }
+
+    /// The server answers the next request of `method` on `path` `ms` late: the sync that
+    /// makes it stays that long in its phase.
+    pub async fn slow_next(&self, method: &str, path: &str, ms: u64) {
+        self.control
+            .fault(Some(method), Some(path), 1, Fault::Latency { ms })
+            .await
+            .unwrap();
+    }
+
+    /// Presses Sync and waits until that sync runs `phase`; returns the syncs ended before it
+    /// (for [`Harness::until_synced`]).
+    pub async fn press_sync_until(&mut self, phase: Phase) -> usize {
+        let before = self.finished();
+        self.act(Action::PressSync).await;
+        self.until(&format!("the {phase:?} phase"), |app| {
+            matches!(app.status().activity, SyncActivity::Running { phase: p, .. } if p == phase)
+        })
+        .await;
+        before
     }
 
     /// Types text into the focused input, key by key, as the TUI would.
@@ -279,16 +314,8 @@ pub fn project_with(from: &str, to: &str) -> String {
 /// The edit that makes a Manual Action conflict on contact `id`: the device changes its job
 /// title, the server (backoffice) changes the job title and the email.
 pub async fn make_contact_conflict(h: &mut Harness, id: &str) {
-    h.act(Action::OpenRecord {
-        entity: "contact".into(),
-        id: id.into(),
-    })
-    .await;
-    h.act(Action::EditField {
-        field: "job_title".into(),
-        value: "Device Title".into(),
-    })
-    .await;
+    h.open_record("contact", id).await;
+    h.edit("job_title", "Device Title").await;
     h.act(Action::Save).await;
     h.act(Action::Back).await;
     h.control

@@ -19,6 +19,9 @@ use chrono::DateTime;
 /// Long enough for anything these tests wait for; a hang fails instead of blocking CI.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
+/// The frozen time every world starts at.
+pub const T0: &str = "2026-11-26T09:00:00Z";
+
 pub struct World {
     pub dir: tempfile::TempDir,
     pub server: EmbeddedServer,
@@ -34,11 +37,7 @@ impl World {
     /// A world whose server publishes `project_toml` before any device syncs.
     pub async fn with_project(project_toml: Option<&str>) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Clock::frozen(
-            DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
-                .unwrap()
-                .to_utc(),
-        );
+        let clock = Clock::frozen(DateTime::parse_from_rfc3339(T0).unwrap().to_utc());
         let server = start_embedded(
             &dir.path().join("server"),
             clock.clone(),

@@ -512,7 +512,7 @@ fn the_server_listens_on_loopback_unless_told_otherwise() {
 
 /// The admin token given to the TUI (`--admin-token` or `AUTOSYNC_ADMIN_TOKEN`) is kept where no
 /// `Debug` prints it: not the parsed command line, not the TUI's options, not the control API
-/// client. (`tests/tui_e2e.rs` runs a session with it and searches every file it left.)
+/// client. (`tests/tui_e2e/` runs a session with it and searches every file it left.)
 #[test]
 fn the_admin_token_is_printed_by_no_debug_of_what_holds_it() {
     use clap::Parser;

@@ -11,7 +11,8 @@ impl Runner<'_> {
         configuration: &toml::Table,
         on_conflict: &BTreeMap<String, crate::settings::ConflictStrategy>,
     ) -> Result<u32, String> {
-        use crate::woodford::{Draft, next_project, project_toml, with_overrides};
+        use crate::project::project_toml;
+        use crate::woodford::{Draft, next_project, with_overrides};
         let current = self.control.project().await.map_err(|e| e.to_string())?;
         let mut draft = Draft::of(&current);
         draft.configuration =

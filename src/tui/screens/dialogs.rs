@@ -77,20 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme, hits:
             }
             let height = lines.len() as u16 + 4;
             let area = popup(area, 74, height);
-            frame.render_widget(Clear, area);
-            let block = Block::bordered()
-                .title(format!(" {title} "))
-                .title_style(theme.title());
-            hits.add(area, Target::Cover);
-            let inner = block.inner(area);
-            let rows = wrapped_height(&line_text(&lines[0]), inner.width as usize);
-            add_buttons(hits, inner, rows + 1, &keys);
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(block),
-                area,
-            );
+            draw_question(frame, area, format!(" {title} "), lines, &keys, theme, hits);
         }
         Dialog::Discard { then } => {
             let after = match then {
@@ -145,19 +132,31 @@ fn confirm(
             Span::styled(buttons[1], theme.button()),
         ]),
     ];
-    let area = popup(area, 64, 7);
-    frame.render_widget(Clear, area);
-    let block = Block::bordered()
-        .title(title.to_string())
-        .title_style(theme.title());
-    hits.add(area, Target::Cover);
-    let inner = block.inner(area);
-    let rows = wrapped_height(&line_text(&lines[0]), inner.width as usize);
     let keys = [
         (buttons[0].len(), Key::Enter),
         (buttons[1].len(), Key::Char('d')),
     ];
-    add_buttons(hits, inner, rows + 1, &keys);
+    let area = popup(area, 64, 7);
+    draw_question(frame, area, title.to_string(), lines, &keys, theme, hits);
+}
+
+/// A question over the screen: its first line is the question, the line after the blank one
+/// its buttons (`keys`: each button's width and the key it stands for, in order).
+fn draw_question(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    lines: Vec<Line>,
+    keys: &[(usize, Key)],
+    theme: &Theme,
+    hits: &mut Hits,
+) {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered().title(title).title_style(theme.title());
+    hits.add(area, Target::Cover);
+    let inner = block.inner(area);
+    let rows = wrapped_height(&line_text(&lines[0]), inner.width as usize);
+    add_buttons(hits, inner, rows + 1, keys);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

@@ -11,7 +11,7 @@ use super::{input_view, item_rows, split_at_width, text_width, truncate};
 use crate::app::{App, ServerProject, WoodfordState};
 use crate::tui::mouse::{Hits, Target};
 use crate::tui::theme::Theme;
-use crate::woodford::{Draft, Row, setting_label};
+use crate::woodford::{Row, setting_label};
 
 const SYMBOL: &str = "▸ ";
 /// The label column; the lock's; the typed interval's room.
@@ -76,9 +76,8 @@ pub fn draw(
     );
 
     // Without the server's project, the rows are the applied one's, read-only.
-    let applied_draft = applied.map(Draft::of);
-    let published = state.published().map(Draft::of);
-    let Some(shown) = state.draft().or(applied_draft.as_ref()) else {
+    let published = state.base();
+    let Some(shown) = state.shown() else {
         return;
     };
     let row_width = width.saturating_sub(SYMBOL.len());
@@ -87,7 +86,7 @@ pub fn draw(
         Row::Setting(key) => setting_label(*key).to_string(),
         Row::OnConflict(entity) => format!("On Conflict: {entity}"),
     };
-    let changed = |row: &Row| published.as_ref().is_some_and(|p| shown.changed(p, row));
+    let changed = |row: &Row| published.is_some_and(|p| shown.changed(p, row));
     let items: Vec<ListItem> = rows
         .iter()
         .enumerate()

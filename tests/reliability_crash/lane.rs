@@ -1,165 +1,46 @@
-//! Crash safety (issue 8, item 2): the client runs as a child process and is killed with
-//! SIGKILL (`kill -9`) at random points, then restarted on the same profile. Two children:
-//! - a scripted editing session: this test binary re-executed as `crash_child_editing_session`
-//!   (a no-op test unless `AUTOSYNC_CRASH_PROFILE` is set), a [`Device`] with its engine that
-//!   saves edits and creates every few milliseconds under Rebase, so on-change syncs run all the
-//!   time; it prints each save before (`TRY`) and after (`ACK`) it returns, and each phase a
-//!   sync enters. It is killed after a random number of acknowledged saves, or a few
-//!   milliseconds into a chosen phase;
-//! - `autosync sync` on a profile with pending edits and creates, killed a few milliseconds
-//!   into a chosen phase (its download re-fetches everything in pages of 20, so a kill lands
-//!   among the page writes).
-//!
-//! The server answers every request 15–25 ms late while a child runs, so each phase lasts long
-//! enough to be hit. After each kill: `PRAGMA integrity_check` is `ok`; no download position is
-//! ahead of its data ([`check_positions`]: the device, caught up from its cursor and token,
-//! equals the server); the next sync on the same profile completes; every acknowledged save is
-//! on the server (a save cut off unacknowledged may or may not be), every created record
-//! exactly once; nothing is pending and the device equals the server.
-//!
-//! `cargo test` runs 52 kills (32 editing sessions, 20 `autosync sync`), two profiles at a time
-//! for each child; `AUTOSYNC_LONG=1 cargo test --test reliability_crash` runs ten times as many
-//! (520).
-
-mod engine_common;
+//! The parent's lane: one server and one profile, the child killed at a chosen point and
+//! restarted again and again, and the checks after each kill.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use autosync::clock::Clock;
-use autosync::device::{Device, SaveOutcome, init_profile};
-use autosync::engine::{Command, EngineEvent};
+use crate::engine_common::*;
+use autosync::device::{Device, init_profile};
+use autosync::engine::Command;
 use autosync::invariants::{
     check_positions, device_records, differences, server_records, sync_once,
 };
 use autosync::rules::Phase;
 use autosync::settings::BackgroundBehavior;
-use autosync::store::{JournalKind, Store};
+use autosync::store::Store;
 use autosync::wire::Fault;
-use engine_common::*;
 use rand::Rng;
 
-const CHILD_PROFILE: &str = "AUTOSYNC_CRASH_PROFILE";
-const CHILD_RUN: &str = "AUTOSYNC_CRASH_RUN";
-/// Profiles killed in parallel, per child kind.
-const LANES: usize = 2;
-
-fn long() -> bool {
-    std::env::var("AUTOSYNC_LONG").is_ok_and(|v| v == "1")
-}
-
-/// Where a child is killed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KillAt {
-    /// After this many acknowledged saves, a few hundred microseconds later.
-    Saves(u32),
-    /// A few milliseconds after a sync entered this phase.
-    Phase(Phase),
-}
-
-// -------------------------------------------------------------------------------------------
-// The child: a scripted editing session.
-// -------------------------------------------------------------------------------------------
-
-fn say(line: String) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}
-
-/// Not a test on its own: the editing session the crash tests run as a child and kill.
-#[test]
-fn crash_child_editing_session() {
-    let Ok(profile) = std::env::var(CHILD_PROFILE) else {
-        return;
-    };
-    let run: u64 = std::env::var(CHILD_RUN).unwrap().parse().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async move {
-        let mut client = Device::start(Path::new(&profile), Clock::system(), |c| {
-            c.tick = Duration::from_secs(3600)
-        })
-        .unwrap();
-        let mut events = client.engine().subscribe();
-        tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(EngineEvent::Journal(e)) if e.kind == JournalKind::Sync => {
-                        if let Some(phase) = e.detail.strip_prefix("phase ") {
-                            say(format!("PHASE {phase}"));
-                        }
-                    }
-                    Ok(EngineEvent::Finished(last)) => say(format!("SYNCED {:?}", last.error)),
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                    _ => {}
-                }
-            }
-        });
-        // A parent that never kills does not leave this running.
-        let until = Instant::now() + Duration::from_secs(20);
-        let mut n = 0u64;
-        while Instant::now() < until {
-            n += 1;
-            let pause = rand::rng().random_range(2..12);
-            tokio::time::sleep(Duration::from_millis(pause)).await;
-            if n % 7 == 3 {
-                let name = format!("Crash {run}-{n} Ltd");
-                say(format!("TRYC {name}"));
-                let (id, outcome) = client
-                    .create(
-                        "account",
-                        &fields(&[("name", &name), ("credit_limit", "2000")]),
-                    )
-                    .unwrap();
-                assert!(matches!(outcome, SaveOutcome::Saved { .. }), "{outcome:?}");
-                say(format!("ACKC {id} {name}"));
-            } else {
-                let id = format!("acc-{:04}", (n * 7 + run * 13) % 240 + 1);
-                let value = format!("Crash {run}-{n}");
-                say(format!("TRY {id} city {value}"));
-                let outcome = client
-                    .save("account", &id, &fields(&[("city", &value)]), "crash test")
-                    .unwrap();
-                match outcome {
-                    SaveOutcome::Saved { .. } => say(format!("ACK {id} city {value}")),
-                    other => panic!("Rebase never refuses a save: {other:?}"),
-                }
-            }
-        }
-    });
-}
-
-// -------------------------------------------------------------------------------------------
-// The parent.
-// -------------------------------------------------------------------------------------------
+use super::*;
 
 /// One server and one profile, killed and restarted again and again.
-struct Lane {
-    world: World,
-    data_dir: PathBuf,
-    profile: PathBuf,
+pub(super) struct Lane {
+    pub(super) world: World,
+    pub(super) data_dir: PathBuf,
+    pub(super) profile: PathBuf,
     /// Fields and creates acknowledged so far: (id, field) → value, and (id, name).
-    acked: BTreeMap<(String, String), String>,
-    created: Vec<(String, String)>,
+    pub(super) acked: BTreeMap<(String, String), String>,
+    pub(super) created: Vec<(String, String)>,
     /// The save the last kill cut off before it was acknowledged: it may or may not have been
     /// committed, so the server may have its value instead of the acknowledged one.
-    cut_off: Option<((String, String), String)>,
-    stats: Stats,
+    pub(super) cut_off: Option<((String, String), String)>,
+    pub(super) stats: Stats,
 }
 
 /// What the kills interrupted, for the test's summary line.
 #[derive(Debug, Default, Clone, Copy)]
-struct Stats {
-    acked_saves: u64,
-    pending_at_kill: u64,
-    downloads_cut: u64,
+pub(super) struct Stats {
+    pub(super) acked_saves: u64,
+    pub(super) pending_at_kill: u64,
+    pub(super) downloads_cut: u64,
 }
 
 impl std::ops::AddAssign for Stats {
@@ -171,7 +52,7 @@ impl std::ops::AddAssign for Stats {
 }
 
 impl Lane {
-    async fn new() -> Lane {
+    pub(super) async fn new() -> Lane {
         let world = World::with_project(Some(&set_behavior_toml(BackgroundBehavior::Rebase))).await;
         let data_dir = world.dir.path().join("cli");
         let profile = autosync::device::profile_path(&data_dir);
@@ -192,7 +73,7 @@ impl Lane {
     }
 
     /// Every answer 15–25 ms late, so each phase lasts long enough to be hit.
-    async fn slow_server(&self) {
+    pub(super) async fn slow_server(&self) {
         let ms = rand::rng().random_range(15..=25);
         self.world
             .control
@@ -202,7 +83,7 @@ impl Lane {
     }
 
     /// Restarts the client on the profile and syncs until nothing is pending.
-    async fn restart_and_sync(&self, context: &str) {
+    pub(super) async fn restart_and_sync(&self, context: &str) {
         let client = Device::start(&self.profile, self.world.clock.clone(), |c| {
             c.tick = Duration::from_secs(3600)
         })
@@ -219,7 +100,7 @@ impl Lane {
     }
 
     /// The checks after a kill.
-    async fn after_kill(&mut self, context: &str) {
+    pub(super) async fn after_kill(&mut self, context: &str) {
         {
             let store = Store::open(&self.profile).unwrap();
             assert_eq!(
@@ -283,13 +164,13 @@ impl Lane {
     }
 
     /// Kills the editing session at `at`; returns whether the kill came before the child ended.
-    async fn kill_editing_session(&mut self, run: u64, at: KillAt) -> bool {
+    pub(super) async fn kill_editing_session(&mut self, run: u64, at: KillAt) -> bool {
         self.slow_server().await;
         let mut child = Process::new(std::env::current_exe().unwrap());
         child
             .args([
                 "--exact",
-                "crash_child_editing_session",
+                "child::crash_child_editing_session",
                 "--nocapture",
                 "--test-threads",
                 "1",
@@ -325,7 +206,7 @@ impl Lane {
     }
 
     /// Kills `autosync sync` at `at` on a profile with pending edits and creates.
-    async fn kill_autosync_sync(&mut self, run: u64, at: KillAt) -> bool {
+    pub(super) async fn kill_autosync_sync(&mut self, run: u64, at: KillAt) -> bool {
         {
             let mut store = Store::open(&self.profile).unwrap();
             let now = self.world.clock.now();
@@ -387,7 +268,7 @@ impl Lane {
 
 /// Starts `child`, kills it with SIGKILL at `at` (or gives up waiting after 10 s), and returns
 /// whether it was killed before it ended, and every line it printed.
-async fn kill_when(mut command: Process, at: KillAt) -> (bool, Vec<String>) {
+pub(super) async fn kill_when(mut command: Process, at: KillAt) -> (bool, Vec<String>) {
     let mut child: Child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -448,133 +329,8 @@ async fn kill_when(mut command: Process, at: KillAt) -> (bool, Vec<String>) {
     }
     (killed && waited, lines)
 }
-
-const TARGETS: [KillAt; 8] = [
-    KillAt::Saves(0),
-    KillAt::Phase(Phase::Connect),
-    KillAt::Phase(Phase::Customization),
-    KillAt::Phase(Phase::Upload),
-    KillAt::Phase(Phase::Download),
-    KillAt::Phase(Phase::Attachments),
-    KillAt::Phase(Phase::CloudDocuments),
-    KillAt::Phase(Phase::Emails),
-];
-
-/// Which child a test kills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    EditingSession,
-    AutosyncSync,
-}
-
-/// Runs `runs` kills on each of [`LANES`] profiles at once; returns (kills, killed in time).
-async fn lanes(kind: Kind, runs: u64, target: fn(u64) -> KillAt) -> (u64, u64, Stats) {
-    let mut handles = Vec::new();
-    for lane_no in 0..LANES as u64 {
-        handles.push(tokio::spawn(async move {
-            let mut lane = Lane::new().await;
-            let mut hits = 0;
-            for i in 0..runs {
-                let run = lane_no * 10_000 + i;
-                let at = target(i);
-                let hit = match kind {
-                    Kind::EditingSession => lane.kill_editing_session(run, at).await,
-                    Kind::AutosyncSync => lane.kill_autosync_sync(run, at).await,
-                };
-                hits += u64::from(hit);
-            }
-            (hits, lane.stats)
-        }));
-    }
-    let (mut hits, mut stats) = (0, Stats::default());
-    for h in handles {
-        let (h, s) = h.await.unwrap();
-        hits += h;
-        stats += s;
-    }
-    (runs * LANES as u64, hits, stats)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn editing_session_killed_during_saves_and_every_phase_loses_no_acknowledged_save() {
-    let runs = if long() { 160 } else { 16 };
-    let started = Instant::now();
-    let (kills, hits, stats) = lanes(Kind::EditingSession, runs, |i| {
-        match TARGETS[(i % 8) as usize] {
-            KillAt::Saves(_) => KillAt::Saves(1 + (i as u32 * 7) % 12),
-            other => other,
-        }
-    })
-    .await;
-    eprintln!(
-        "{kills} editing sessions killed ({hits} while running at the target) in {:.1} s: {stats:?}",
-        started.elapsed().as_secs_f64()
-    );
-    assert!(
-        hits * 4 >= kills * 3,
-        "most kills land at their target: {hits}/{kills}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn autosync_sync_killed_in_every_phase_resumes_and_converges() {
-    let runs = if long() { 100 } else { 10 };
-    let started = Instant::now();
-    let (kills, hits, stats) =
-        lanes(Kind::AutosyncSync, runs, |i| TARGETS[1 + (i % 7) as usize]).await;
-    eprintln!(
-        "{kills} autosync sync runs killed ({hits} while running at the target) in {:.1} s: {stats:?}",
-        started.elapsed().as_secs_f64()
-    );
-    assert!(
-        hits * 4 >= kills * 3,
-        "most kills land at their target: {hits}/{kills}"
-    );
-    assert!(
-        stats.downloads_cut > 0,
-        "some kills cut a download: {stats:?}"
-    );
-}
-
-/// The position check itself catches a delta token ahead of its data: a device that stores the
-/// server's newest token without the change it stands for fails it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_position_check_catches_a_token_ahead_of_its_data() {
-    let lane = Lane::new().await;
-    let remote = lane.world.remote();
-    check_positions(&lane.profile, &remote).await.unwrap();
-    lane.world
-        .control
-        .edit("account", "acc-0009", fields(&[("city", "Ahead")]), None)
-        .await
-        .unwrap();
-    let mut page = remote.page("account", None, None, 5000).await.unwrap();
-    while let Some(next) = page.next.clone() {
-        page = remote
-            .page("account", None, Some(&next), 5000)
-            .await
-            .unwrap();
-    }
-    let token = page.delta_token.unwrap();
-    let mut store = Store::open(&lane.profile).unwrap();
-    store
-        .apply_chunk::<autosync::wire::Record>(
-            "account",
-            &[],
-            &[],
-            &autosync::store::PageEnd::Complete(token),
-            0,
-            autosync::rules::ConcurrentEdit::Overwritten,
-            lane.world.clock.now(),
-        )
-        .unwrap();
-    drop(store);
-    let error = check_positions(&lane.profile, &remote).await.unwrap_err();
-    assert!(error.contains("account acc-0009"), "{error}");
-}
-
 /// The device's journal lines about one record, for a failure's message.
-fn history(profile: &Path, id: &str) -> String {
+pub(super) fn history(profile: &Path, id: &str) -> String {
     let store = Store::open(profile).unwrap();
     let mut out = Vec::new();
     let mut after = 0;
