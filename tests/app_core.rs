@@ -3,6 +3,8 @@
 //! answers are written here as the driver would give them.
 
 mod app_common;
+#[path = "app_core/sign_in.rs"]
+mod sign_in;
 
 use app_common::fixture::*;
 use app_common::{T0, key};
