@@ -54,8 +54,13 @@ fn key(e: &JournalEntry) -> Option<Key> {
 /// there, or unknown); it is asked only about edits that look lost on the device.
 pub fn audit(
     store: &Store,
-    mut server: impl FnMut(&str, &str) -> Option<Fields>,
+    server: impl FnMut(&str, &str) -> Option<Fields>,
 ) -> Result<Vec<LostEdit>, StoreError> {
+    audit_journal(store, &read_journal(store)?, server)
+}
+
+/// The whole journal, oldest first, read in pages.
+pub fn read_journal(store: &Store) -> Result<Vec<JournalEntry>, StoreError> {
     let mut journal = Vec::new();
     let mut after = 0;
     loop {
@@ -64,6 +69,16 @@ pub fn audit(
         after = last.seq;
         journal.extend(batch);
     }
+    Ok(journal)
+}
+
+/// [`audit`] over a journal read already ([`read_journal`]): whoever needs the journal too
+/// reads it once.
+pub fn audit_journal(
+    store: &Store,
+    journal: &[JournalEntry],
+    mut server: impl FnMut(&str, &str) -> Option<Fields>,
+) -> Result<Vec<LostEdit>, StoreError> {
     // The newest edit per field; earlier ones were superseded by the user.
     let mut newest: BTreeMap<Key, &JournalEntry> = BTreeMap::new();
     for e in journal.iter().filter(|e| e.kind == JournalKind::Edit) {
@@ -157,7 +172,7 @@ pub fn audit(
         });
     }
     for ((entity, id), delete) in deletes {
-        if let Some(found) = lost_delete(store, &journal, &held, &mut server, &entity, &id, delete)?
+        if let Some(found) = lost_delete(store, journal, &held, &mut server, &entity, &id, delete)?
         {
             lost.push(found);
         }
@@ -180,15 +195,18 @@ fn lost_delete(
     id: &str,
     delete: &JournalEntry,
 ) -> Result<Option<LostEdit>, StoreError> {
-    let same = |e: &&JournalEntry| {
-        e.seq > delete.seq
-            && e.entity.as_deref() == Some(entity)
-            && e.record_id.as_deref() == Some(id)
-    };
-    // Created again since (a scenario reuses its ids): the delete is history.
-    let recreated = journal
+    // What the journal says of the record after the delete, in one pass over it.
+    let later: Vec<&JournalEntry> = journal
         .iter()
-        .filter(same)
+        .filter(|e| {
+            e.seq > delete.seq
+                && e.entity.as_deref() == Some(entity)
+                && e.record_id.as_deref() == Some(id)
+        })
+        .collect();
+    // Created again since (a scenario reuses its ids): the delete is history.
+    let recreated = later
+        .iter()
         .any(|e| e.record_change() == Some(RecordChange::Create));
     let waiting = held.iter().any(|(e, i)| e == entity && i == id);
     if recreated || waiting || store.is_pending_delete(entity, id)? {
@@ -202,7 +220,6 @@ fn lost_delete(
     if device.is_none() && on_server.is_none() {
         return Ok(None);
     }
-    let later: Vec<&JournalEntry> = journal.iter().filter(same).collect();
     let explained = later
         .iter()
         .rev()

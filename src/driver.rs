@@ -24,7 +24,7 @@ mod reads;
 mod world;
 
 use reads::{related_records, reload_view};
-pub use world::{export_journal, perform};
+pub use world::{ControlDone, control_call, export_journal, perform};
 
 /// What the effects that wait on the world need: the control API (absent with an external
 /// server), the profile (online saves and exports open their own connection to it) and the

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use crate::project::Project;
-pub use crate::project::project_toml;
 use crate::settings::{
     AutoSync, BackgroundBehavior, ConflictStrategy, ProjectConfig, SettingKey, SyncBeforeSwitch,
 };

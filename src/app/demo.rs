@@ -11,7 +11,6 @@ use crate::device::AppMode;
 use crate::engine::Command;
 use crate::project::FieldKind;
 use crate::rules::{Network, Trigger};
-use crate::store::{JournalData, JournalEntry, JournalKind};
 use crate::wire::{Fault, FaultRule, Fields};
 
 /// Why the server controls and the Woodford screen cannot act on an external `--server`: the
@@ -262,7 +261,12 @@ impl App {
         let stamp = self.clock.now().format("%H:%M");
         let fields: Fields = [(field, format!("Edited by backoffice {stamp}"))].into();
         self.control_effect(
-            ControlCall::Edit { entity, id, fields },
+            ControlCall::Edit {
+                entity,
+                id,
+                fields,
+                as_user: None,
+            },
             "Edit on the server",
         )
     }
@@ -289,19 +293,7 @@ impl App {
                 if let ControlCall::Publish(_) = call {
                     self.woodford_published();
                 }
-                let mut entry = JournalEntry::event(
-                    self.clock.now(),
-                    JournalKind::App,
-                    "demo control",
-                    text.clone(),
-                )
-                .with_data(JournalData::Server(call.server_step()));
-                if let ControlCall::Edit { entity, id, .. } | ControlCall::Delete { entity, id } =
-                    call
-                {
-                    entry.entity = Some(entity.clone());
-                    entry.record_id = Some(id.clone());
-                }
+                let entry = call.journal_entry(self.clock.now(), "demo control", text.clone());
                 self.emit(Effect::AppendJournal(Box::new(entry)));
                 self.refresh_journal();
                 self.success(format!("Server: {text}"));

@@ -6,14 +6,19 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
+
 use crate::auditor::LostEdit;
 use crate::device::{AppMode, OnlineSave, SaveOutcome, SwitchRequest};
 use crate::engine::Command;
 use crate::project::Project;
 use crate::rules::{LeaveOutcome, SwitchChoice, SwitchOutcome, UiTransactionRefused};
 use crate::settings::{EffectiveSettings, SettingChange, UserSettings};
-use crate::store::{Conflict, JournalEntry, LocalRecord, ServerStep, SyncState, UserResolution};
-use crate::wire::{FaultRule, Fields};
+use crate::store::{
+    Conflict, JournalData, JournalEntry, JournalKind, LocalRecord, ServerStep, SyncState,
+    UserResolution,
+};
+use crate::wire::{FaultRule, Fields, Published};
 
 use super::state::EntityCount;
 
@@ -227,17 +232,20 @@ pub struct GateView {
     pub held: u32,
 }
 
-/// A demo control that the server carries out.
+/// A demo control that the server carries out: the Server panel's and a scenario's server
+/// steps alike.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ControlCall {
-    PublishV2,
+    /// Publish a project shipped in `assets/` (`v1`, `v2`) as the next version.
+    PublishAsset(String),
     /// The Woodford screen's draft, as the next project version.
     Publish(Box<Project>),
-    /// Edit a record on the server as another user (`backoffice`).
+    /// Edit a record on the server as another user (`backoffice` unless named).
     Edit {
         entity: String,
         id: String,
         fields: Fields,
+        as_user: Option<String>,
     },
     /// Delete a record on the server as another user.
     Delete {
@@ -255,7 +263,7 @@ impl ControlCall {
     /// What the call made the server do, as its journal row's data.
     pub fn server_step(&self) -> ServerStep {
         match self {
-            ControlCall::PublishV2 | ControlCall::Publish(_) => ServerStep::Published,
+            ControlCall::PublishAsset(_) | ControlCall::Publish(_) => ServerStep::Published,
             ControlCall::Edit { .. } => ServerStep::BackofficeEdit,
             ControlCall::Delete { .. } => ServerStep::BackofficeDelete,
             ControlCall::SetDelay { entity, ms } => ServerStep::Delay {
@@ -263,6 +271,60 @@ impl ControlCall {
                 ms: *ms,
             },
             ControlCall::Fault(_) => ServerStep::Fault,
+        }
+    }
+
+    /// What the server did, in the words its journal row, the Server panel and a scenario's
+    /// log say: `published` is the server's answer to a publish.
+    pub fn describe(&self, published: Option<&Published>) -> String {
+        let version = |p: Option<&Published>| match p {
+            Some(p) => format!("project version {} ({})", p.version, p.name),
+            None => "project".to_string(),
+        };
+        match self {
+            ControlCall::PublishAsset(_) => format!(
+                "published {}; a device learns of it with a sync",
+                version(published)
+            ),
+            ControlCall::Publish(project) => format!(
+                "published {} from Woodford: {}; a device learns of it with a sync",
+                version(published),
+                crate::woodford::describe(project)
+            ),
+            ControlCall::Edit {
+                entity,
+                id,
+                fields,
+                as_user,
+            } => {
+                let values = fields
+                    .iter()
+                    .map(|(k, v)| format!("{k} = \"{v}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let who = as_user.as_deref().unwrap_or("backoffice");
+                format!("{who} edited {entity} {id} on the server: {values}")
+            }
+            ControlCall::Delete { entity, id } => {
+                format!("backoffice deleted {entity} {id} on the server")
+            }
+            ControlCall::SetDelay { entity, ms } => {
+                format!("business-logic delay on {entity} writes: {ms} ms")
+            }
+            ControlCall::Fault(rule) => format!("fault injected: {}", super::describe_fault(rule)),
+        }
+    }
+
+    /// The journal row of the call done, written by `actor`: `text` ([`ControlCall::describe`]),
+    /// the step as its data, and the record it was about.
+    pub fn journal_entry(&self, at: DateTime<Utc>, actor: &str, text: String) -> JournalEntry {
+        let entry = JournalEntry::event(at, JournalKind::App, actor, text)
+            .with_data(JournalData::Server(self.server_step()));
+        match self {
+            ControlCall::Edit { entity, id, .. } | ControlCall::Delete { entity, id } => {
+                entry.about(entity, id)
+            }
+            _ => entry,
         }
     }
 }

@@ -128,7 +128,9 @@ pub struct App {
     fit: Fit,
 
     // Flows in progress.
-    session_password: bool,
+    /// A password the user typed this session, kept where the keeping rule said
+    /// ([`crate::rules::keep_typed_password`]); gone once a sync it served only took it.
+    typed_password: Option<crate::rules::KeepPassword>,
     /// The server rejected the password of the last sync: Sync asks for it again.
     password_rejected: bool,
     switch_pending: bool,
@@ -177,7 +179,7 @@ impl App {
             background: false,
             message: None,
             fit: Fit::Fits,
-            session_password: false,
+            typed_password: None,
             password_rejected: false,
             switch_pending: false,
             custom: None,
@@ -240,13 +242,13 @@ impl App {
         if let Some(semantic) = semantic {
             // A server edit of "the open record" is kept as the concrete edit it made.
             let concrete = effects.iter().find_map(|e| match e {
-                Effect::Control(ControlCall::Edit { entity, id, fields }) => {
-                    Some(Action::ServerEdit {
-                        entity: entity.clone(),
-                        id: id.clone(),
-                        fields: fields.clone(),
-                    })
-                }
+                Effect::Control(ControlCall::Edit {
+                    entity, id, fields, ..
+                }) => Some(Action::ServerEdit {
+                    entity: entity.clone(),
+                    id: id.clone(),
+                    fields: fields.clone(),
+                }),
                 Effect::Control(ControlCall::Delete { entity, id }) => Some(Action::ServerDelete {
                     entity: entity.clone(),
                     id: id.clone(),
@@ -437,13 +439,19 @@ impl App {
             Action::SendToBackground => self.send_to_background(),
             Action::Resume => self.resume(),
             Action::PublishV2 => {
-                return self.control_effect(ControlCall::PublishV2, "Publish project v2");
+                return self
+                    .control_effect(ControlCall::PublishAsset("v2".into()), "Publish project v2");
             }
             Action::ServerEditOpenRecord => return self.server_edit_open_record(),
             Action::ServerDeleteOpenRecord => return self.server_delete_open_record(),
             Action::ServerEdit { entity, id, fields } => {
                 return self.control_effect(
-                    ControlCall::Edit { entity, id, fields },
+                    ControlCall::Edit {
+                        entity,
+                        id,
+                        fields,
+                        as_user: None,
+                    },
                     "Edit on the server",
                 );
             }

@@ -181,11 +181,7 @@ impl App {
         let input = crate::rules::OnStartState {
             auto_sync: effective.auto_sync,
             background_sync: effective.background_sync,
-            credentials: if effective.save_password && self.password_saved {
-                crate::rules::Credentials::Saved
-            } else {
-                crate::rules::Credentials::PasswordNotSaved
-            },
+            credentials: crate::rules::credentials(effective.save_password, self.password_saved),
             require_sync_login: effective.require_sync_login,
             last_successful_sync_end: state.last_successful.as_ref().map(|l| l.ended),
             network: self.network,

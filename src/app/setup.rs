@@ -39,12 +39,7 @@ impl App {
             SettingChange::UserName(v) => format!("User name: {v}"),
         };
         match outcome {
-            Ok(()) => {
-                if let SettingChange::SavePassword(false) = change {
-                    self.session_password = false;
-                }
-                self.success(format!("{label} (saved)"));
-            }
+            Ok(()) => self.success(format!("{label} (saved)")),
             Err(e) => self.error(e),
         }
         self.refresh_settings();

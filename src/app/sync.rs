@@ -8,29 +8,38 @@ use super::state::*;
 use crate::device::{AppMode, OnlineSave, SwitchRequest};
 use crate::engine::{Command, EngineEvent, SyncStatus};
 use crate::rules::{
-    self, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger, TypedPassword,
+    self, KeepPassword, LoginReason, SignIn, SwitchChoice, SwitchOutcome, SyncMode, Trigger,
 };
 use crate::settings::SettingChange;
 
 impl App {
-    /// How the sync the user asks for now would sign in: the sign-in rule, on what the App knows.
+    /// How the sync the user asks for now would sign in: the sign-in rule, on what the App knows
+    /// of the saved password and of one typed this session.
     fn sign_in(&self) -> SignIn {
         let effective = self.effective.as_ref();
+        let require_sync_login = effective.is_some_and(|e| e.require_sync_login);
         let credentials = rules::credentials(
             effective.is_some_and(|e| e.save_password),
             self.password_saved,
         );
-        let typed = if self.session_password {
-            TypedPassword::EarlierThisSession
-        } else {
-            TypedPassword::None
-        };
+        let held = self
+            .typed_password
+            .is_some_and(KeepPassword::held_in_memory);
         rules::sign_in(
-            effective.is_some_and(|e| e.require_sync_login),
+            require_sync_login,
             credentials,
-            typed,
+            rules::typed_password(held, require_sync_login),
             self.password_rejected,
         )
+    }
+
+    /// Asks the engine for the sync; one that signs in with the typed password takes it, and a
+    /// password typed for one sync only is gone after it.
+    fn start_sync(&mut self, trigger: Trigger, sign_in: SignIn) {
+        if sign_in == SignIn::TypedPassword {
+            self.typed_password = self.typed_password.and_then(KeepPassword::after_sign_in);
+        }
+        self.emit(Effect::Engine(Command::Trigger(trigger)));
     }
 
     pub(super) fn press_sync(&mut self, trigger: Trigger) {
@@ -39,7 +48,8 @@ impl App {
             self.warn(format!("A {mode} sync is already running ({activity})"));
             return;
         }
-        if let SignIn::Ask { reason } = self.sign_in() {
+        let sign_in = self.sign_in();
+        if let SignIn::Ask { reason } = sign_in {
             let (url, user) = self
                 .settings
                 .as_ref()
@@ -63,7 +73,7 @@ impl App {
             });
             return;
         }
-        self.emit(Effect::Engine(Command::Trigger(trigger)));
+        self.start_sync(trigger, sign_in);
         self.info(match trigger {
             Trigger::ProjectUpdate => "Applying the project update (foreground sync)…",
             _ => "Synchronizing…",
@@ -138,7 +148,11 @@ impl App {
             self.error(e);
             return;
         }
-        self.session_password = true;
+        let effective = self.effective.as_ref();
+        self.typed_password = Some(rules::keep_typed_password(
+            effective.is_some_and(|e| e.save_password),
+            effective.is_some_and(|e| e.require_sync_login),
+        ));
         self.password_rejected = false;
         self.refresh_settings();
         self.refresh_checklist();
@@ -151,7 +165,7 @@ impl App {
         };
         match trigger {
             Some(trigger) => {
-                self.emit(Effect::Engine(Command::Trigger(trigger)));
+                self.start_sync(trigger, SignIn::TypedPassword);
                 self.info("Synchronizing…");
             }
             None => self.success("Password entered"),

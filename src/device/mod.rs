@@ -181,13 +181,9 @@ impl Device {
     pub fn change_setting(&mut self, change: SettingChange) -> Result<(), DeviceError> {
         let settings = self.settings()?;
         let label = format!("{change:?}");
-        match rules::change_setting(&settings, &self.config()?, change.clone()) {
-            Ok(next) => {
-                if let SettingChange::SavePassword(false) = change {
-                    // "Save password" off: the password is not kept on the device.
-                    self.store.set_password(None)?;
-                }
-                self.store.choose_settings(&next)?;
+        match rules::setting_write(&settings, &self.config()?, change) {
+            Ok(write) => {
+                self.store.write_settings(&write)?;
                 self.journal_setting(SettingOutcome::Changed, format!("setting changed: {label}"));
                 Ok(())
             }

@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::control::Control;
 use crate::device::OnlineSave;
 use crate::store::Store;
-use crate::wire::Fields;
+use crate::wire::{Fields, Published};
 
 /// Runs one effect to its end and returns the action that reports it.
 pub async fn perform(effect: Effect, ctx: &EffectContext) -> Action {
@@ -25,7 +25,7 @@ pub async fn perform(effect: Effect, ctx: &EffectContext) -> Action {
         }
         Effect::Control(call) => {
             let outcome = match &ctx.control {
-                Some(control) => control_call(control, &call).await,
+                Some(control) => control_call(control, &call).await.map(|done| done.text),
                 None => Err(crate::app::NO_ADMIN_TOKEN.to_string()),
             };
             EffectResult::Control { call, outcome }
@@ -58,49 +58,35 @@ pub async fn perform(effect: Effect, ctx: &EffectContext) -> Action {
     Action::EffectDone(result)
 }
 
-async fn control_call(control: &Control, call: &ControlCall) -> Result<String, String> {
-    let describe = |fields: &Fields| {
-        fields
-            .iter()
-            .map(|(k, v)| format!("{k} = \"{v}\""))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match call {
-        ControlCall::PublishV2 => control.publish_asset("v2").await.map(|p| {
-            format!(
-                "published project version {} ({}); a device learns of it with a sync",
-                p.version, p.name
-            )
-        }),
-        ControlCall::Publish(project) => control
-            .publish_toml(&crate::woodford::project_toml(project))
+/// A control call done: its words ([`ControlCall::describe`]) and, for a publish, the
+/// server's answer.
+pub struct ControlDone {
+    pub text: String,
+    pub published: Option<Published>,
+}
+
+/// Carries out a control call — the Server panel's and a scenario's server steps alike, so
+/// both say the same of the same action.
+pub async fn control_call(control: &Control, call: &ControlCall) -> Result<ControlDone, String> {
+    let published = match call {
+        ControlCall::PublishAsset(asset) => Some(control.publish_asset(asset).await),
+        ControlCall::Publish(project) => Some(
+            control
+                .publish_toml(&crate::project::project_toml(project))
+                .await,
+        ),
+        ControlCall::Edit {
+            entity,
+            id,
+            fields,
+            as_user,
+        } => control
+            .edit(entity, id, fields.clone(), as_user.as_deref())
             .await
-            .map(|p| {
-                format!(
-                    "published project version {} ({}) from Woodford: {}; a device learns of it with a sync",
-                    p.version,
-                    p.name,
-                    crate::woodford::describe(project)
-                )
-            }),
-        ControlCall::Edit { entity, id, fields } => control
-            .edit(entity, id, fields.clone(), None)
-            .await
-            .map(|_| {
-                format!(
-                    "backoffice edited {entity} {id} on the server: {}",
-                    describe(fields)
-                )
-            }),
-        ControlCall::Delete { entity, id } => control
-            .delete(entity, id)
-            .await
-            .map(|()| format!("backoffice deleted {entity} {id} on the server")),
-        ControlCall::SetDelay { entity, ms } => control
-            .set_delay(entity, *ms)
-            .await
-            .map(|()| format!("business-logic delay on {entity} writes: {ms} ms")),
+            .map(|_| None)
+            .transpose(),
+        ControlCall::Delete { entity, id } => control.delete(entity, id).await.err().map(Err),
+        ControlCall::SetDelay { entity, ms } => control.set_delay(entity, *ms).await.err().map(Err),
         ControlCall::Fault(rule) => control
             .fault(
                 rule.method.as_deref(),
@@ -109,9 +95,15 @@ async fn control_call(control: &Control, call: &ControlCall) -> Result<String, S
                 rule.fault.clone(),
             )
             .await
-            .map(|()| format!("fault injected: {}", crate::app::describe_fault(rule))),
+            .err()
+            .map(Err),
     }
-    .map_err(|e| e.to_string())
+    .transpose()
+    .map_err(|e| e.to_string())?;
+    Ok(ControlDone {
+        text: call.describe(published.as_ref()),
+        published,
+    })
 }
 
 /// Online mode's save, on its own connection to the profile: the network wait must not hold

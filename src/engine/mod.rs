@@ -21,8 +21,8 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::rules::{
-    self, Credentials, Decision, Network, OnStartDecision, OnStartState, SyncActivity, SyncMode,
-    Trigger,
+    self, Credentials, Decision, Network, OnStartDecision, OnStartState, SettingsWrite,
+    SyncActivity, SyncMode, Trigger,
 };
 use crate::settings::EffectiveSettings;
 use crate::store::{JournalData, JournalEntry, JournalKind, LastSync, Store, StoreError};
@@ -446,8 +446,9 @@ impl Engine {
         }
     }
 
-    /// The first project a sync brings: the store takes its defaults as the settings unless the
-    /// user chose them ([`Store::adopt_project_defaults`]).
+    /// The first project a sync brings: its defaults become the settings unless the user chose
+    /// them ([`rules::adopt_project_defaults`]), written with the forgotten password in one
+    /// transaction ([`Store::update_settings`]).
     fn adopt_first_project_defaults(&mut self) {
         if !self.awaiting_first_project {
             return;
@@ -456,7 +457,11 @@ impl Engine {
             return;
         };
         self.awaiting_first_project = false;
-        if let Ok(Some(settings)) = self.store.adopt_project_defaults(&project.configuration) {
+        let config = &project.configuration;
+        let adopted = self.store.update_settings(|current, origin| {
+            rules::adopt_project_defaults(current, origin, config)
+        });
+        if let Ok(Some(SettingsWrite { settings, .. })) = adopted {
             let on_off = |on: bool| if on { "On" } else { "Off" };
             self.journal(
                 JournalKind::App,

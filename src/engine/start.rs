@@ -7,8 +7,7 @@ use tokio::sync::watch;
 use super::{Engine, EngineEvent, Running, run};
 use crate::remote::Remote;
 use crate::rules::{
-    self, KeepPassword, LoginReason, SignIn, StartGate, SyncActivity, SyncMode, Trigger,
-    WhileRunning,
+    self, LoginReason, SignIn, StartGate, SyncActivity, SyncMode, Trigger, WhileRunning,
 };
 use crate::settings::EffectiveSettings;
 use crate::store::LastSync;
@@ -167,12 +166,10 @@ impl Engine {
                     effective.save_password,
                     effective.require_sync_login,
                 );
-                let typed = match keep {
-                    KeepPassword::ThisSync => self.session_password.take(),
-                    KeepPassword::OnDevice | KeepPassword::ThisSession => {
-                        self.session_password.clone()
-                    }
-                };
+                let typed = self.session_password.clone();
+                if keep.after_sign_in().is_none() {
+                    self.session_password = None;
+                }
                 typed.ok_or(LoginReason::PasswordNotSaved)
             }
             SignIn::Ask { reason } => Err(reason),

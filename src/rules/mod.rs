@@ -41,7 +41,10 @@ pub use save_gate::{
     EntityPhaseGate, SaveDecision, SaveRefusal, StartGate, UploadSnapshot, UploadsWith,
     may_enter_entity_phase, may_start_background_sync, save_gate, uploads_with,
 };
-pub use setting_change::{change_setting, check_server_url, check_user_name, is_changeable};
+pub use setting_change::{
+    SavedPassword, SettingsOrigin, SettingsWrite, adopt_project_defaults, change_setting,
+    check_server_url, check_user_name, is_changeable, setting_write,
+};
 pub use sign_in::{
     KeepPassword, LoginReason, SignIn, TypedPassword, credentials, keep_typed_password, sign_in,
     typed_password,

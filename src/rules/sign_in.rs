@@ -95,6 +95,22 @@ pub enum KeepPassword {
     ThisSync,
 }
 
+impl KeepPassword {
+    /// Held in memory (this session or this sync), not saved on the device.
+    pub fn held_in_memory(self) -> bool {
+        !matches!(self, KeepPassword::OnDevice)
+    }
+
+    /// What is kept of a typed password once a sync has signed in with it: under Require Sync
+    /// Login, nothing — it served the sync it was typed for.
+    pub fn after_sign_in(self) -> Option<KeepPassword> {
+        match self {
+            KeepPassword::ThisSync => None,
+            kept => Some(kept),
+        }
+    }
+}
+
 /// "Require Sync Login: true means the user must log in at each sync": a password typed under it
 /// serves one sync and is never kept. Otherwise Save password decides whether it is saved.
 pub fn keep_typed_password(save_password: bool, require_sync_login: bool) -> KeepPassword {

@@ -92,7 +92,7 @@ pub fn describe(action: &StepAction) -> String {
             on_conflict,
         } => format!(
             "Woodford: publishes the project {}",
-            super::server_journal::configure_text(configuration, on_conflict)
+            configure_text(configuration, on_conflict)
         ),
         StepAction::ServerEdit {
             entity,
@@ -123,4 +123,22 @@ pub fn describe(action: &StepAction) -> String {
         StepAction::Wait { until } => format!("waits until {until:?}"),
         StepAction::Check => "checks".into(),
     }
+}
+
+/// A `configure` step's changes in words: `background_sync_behavior = "NoAction", On Conflict
+/// of account: Manual` (the step's description).
+fn configure_text(
+    configuration: &toml::Table,
+    on_conflict: &std::collections::BTreeMap<String, crate::settings::ConflictStrategy>,
+) -> String {
+    let changes: Vec<String> = configuration
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .chain(
+            on_conflict
+                .iter()
+                .map(|(entity, s)| format!("On Conflict of {entity}: {s}")),
+        )
+        .collect();
+    format!("with {}", changes.join(", "))
 }

@@ -230,7 +230,7 @@ pub async fn run(
             (runner.screens)(index + 1, runner.app.as_ref().expect("running"));
         }
     }
-    runner.finish().await;
+    let journal = runner.finish(journal_start).await;
     let requests = std::mem::take(&mut runner.requests)
         .into_iter()
         .skip(setup_requests)
@@ -239,7 +239,7 @@ pub async fn run(
         failures,
         summary: runner.summary,
         requests,
-        journal: super::server_journal::journal_after(&runner.profile, journal_start),
+        journal,
     })
 }
 

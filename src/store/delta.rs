@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::journal::JournalEntry;
 use super::merge::write_server_version;
+use super::outbox::Pending;
 use super::records;
 use super::{Result, Store, to_json};
 use super::{conflicts, deletes, outbox};
@@ -158,7 +159,6 @@ impl Store {
             let any_pending = tx
                 .prepare_cached("SELECT 1 FROM outbox WHERE entity = ?1 LIMIT 1")?
                 .exists([entity])?;
-            let mut has_pending = tx.prepare_cached("SELECT 1 FROM outbox WHERE entity = ?1 AND record_id = ?2 LIMIT 1")?;
             let mut upsert = tx.prepare_cached(records::UPSERT)?;
             let reconciling: bool = tx
                 .prepare_cached("SELECT reconciling FROM delta WHERE entity = ?1")?
@@ -173,28 +173,38 @@ impl Store {
                     seen.execute(params![entity, record.id()])?;
                 }
             }
+            // One outbox query per record or deleted id says what the device holds of it.
+            let pending = |id: &str| match any_pending {
+                true => outbox::pending_for(tx, entity, id),
+                false => Ok(Pending::Nothing),
+            };
             for record in records {
-                if any_pending && has_pending.exists(params![entity, record.id()])? {
-                    let record = record.to_record();
-                    // A record the user deleted stays gone until its delete is settled: a
-                    // newer server version meets it at the upload (or in its Sync Errors item).
-                    let held = conflicts::hold_server_version(tx, entity, &record.id, Some(&record))?;
-                    if !held && !deletes::pending_delete(tx, entity, &record.id)? {
-                        report.overwritten.extend(write_server_version(tx, entity, &record, snapshot, policy, now)?);
+                match pending(record.id())? {
+                    Pending::Nothing => {
+                        upsert.execute(params![entity, record.id(), record.etag(), record.fields_json().as_ref()])?;
                     }
-                } else {
-                    upsert.execute(params![entity, record.id(), record.etag(), record.fields_json().as_ref()])?;
+                    held => {
+                        let record = record.to_record();
+                        // A record the user deleted stays gone until its delete is settled: a
+                        // newer server version meets it at the upload (or in its Sync Errors item).
+                        let kept = conflicts::hold_server_version(tx, entity, &record.id, Some(&record))?;
+                        if !kept && held != Pending::Delete {
+                            report.overwritten.extend(write_server_version(tx, entity, &record, snapshot, policy, now)?);
+                        }
+                    }
                 }
                 report.upserted += 1;
             }
             for id in deleted {
-                if deletes::pending_delete(tx, entity, id)? {
-                    deletes::deleted_on_both(tx, entity, id, now)?;
-                } else if outbox::rows_for(tx, entity, id)?.is_empty() {
-                    records::remove(tx, entity, id)?;
-                    report.deleted += 1;
-                } else {
-                    conflicts::hold_server_version(tx, entity, id, None)?;
+                match pending(id)? {
+                    Pending::Delete => deletes::deleted_on_both(tx, entity, id, now)?,
+                    Pending::Nothing => {
+                        records::remove(tx, entity, id)?;
+                        report.deleted += 1;
+                    }
+                    Pending::Changes => {
+                        conflicts::hold_server_version(tx, entity, id, None)?;
+                    }
                 }
             }
             match end {

@@ -107,6 +107,35 @@ pub(crate) fn insert(
     Ok(tx.last_insert_rowid())
 }
 
+/// What the outbox holds for one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pending {
+    Nothing,
+    /// Changes, none of them a delete.
+    Changes,
+    /// A delete (and maybe changes before it).
+    Delete,
+}
+
+/// What the outbox holds for the record, in one query.
+pub(crate) fn pending_for(
+    tx: &rusqlite::Connection,
+    entity: &str,
+    id: &str,
+) -> rusqlite::Result<Pending> {
+    tx.prepare_cached(
+        "SELECT COUNT(*), COALESCE(MAX(op = 'delete'), 0) FROM outbox WHERE entity = ?1 AND record_id = ?2",
+    )?
+    .query_row(params![entity, id], |r| {
+        let (rows, delete): (i64, bool) = (r.get(0)?, r.get(1)?);
+        Ok(match (rows, delete) {
+            (0, _) => Pending::Nothing,
+            (_, true) => Pending::Delete,
+            (_, false) => Pending::Changes,
+        })
+    })
+}
+
 pub(crate) fn rows_for(
     tx: &rusqlite::Connection,
     entity: &str,

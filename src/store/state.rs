@@ -2,13 +2,13 @@
 //! and the saved password — small values kept as JSON in `meta`, the password in `secret`.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Result, Store, StoreError, meta_json, put_meta};
 use crate::project::Project;
-use crate::rules::{SyncMode, Trigger};
-use crate::settings::{ProjectConfig, UserSettings};
+use crate::rules::{SavedPassword, SettingsOrigin, SettingsWrite, SyncMode, Trigger};
+use crate::settings::UserSettings;
 
 /// The result flags the product exposes to scripts about the last sync: what it brought, and
 /// how it ended. "Was background sync" is the sync's mode ([`LastSync::mode`]). Stored as the
@@ -158,50 +158,72 @@ impl Store {
         self.set_meta(SETTINGS, settings)
     }
 
-    /// The settings the user chose on Setup; from now on they stay chosen.
-    pub fn choose_settings(&mut self, settings: &UserSettings) -> Result<()> {
-        let text = meta_json(settings)?;
-        self.write(|tx| {
-            put_meta(tx, SETTINGS, &text)?;
-            put_meta(tx, SETTINGS_CHOSEN, "true")
-        })
+    /// Whether the user has chosen the settings on Setup.
+    pub fn settings_origin(&self) -> Result<SettingsOrigin> {
+        origin_in(self.conn()).map_err(|e| self.err(e))
     }
 
-    /// "A new device starts from the project's published defaults": the first project a sync
-    /// brings sets Auto Sync, Background sync and Save password (the profile was made before
-    /// the device knew the project) — unless the user has chosen them on Setup already. Read
-    /// checked and written in one transaction, so a choice made meanwhile is never overwritten. Returns
-    /// the settings taken, if any; Save password off forgets a saved password.
-    pub fn adopt_project_defaults(
+    /// Writes settings the rules decided ([`crate::rules::setting_write`]) in one transaction: the
+    /// settings, whether the user chose them, and the saved password forgotten when the write
+    /// says so — no crash leaves the one without the other.
+    pub fn write_settings(&mut self, write: &SettingsWrite) -> Result<()> {
+        self.write_settings_if(write, |_| true).map(|_| ())
+    }
+
+    /// The write the rule `decide` makes of the settings and their origin
+    /// ([`crate::rules::adopt_project_defaults`]), written as [`Store::write_settings`] does — unless
+    /// their origin changed meanwhile (the user chose settings on Setup): checked in the same
+    /// transaction, so a choice is never overwritten. Returns what was written, if anything.
+    pub fn update_settings(
         &mut self,
-        config: &ProjectConfig,
-    ) -> Result<Option<UserSettings>> {
-        let Some(settings) = self.settings()? else {
+        decide: impl FnOnce(&UserSettings, SettingsOrigin) -> Option<SettingsWrite>,
+    ) -> Result<Option<SettingsWrite>> {
+        let Some(current) = self.settings()? else {
             return Ok(None);
         };
-        let next = settings.with_project_defaults(config);
-        let next_text = meta_json(&next)?;
-        let written = self.write(|tx| {
-            let chosen: Option<String> = tx
-                .query_row(
-                    "SELECT value FROM meta WHERE key = ?1",
-                    [SETTINGS_CHOSEN],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if chosen.as_deref() == Some("true") {
+        let origin = self.settings_origin()?;
+        let Some(write) = decide(&current, origin) else {
+            return Ok(None);
+        };
+        let written = self.write_settings_if(&write, |now| now == origin)?;
+        Ok(written.then_some(write))
+    }
+
+    /// Writes `write` when `still` holds for the origin found in the write transaction; true
+    /// when it was written. A forgotten password goes the way [`Store::set_password`] forgets
+    /// it: zeroed where it was, and the WAL truncated after the commit.
+    fn write_settings_if(
+        &mut self,
+        write: &SettingsWrite,
+        still: impl FnOnce(SettingsOrigin) -> bool,
+    ) -> Result<bool> {
+        let text = meta_json(&write.settings)?;
+        let forget = write.password == SavedPassword::Forget;
+        let apply = |tx: &Transaction| {
+            if !still(origin_in(tx)?) {
                 return Ok(false);
             }
-            put_meta(tx, SETTINGS, &next_text)?;
+            put_meta(tx, SETTINGS, &text)?;
+            match write.origin {
+                SettingsOrigin::Chosen => put_meta(tx, SETTINGS_CHOSEN, "true")?,
+                SettingsOrigin::ProfileStart => {
+                    tx.execute("DELETE FROM meta WHERE key = ?1", [SETTINGS_CHOSEN])?;
+                }
+            }
+            if forget {
+                tx.execute("DELETE FROM secret WHERE key = ?1", [PASSWORD])?;
+            }
             Ok(true)
-        })?;
-        if !written {
-            return Ok(None);
+        };
+        let written = if forget {
+            self.write_secretly(apply)?
+        } else {
+            self.write(apply)?
+        };
+        if written && forget {
+            self.truncate_wal()?;
         }
-        if !next.save_password {
-            self.set_password(None)?;
-        }
-        Ok(Some(next))
+        Ok(written)
     }
 
     pub fn project(&self) -> Result<Option<Project>> {
@@ -227,14 +249,7 @@ impl Store {
     /// it was (`secure_delete`), and the WAL, which holds earlier copies of its page, is copied
     /// into the database and truncated to nothing.
     pub fn set_password(&mut self, password: Option<&str>) -> Result<()> {
-        let secure = |store: &mut Store, mode: &str| {
-            store
-                .conn
-                .pragma_update(None, "secure_delete", mode)
-                .map_err(|e| store.err(e))
-        };
-        secure(self, "ON")?;
-        let written = self.write(|tx| {
+        self.write_secretly(|tx| {
             match password {
                 Some(p) => tx.execute(
                     "INSERT INTO secret (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -243,13 +258,29 @@ impl Store {
                 None => tx.execute("DELETE FROM secret WHERE key = ?1", [PASSWORD])?,
             };
             Ok(())
-        });
-        secure(self, "FAST")?;
-        written?;
+        })?;
         if password.is_none() {
             self.truncate_wal()?;
         }
         Ok(())
+    }
+
+    /// A write transaction under `secure_delete = ON`: what it deletes is zeroed in the file,
+    /// whichever page it was on.
+    fn write_secretly<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        let secure = |store: &mut Store, mode: &str| {
+            store
+                .conn
+                .pragma_update(None, "secure_delete", mode)
+                .map_err(|e| store.err(e))
+        };
+        secure(self, "ON")?;
+        let written = self.write(f);
+        secure(self, "FAST")?;
+        written
     }
 
     /// Copies the whole WAL into the database and truncates it to zero bytes, waiting (up to
@@ -271,10 +302,26 @@ impl Store {
     }
 }
 
+/// Whether the user chose the settings, as `conn` (or a transaction on it) reads it.
+fn origin_in(conn: &Connection) -> rusqlite::Result<SettingsOrigin> {
+    let chosen: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [SETTINGS_CHOSEN],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match chosen.as_deref() {
+        Some("true") => SettingsOrigin::Chosen,
+        _ => SettingsOrigin::ProfileStart,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::settings::AutoSync;
+    use crate::settings::ProjectConfig;
 
     fn profile() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -300,14 +347,81 @@ mod tests {
         }
     }
 
+    fn adopt(store: &mut Store) -> Result<Option<SettingsWrite>> {
+        let config = published();
+        store.update_settings(|current, origin| {
+            crate::rules::adopt_project_defaults(current, origin, &config)
+        })
+    }
+
+    /// Makes every delete of the saved password fail, as a full disk or a crash mid-write would.
+    fn refuse_to_forget_the_password(store: &Store) {
+        store
+            .conn()
+            .execute_batch(
+                "CREATE TEMP TRIGGER refuse BEFORE DELETE ON secret BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+            )
+            .unwrap();
+    }
+
     #[test]
     fn the_first_projects_defaults_become_the_settings_and_save_password_off_forgets_it() {
         let (_dir, mut store) = profile();
-        let adopted = store.adopt_project_defaults(&published()).unwrap().unwrap();
+        let adopted = adopt(&mut store).unwrap().unwrap().settings;
         assert_eq!(adopted.auto_sync, AutoSync::Never);
         assert!(!adopted.background_sync && !adopted.save_password);
         assert_eq!(adopted.server_url, "http://server");
         assert_eq!(store.settings().unwrap(), Some(adopted));
+        assert_eq!(store.password().unwrap(), None);
+        assert_eq!(
+            store.settings_origin().unwrap(),
+            SettingsOrigin::ProfileStart,
+            "defaults taken are not the user's choice"
+        );
+    }
+
+    #[test]
+    fn the_defaults_and_the_forgotten_password_are_one_write() {
+        let (_dir, mut store) = profile();
+        let before = store.settings().unwrap();
+        refuse_to_forget_the_password(&store);
+        assert!(
+            adopt(&mut store).is_err(),
+            "the password could not be forgotten"
+        );
+        assert_eq!(
+            store.settings().unwrap(),
+            before,
+            "the settings stay as they were: no Save password off beside a saved password"
+        );
+        assert_eq!(store.password().unwrap().as_deref(), Some("secret"));
+    }
+
+    #[test]
+    fn save_password_off_on_setup_and_the_forgotten_password_are_one_write() {
+        let (_dir, mut store) = profile();
+        let before = store.settings().unwrap().unwrap();
+        let off = crate::rules::setting_write(
+            &before,
+            &ProjectConfig::default(),
+            crate::settings::SettingChange::SavePassword(false),
+        )
+        .unwrap();
+        refuse_to_forget_the_password(&store);
+        assert!(store.write_settings(&off).is_err());
+        assert_eq!(store.settings().unwrap(), Some(before));
+        assert_eq!(
+            store.settings_origin().unwrap(),
+            SettingsOrigin::ProfileStart
+        );
+        assert_eq!(store.password().unwrap().as_deref(), Some("secret"));
+        store
+            .conn()
+            .execute_batch("DROP TRIGGER temp.refuse")
+            .unwrap();
+        store.write_settings(&off).unwrap();
+        assert_eq!(store.settings().unwrap(), Some(off.settings));
+        assert_eq!(store.settings_origin().unwrap(), SettingsOrigin::Chosen);
         assert_eq!(store.password().unwrap(), None);
     }
 
@@ -316,8 +430,39 @@ mod tests {
         let (_dir, mut store) = profile();
         let mut chosen = store.settings().unwrap().unwrap();
         chosen.auto_sync = AutoSync::OnStart;
-        store.choose_settings(&chosen).unwrap();
-        assert_eq!(store.adopt_project_defaults(&published()).unwrap(), None);
+        store
+            .write_settings(&SettingsWrite {
+                settings: chosen.clone(),
+                origin: SettingsOrigin::Chosen,
+                password: SavedPassword::Keep,
+            })
+            .unwrap();
+        assert_eq!(adopt(&mut store).unwrap(), None);
+        assert_eq!(store.settings().unwrap(), Some(chosen));
+        assert_eq!(store.password().unwrap().as_deref(), Some("secret"));
+    }
+
+    #[test]
+    fn a_choice_made_after_the_rule_decided_is_not_overwritten() {
+        let (dir, mut store) = profile();
+        let mut chosen = store.settings().unwrap().unwrap();
+        chosen.auto_sync = AutoSync::OnStart;
+        let choice = SettingsWrite {
+            settings: chosen.clone(),
+            origin: SettingsOrigin::Chosen,
+            password: SavedPassword::Keep,
+        };
+        let config = published();
+        let written = store
+            .update_settings(|current, origin| {
+                let write = crate::rules::adopt_project_defaults(current, origin, &config);
+                // The user chooses on another connection while the rule decides.
+                let mut other = Store::open(&dir.path().join("device.db")).unwrap();
+                other.write_settings(&choice).unwrap();
+                write
+            })
+            .unwrap();
+        assert_eq!(written, None);
         assert_eq!(store.settings().unwrap(), Some(chosen));
         assert_eq!(store.password().unwrap().as_deref(), Some("secret"));
     }

@@ -70,3 +70,4 @@ mod conflicts;
 mod forms;
 mod home;
 mod settings;
+mod sign_in;

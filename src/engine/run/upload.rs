@@ -2,6 +2,7 @@
 //! settled — acknowledged, or a conflict decided by the entity's On Conflict strategy.
 
 use super::*;
+use crate::project::Entity;
 
 impl SyncRun {
     pub(super) async fn upload(&mut self) -> Result<(), Stop> {
@@ -81,7 +82,8 @@ impl SyncRun {
                 // them; anything else is settled on its own, in order, after the run before it.
                 let mut acknowledged: Vec<(&PendingOp, Record)> = Vec::new();
                 for (op, result) in chunk.iter().zip(response.results) {
-                    match self.acknowledged(op, result) {
+                    let entity = project.entity(&op.entity);
+                    match self.acknowledged(entity, op, result) {
                         Answer::Took(record) => {
                             // A replayed send is done; the edits saved after it go next round.
                             retargeted |= op.whole.is_some();
@@ -93,12 +95,8 @@ impl SyncRun {
                         }
                         Answer::Other(result) => {
                             self.complete(std::mem::take(&mut acknowledged), snapshot)?;
-                            let strategy = project
-                                .entity(&op.entity)
-                                .map(|e| e.on_conflict)
-                                .unwrap_or_default();
                             retargeted |=
-                                self.settle(op.whole(), *result, strategy, snapshot).await?;
+                                self.settle(op.whole(), *result, entity, snapshot).await?;
                         }
                     }
                 }
@@ -125,8 +123,9 @@ impl SyncRun {
 
     /// The server's version of an operation it took: its answer to a `200`/`201`, or the
     /// current version in a `412` when that is our own earlier write whose answer was lost.
-    /// Any other result comes back to be settled by [`SyncRun::settle`].
-    fn acknowledged(&self, op: &PendingOp, result: BatchResult) -> Answer {
+    /// Any other result comes back to be settled by [`SyncRun::settle`]. `entity`: the op's, in
+    /// the project this sync read once.
+    fn acknowledged(&self, entity: Option<&Entity>, op: &PendingOp, result: BatchResult) -> Answer {
         match result {
             // Deleted, or gone already: a retried delete whose first answer was lost finds
             // nothing to delete, which is what it asked for.
@@ -147,7 +146,7 @@ impl SyncRun {
                 && problem
                     .current
                     .as_ref()
-                    .is_some_and(|c| self.is_own_write(op, c)) =>
+                    .is_some_and(|c| is_own_write(&self.job.user, entity, op, c)) =>
             {
                 Answer::Took(problem.current.clone().expect("checked"))
             }
@@ -171,16 +170,17 @@ impl SyncRun {
         &mut self,
         op: &PendingOp,
         result: BatchResult,
-        strategy: crate::settings::ConflictStrategy,
+        entity: Option<&Entity>,
         snapshot: i64,
     ) -> Result<bool, Stop> {
+        let strategy = entity.map(|e| e.on_conflict).unwrap_or_default();
         let now = self.now();
         let policy = rules::concurrent_edit(self.job.behavior);
         let current = result.problem.as_ref().and_then(|p| p.current.clone());
         match (result.status, result.record) {
             (412, _) if op.kind == PendingKind::Delete && current.is_some() => {
                 let server = current.expect("checked");
-                self.settle_delete(op, &server, strategy)
+                self.settle_delete(op, &server, entity, strategy)
             }
             (412, _) | (404, _) if matches!(op.kind, PendingKind::Update) => {
                 let server = if result.status == 412 { current } else { None };
@@ -258,11 +258,12 @@ impl SyncRun {
         &mut self,
         op: &PendingOp,
         server: &Record,
+        entity: Option<&Entity>,
         strategy: crate::settings::ConflictStrategy,
     ) -> Result<bool, Stop> {
         let now = self.now();
         // The delete knows what an unsettled update of the record sent (empty: none).
-        if !op.fields.is_empty() && self.is_own_write(op, server) {
+        if !op.fields.is_empty() && is_own_write(&self.job.user, entity, op, server) {
             self.store.retarget_delete(op, &server.etag)?;
             return Ok(true);
         }
@@ -289,25 +290,24 @@ impl SyncRun {
             }
         }
     }
+}
 
-    /// A `412` whose current version is exactly what we sent, written by us: the answer to an
-    /// earlier attempt was lost after the server committed it.
-    fn is_own_write(&self, op: &PendingOp, current: &Record) -> bool {
-        // A replayed write may not match the fields the server rewrites.
-        let project = self.store.project().ok().flatten();
-        let entity = project.as_ref().and_then(|p| p.entity(&op.entity));
-        let rewritten = |f: &str| {
-            crate::project::computed_by_server(f)
-                || entity
-                    .and_then(|e| e.field(f))
-                    .is_some_and(|f| f.rewritten_by_server())
-        };
-        current.modified_by == self.job.user
-            && op
-                .fields
-                .iter()
-                .all(|(f, v)| current.fields.get(f) == Some(v) || rewritten(f))
-    }
+/// A `412` whose current version is exactly what we sent, written by `user` (us): the answer to
+/// an earlier attempt was lost after the server committed it. `entity`: the op's, in the
+/// project the sync read once (not once per `412`).
+fn is_own_write(user: &str, entity: Option<&Entity>, op: &PendingOp, current: &Record) -> bool {
+    // A replayed write may not match the fields the server rewrites.
+    let rewritten = |f: &str| {
+        crate::project::computed_by_server(f)
+            || entity
+                .and_then(|e| e.field(f))
+                .is_some_and(|f| f.rewritten_by_server())
+    };
+    current.modified_by == user
+        && op
+            .fields
+            .iter()
+            .all(|(f, v)| current.fields.get(f) == Some(v) || rewritten(f))
 }
 
 /// What the server did with an uploaded operation (see [`SyncRun::acknowledged`]).

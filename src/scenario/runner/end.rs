@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::Runner;
 use crate::scenario::format::StepAction;
-use crate::store::Store;
+use crate::store::{JournalEntry, Store};
 
 impl Runner<'_> {
     /// A step naming an entity, a field or a record that does not exist cannot run: it says
@@ -86,7 +86,10 @@ impl Runner<'_> {
         Ok(())
     }
 
-    pub(super) async fn finish(&mut self) {
+    /// Ends the run: the final values, the auditor's findings, the requests and the end state;
+    /// returns the journal after `journal_start` (what the timeline draws), read once for the
+    /// auditor and the outcome both.
+    pub(super) async fn finish(&mut self, journal_start: i64) -> Vec<JournalEntry> {
         self.settle().await;
         // Read through the control API: a fault armed on the user API is not used up here.
         let remote = self.control.clone();
@@ -119,8 +122,12 @@ impl Runner<'_> {
                 (device, server.and_then(|f| f.get(field).cloned())),
             );
         }
+        let journal = store
+            .as_ref()
+            .and_then(|s| crate::auditor::read_journal(s).ok())
+            .unwrap_or_default();
         if let Some(store) = &store {
-            let lost = crate::auditor::audit(store, |e, i| {
+            let lost = crate::auditor::audit_journal(store, &journal, |e, i| {
                 server_fields.get(&(e.to_string(), i.to_string())).cloned()
             })
             .unwrap_or_default();
@@ -149,5 +156,9 @@ impl Runner<'_> {
         if let Some(driver) = self.driver.take() {
             driver.shutdown();
         }
+        journal
+            .into_iter()
+            .filter(|e| e.seq > journal_start)
+            .collect()
     }
 }

@@ -2,29 +2,41 @@
 //! or a wait, and what the step left for its expectations.
 
 use super::*;
+use crate::app::ControlCall;
+use crate::timeline::SCENARIO_SERVER_ACTOR;
+use crate::wire::FaultRule;
 
 impl Runner<'_> {
-    /// A `configure` step: the published project with the step's changes, published as the
-    /// next version (the Woodford screen's publish, [`crate::woodford::next_project`]).
+    /// A `configure` step's project: the published one with the step's changes, as the next
+    /// version (the Woodford screen's draft, [`crate::woodford::next_project`]).
     async fn configure(
         &mut self,
         configuration: &toml::Table,
         on_conflict: &BTreeMap<String, crate::settings::ConflictStrategy>,
-    ) -> Result<u32, String> {
-        use crate::project::project_toml;
+    ) -> Result<Project, String> {
         use crate::woodford::{Draft, next_project, with_overrides};
         let current = self.control.project().await.map_err(|e| e.to_string())?;
         let mut draft = Draft::of(&current);
         draft.configuration =
             with_overrides(&draft.configuration, configuration).map_err(|e| e.to_string())?;
         draft.on_conflict.extend(on_conflict.clone());
-        let next = next_project(&current, &draft).map_err(|e| e.to_string())?;
-        let published = self
-            .control
-            .publish_toml(&project_toml(&next))
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(published.version)
+        next_project(&current, &draft).map_err(|e| e.to_string())
+    }
+
+    /// A server step, carried out as the Server panel's control ([`crate::driver::control_call`])
+    /// and journaled in its words, by the scenario's server.
+    async fn control_step(&mut self, call: ControlCall) -> Result<(), String> {
+        let done = crate::driver::control_call(&self.control, &call).await?;
+        if let Some(published) = &done.published {
+            self.say(
+                "server",
+                format!("published project version {}", published.version),
+            );
+        }
+        let entry = call.journal_entry(self.clock.now(), SCENARIO_SERVER_ACTOR, done.text);
+        Store::open(&self.profile)
+            .and_then(|mut s| s.append_journal(&[entry]))
+            .map_err(|e| format!("cannot journal the server step: {e}"))
     }
 
     pub(super) async fn step(&mut self, step: &Step) -> Result<StepObservation, String> {
@@ -154,22 +166,16 @@ impl Runner<'_> {
                 }
             }
             StepAction::Publish { asset } => {
-                let published = self
-                    .control
-                    .publish_asset(asset)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                self.say(
-                    "server",
-                    format!("published project version {}", published.version),
-                );
+                self.control_step(ControlCall::PublishAsset(asset.clone()))
+                    .await?
             }
             StepAction::Configure {
                 configuration,
                 on_conflict,
             } => {
-                let version = self.configure(configuration, on_conflict).await?;
-                self.say("server", format!("published project version {version}"));
+                let next = self.configure(configuration, on_conflict).await?;
+                self.control_step(ControlCall::Publish(Box::new(next)))
+                    .await?
             }
             StepAction::ServerEdit {
                 entity,
@@ -180,31 +186,43 @@ impl Runner<'_> {
                 for field in fields.keys() {
                     self.touched.push(format!("{entity}/{id}/{field}"));
                 }
-                self.control
-                    .edit(entity, id, fields.clone(), as_user.as_deref())
-                    .await
-                    .map_err(|e| e.to_string())?;
+                self.control_step(ControlCall::Edit {
+                    entity: entity.clone(),
+                    id: id.clone(),
+                    fields: fields.clone(),
+                    as_user: as_user.clone(),
+                })
+                .await?
             }
-            StepAction::ServerDelete { entity, id } => self
-                .control
-                .delete(entity, id)
-                .await
-                .map_err(|e| e.to_string())?,
-            StepAction::Delay { entity, ms } => self
-                .control
-                .set_delay(entity, *ms)
-                .await
-                .map_err(|e| e.to_string())?,
+            StepAction::ServerDelete { entity, id } => {
+                self.control_step(ControlCall::Delete {
+                    entity: entity.clone(),
+                    id: id.clone(),
+                })
+                .await?
+            }
+            StepAction::Delay { entity, ms } => {
+                self.control_step(ControlCall::SetDelay {
+                    entity: entity.clone(),
+                    ms: *ms,
+                })
+                .await?
+            }
             StepAction::Fault {
                 method,
                 path,
                 count,
                 fault,
-            } => self
-                .control
-                .fault(method.as_deref(), path.as_deref(), *count, fault.clone())
-                .await
-                .map_err(|e| e.to_string())?,
+            } => {
+                self.control_step(ControlCall::Fault(FaultRule {
+                    method: method.clone(),
+                    path_prefix: path.clone(),
+                    count: *count,
+                    after: 0,
+                    fault: fault.clone(),
+                }))
+                .await?
+            }
             StepAction::Clock(advance) => {
                 self.apply(Action::AdvanceClock {
                     by: advance.duration(),
@@ -214,11 +232,6 @@ impl Runner<'_> {
             StepAction::Wait { until } => self.wait(until).await?,
             StepAction::Check => {}
         }
-        crate::scenario::server_journal::record_step(
-            &self.profile,
-            self.clock.now(),
-            &step.action,
-        )?;
         self.settle().await;
         let journal = Store::open(&self.profile)
             .and_then(|s| s.journal(before, 100_000))
