@@ -234,7 +234,15 @@ impl App {
             self.message = None;
         }
         if let Some(refusal) = self.gate(&action) {
-            self.warn(refusal);
+            let answers = match self.fit {
+                Fit::TooSmall { .. } => Answers::TooSmall,
+                Fit::Fits => Answers::Action,
+            };
+            self.message = Some(Message {
+                level: Level::Warning,
+                text: refusal,
+                answers,
+            });
             return Vec::new();
         }
         let returned = self.apply(action);
@@ -475,7 +483,7 @@ impl App {
                     && self
                         .message
                         .as_ref()
-                        .is_some_and(|m| m.text == refusal::too_small_warning())
+                        .is_some_and(|m| m.answers == Answers::TooSmall)
                 {
                     self.message = None;
                 }
@@ -490,6 +498,7 @@ impl App {
         self.message = Some(Message {
             level,
             text: text.into(),
+            answers: Answers::Action,
         });
     }
 
