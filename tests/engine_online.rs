@@ -3,10 +3,13 @@
 
 mod engine_common;
 
+use std::collections::BTreeSet;
+
 use autosync::device::{AppMode, Device, OnlineSave, SwitchRequest};
-use autosync::engine::EngineEvent;
-use autosync::rules::{ModeSwitch, SwitchChoice, SwitchOutcome, Trigger};
+use autosync::engine::{Command, EngineEvent};
+use autosync::rules::{ModeSwitch, Network, SwitchChoice, SwitchOutcome, Trigger};
 use autosync::settings::{AutoSync, SyncBeforeSwitch};
+use autosync::store::UserResolution;
 use autosync::wire::Fault;
 use engine_common::*;
 
@@ -270,4 +273,143 @@ async fn a_switch_asked_during_a_running_sync_gets_its_own_sync_after_it() {
         SwitchOutcome::Switch
     );
     assert_eq!(device.mode(), AppMode::Online);
+}
+
+/// Every journal row written today carries its typed data (`JournalData`), which the timeline,
+/// the auditor and the scenario checks read instead of the words. One run writes every kind of
+/// row there is: syncs (decisions, phases, ends), Setup changes, the network, UI transactions,
+/// saves, a create and a delete, acknowledged uploads, a Server Wins conflict and the edit it
+/// discards, a refused upload the user settles, a retried request, an expired delta token
+/// (`410`), a project update found and applied, mode switches and online saves. A row written
+/// without data fails here, naming itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_journal_row_of_a_full_run_carries_typed_data() {
+    let world = World::new().await;
+    let mut device = device(&world).await;
+    device
+        .engine()
+        .send(Command::SetNetwork(Network::Disconnected));
+    device
+        .engine()
+        .send(Command::SetNetwork(Network::Connected));
+    device.try_enter_ui_transaction().unwrap();
+    device.leave_ui_transaction();
+    let save = |device: &mut Device, id: &str, field: &str, value: &str| {
+        let outcome = device
+            .save("account", id, &fields(&[(field, value)]), "Save button")
+            .unwrap();
+        assert!(saved(&outcome), "{outcome:?}");
+    };
+    // A Server Wins conflict, an edit the server refuses, a create and a delete.
+    save(&mut device, "acc-0001", "city", "Mine");
+    world
+        .control
+        .edit("account", "acc-0001", fields(&[("city", "Theirs")]), None)
+        .await
+        .unwrap();
+    save(&mut device, "acc-0002", "credit_limit", "lots");
+    device
+        .create("account", &fields(&[("name", "Made here")]))
+        .unwrap();
+    device.delete("account", "acc-0003").unwrap();
+    // One transient failure, retried.
+    world
+        .control
+        .fault(
+            Some("GET"),
+            Some("/api/v1/entities/contact"),
+            1,
+            Fault::Status {
+                status: 503,
+                retry_after_s: None,
+            },
+        )
+        .await
+        .unwrap();
+    let last = sync(&device, Trigger::Manual).await;
+    assert!(last.flags.data_errors, "the refused edit: {last:?}");
+    let refused = device.store().unresolved_conflicts().unwrap();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    device
+        .resolve(refused[0].id, &UserResolution::Ignore)
+        .unwrap();
+    // The server deletes a record and forgets it did: the delta token is now `410`.
+    world.control.delete("account", "acc-0004").await.unwrap();
+    world.control.purge_tombstones(0).await.unwrap();
+    // A newer project: found by the background sync, applied by a foreground one.
+    world.control.publish_asset("v2").await.unwrap();
+    sync(&device, Trigger::Manual).await;
+    let last = sync(&device, Trigger::ProjectUpdate).await;
+    assert!(last.flags.customization_downloaded, "{last:?}");
+    // Online: a save the server stores, and one that meets a server edit.
+    let switched = device.request_mode_switch().unwrap();
+    assert!(
+        matches!(switched, SwitchRequest::Switched(AppMode::Online)),
+        "{switched:?}"
+    );
+    let stored = device
+        .save_online("account", "acc-0005", &fields(&[("city", "Online")]))
+        .await
+        .unwrap();
+    assert!(matches!(stored, OnlineSave::Saved(_)), "{stored:?}");
+    world
+        .control
+        .edit("account", "acc-0005", fields(&[("city", "Theirs")]), None)
+        .await
+        .unwrap();
+    let stale = device
+        .save_online("account", "acc-0005", &fields(&[("city", "Mine")]))
+        .await
+        .unwrap();
+    assert!(matches!(stale, OnlineSave::Conflict { .. }), "{stale:?}");
+
+    let journal = device.store().journal(0, 100_000).unwrap();
+    let untyped: Vec<String> = journal
+        .iter()
+        .filter(|e| e.data.is_none())
+        .map(|e| format!("#{} {:?} {}: {}", e.seq, e.kind, e.actor, e.detail))
+        .collect();
+    assert!(
+        untyped.is_empty(),
+        "rows written without typed data:\n{}",
+        untyped.join("\n")
+    );
+    // The run wrote each kind of row it is meant to cover (the data's variant names).
+    let written: BTreeSet<String> = journal
+        .iter()
+        .filter_map(|e| match serde_json::to_value(e.data.as_ref()?).ok()? {
+            serde_json::Value::String(name) => Some(name),
+            serde_json::Value::Object(map) => map.keys().next().cloned(),
+            _ => None,
+        })
+        .collect();
+    let expected = [
+        "decision",
+        "sync_running",
+        "phase",
+        "sync_ended",
+        "setting",
+        "network",
+        "ui_transaction",
+        "save",
+        "record",
+        "acknowledged",
+        "resolved",
+        "lost",
+        "upload_refused",
+        "kept_for_user",
+        "retrying",
+        "reconcile",
+        "project",
+        "mode_switch",
+        "online_save",
+    ];
+    let missing: Vec<&str> = expected
+        .into_iter()
+        .filter(|name| !written.contains(*name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not written: {missing:?}; written: {written:?}"
+    );
 }

@@ -1,7 +1,8 @@
 //! Every shipped scenario (`assets/scenarios/*.toml`) replays through the library, with its
-//! expectations checked, exactly as `autosync play` runs it. The scenarios are split by file-name
-//! prefix into groups, one test each, so the groups run in parallel; a last test makes sure every
-//! file in the directory belongs to a group.
+//! expectations checked, exactly as `autosync play` runs it, and every journal row it wrote
+//! carries typed data. The scenarios are split by file-name prefix into groups, one test each,
+//! so the groups run in parallel; a last test makes sure every file in the directory belongs to
+//! a group.
 
 use std::path::{Path, PathBuf};
 
@@ -95,6 +96,21 @@ async fn run_one(file: &Path) -> Result<(), String> {
     let outcome = scenario::run(&loaded, &options, &mut emit, &mut screen)
         .await
         .map_err(|e| format!("NOT RUN {} ({}): {e}", loaded.scenario.name, file.display()))?;
+    // Every row the run wrote carries its typed data: nobody reads a row of today by its words.
+    let untyped: Vec<String> = outcome
+        .journal
+        .iter()
+        .filter(|e| e.data.is_none())
+        .map(|e| format!("\n  #{} {:?} {}: {}", e.seq, e.kind, e.actor, e.detail))
+        .collect();
+    if !untyped.is_empty() {
+        return Err(format!(
+            "UNTYPED {} ({}): rows written without typed data:{}",
+            loaded.scenario.name,
+            file.display(),
+            untyped.concat()
+        ));
+    }
     if outcome.failures.is_empty() {
         return Ok(());
     }

@@ -233,6 +233,7 @@ impl App {
                     self.message = Some(Message {
                         level: Level::Info,
                         text: format!("{field} is not in conflict: it keeps the server's value"),
+                        answers: Answers::Action,
                     })
                 }
             }

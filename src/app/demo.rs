@@ -4,6 +4,7 @@
 use chrono::Timelike;
 
 use super::effect::{ControlCall, Effect};
+use super::overlay::Overlay;
 use super::state::*;
 use super::sync::mode_name;
 use super::{Action, App};
@@ -202,18 +203,18 @@ impl App {
     }
 
     pub(super) fn send_to_background(&mut self) {
-        self.background = true;
+        self.overlays.open(Overlay::Background);
         self.info(
             "The app is in the background; press r to bring it back (On Start is evaluated again)",
         );
     }
 
     pub(super) fn resume(&mut self) {
-        if !self.background {
+        if !self.overlays.background() {
             self.info("The app is already in the foreground");
             return;
         }
-        self.background = false;
+        self.overlays.close_background();
         self.emit(Effect::Engine(Command::Trigger(Trigger::Resume)));
         self.info(
             "Back from the background: the on-start rule is evaluated again (see Why on Home)",

@@ -1,7 +1,8 @@
-//! Which overlay has the keys and is drawn on top: decided here once, for the gates of
-//! `update` (refusal), the key map and the drawing.
+//! Which overlay has the keys and is drawn on top: read here once from the App's overlays
+//! ([`super::overlay`]), for the gates of `update` (refusal), the key map and the drawing.
 
 use super::App;
+use super::overlay::Overlay;
 use super::state::{Dialog, Fit, Screen, SyncScreen};
 
 /// What has the keys now, most specific first.
@@ -37,7 +38,7 @@ impl App {
         if let Fit::TooSmall { .. } = self.fit {
             return Focus::TooSmall { over };
         }
-        if self.help {
+        if self.overlays.help() {
             return Focus::Help { over };
         }
         Focus::On(over)
@@ -46,17 +47,12 @@ impl App {
     /// What is on screen beneath the overlays.
     pub fn layer(&self) -> Layer<'_> {
         // `on_status` keeps the sync screen at Running while a foreground sync runs.
-        if self.foreground_sync_running() || matches!(self.sync_screen, Some(SyncScreen::Running)) {
-            return Layer::SyncRunning;
-        }
-        if let Some(SyncScreen::Login { .. }) = self.sync_screen {
-            return Layer::Login;
-        }
-        if self.background {
-            return Layer::Background;
-        }
-        if let Some(dialog) = &self.dialog {
-            return Layer::Dialog(dialog);
+        match self.overlays.under_help() {
+            Some(Overlay::Sync(SyncScreen::Running)) => return Layer::SyncRunning,
+            Some(Overlay::Sync(SyncScreen::Login { .. })) => return Layer::Login,
+            Some(Overlay::Background) => return Layer::Background,
+            Some(Overlay::Dialog(dialog)) => return Layer::Dialog(dialog),
+            Some(Overlay::Help) | None => {}
         }
         let screen = self.screen();
         let editing = match screen {
@@ -76,6 +72,6 @@ impl App {
     /// A text input has the keys (form field, Setup text, list search, password); a key
     /// pressed while the terminal is too small still reaches it.
     pub fn text_input_focused(&self) -> bool {
-        !self.help && matches!(self.layer(), Layer::Login | Layer::Editing)
+        !self.overlays.help() && matches!(self.layer(), Layer::Login | Layer::Editing)
     }
 }

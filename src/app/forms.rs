@@ -92,7 +92,7 @@ impl App {
 
     pub(super) fn input(&mut self, key: KeyEvent) {
         let event = Event::Key(key);
-        if let Some(SyncScreen::Login { fields, .. }) = &mut self.sync_screen {
+        if let Some(SyncScreen::Login { fields, .. }) = self.overlays.sync_screen_mut() {
             fields.focused_mut().handle_event(&event);
             return;
         }
@@ -138,7 +138,7 @@ impl App {
             let joined = format!("{}{text}{}", &value[..at], &value[at..]);
             *input = Input::new(joined).with_cursor(cursor + text.chars().count());
         };
-        if let Some(SyncScreen::Login { fields, .. }) = &mut self.sync_screen {
+        if let Some(SyncScreen::Login { fields, .. }) = self.overlays.sync_screen_mut() {
             insert(fields.focused_mut());
             return;
         }
@@ -220,7 +220,7 @@ impl App {
     }
 
     pub(super) fn end_edit(&mut self) -> Vec<Effect> {
-        if let Some(SyncScreen::Login { .. }) = &self.sync_screen {
+        if let Some(SyncScreen::Login { .. }) = self.overlays.sync_screen() {
             self.sign_in_from_screen();
             return Vec::new();
         }

@@ -18,6 +18,7 @@ mod forms;
 mod lists;
 mod log;
 mod navigation;
+mod overlay;
 mod records;
 mod refusal;
 mod reload;
@@ -45,6 +46,7 @@ pub use timeline::{TimelineState, ZOOMS};
 pub use woodford::{ServerProject, WoodfordState};
 
 use navigation::{cycle_index, step};
+use overlay::{Overlay, Overlays};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -119,11 +121,9 @@ pub struct App {
 
     // Screens, dialogs, overlays.
     stack: Vec<Screen>,
-    dialog: Option<Dialog>,
-    sync_screen: Option<SyncScreen>,
-    help: bool,
+    /// Dialog, background, sync screen and help, in the order they stack.
+    overlays: Overlays,
     why_expanded: bool,
-    background: bool,
     message: Option<Message>,
     fit: Fit,
 
@@ -148,6 +148,11 @@ pub struct App {
 impl App {
     /// The App before the device has been read: [`App::start`] asks for that.
     pub fn new(start: Start) -> App {
+        // A foreground sync that runs already owns the app, as `on_status` keeps it.
+        let mut overlays = Overlays::default();
+        if start.status.activity.mode() == Some(SyncMode::Foreground) {
+            overlays.open(Overlay::Sync(SyncScreen::Running));
+        }
         App {
             network: start.status.network,
             status: start.status,
@@ -172,11 +177,8 @@ impl App {
             want_screens: false,
             select_when_loaded: false,
             stack: vec![Screen::Home(HomeState::default())],
-            dialog: None,
-            sync_screen: None,
-            help: false,
+            overlays,
             why_expanded: false,
-            background: false,
             message: None,
             fit: Fit::Fits,
             typed_password: None,
@@ -227,14 +229,22 @@ impl App {
             return Vec::new();
         }
         if !action.is_input() && !matches!(action, Action::Help) {
-            self.help = false;
+            self.overlays.close_help();
         }
         if action.is_navigation() {
             // The last message answered something on the screen being left.
             self.message = None;
         }
         if let Some(refusal) = self.gate(&action) {
-            self.warn(refusal);
+            let answers = match self.fit {
+                Fit::TooSmall { .. } => Answers::TooSmall,
+                Fit::Fits => Answers::Action,
+            };
+            self.message = Some(Message {
+                level: Level::Warning,
+                text: refusal,
+                answers,
+            });
             return Vec::new();
         }
         let returned = self.apply(action);
@@ -275,7 +285,7 @@ impl App {
         // it (see `created`): what is typed before has no record to name yet. The delete dialog
         // is kept as its answer: a confirmed delete is a `delete` step, a declined one nothing.
         let declined = matches!(action, Action::KeepEditing)
-            && matches!(self.dialog, Some(Dialog::ConfirmDelete { .. }));
+            && matches!(self.overlays.dialog(), Some(Dialog::ConfirmDelete { .. }));
         if matches!(self.stack.last(), Some(Screen::Form(f)) if f.origin == FormOrigin::New)
             || matches!(action, Action::NewRecord | Action::DeleteRecord)
             || declined
@@ -386,7 +396,7 @@ impl App {
             Action::Pick(_) => {}
             Action::NextField => self.next_field(1),
             Action::PrevField => self.next_field(-1),
-            Action::Help => self.help = !self.help,
+            Action::Help => self.overlays.toggle_help(),
             Action::Quit => return self.quit(),
 
             Action::Input(key) => self.input(key),
@@ -414,8 +424,10 @@ impl App {
             Action::AnswerDialog(choice) => self.answer_dialog(choice),
             Action::ConfirmDiscard => return self.confirm_discard(),
             Action::KeepEditing => {
-                if let Some(Dialog::Discard { .. } | Dialog::ConfirmDelete { .. }) = self.dialog {
-                    self.dialog = None;
+                if let Some(Dialog::Discard { .. } | Dialog::ConfirmDelete { .. }) =
+                    self.overlays.dialog()
+                {
+                    self.overlays.close_dialog();
                 }
             }
             Action::NewRecord => self.new_record(),
@@ -479,7 +491,7 @@ impl App {
                     && self
                         .message
                         .as_ref()
-                        .is_some_and(|m| m.text == refusal::too_small_warning())
+                        .is_some_and(|m| m.answers == Answers::TooSmall)
                 {
                     self.message = None;
                 }
@@ -494,6 +506,7 @@ impl App {
         self.message = Some(Message {
             level,
             text: text.into(),
+            answers: Answers::Action,
         });
     }
 

@@ -33,7 +33,7 @@ impl App {
             .skip(1)
             .any(|s| matches!(s, Screen::Form(f) if f.is_dirty()))
         {
-            self.dialog = Some(Dialog::Discard {
+            self.overlays.open_dialog(Dialog::Discard {
                 then: AfterDiscard::Home,
             });
             return;
@@ -44,14 +44,16 @@ impl App {
     }
 
     pub(super) fn back(&mut self) -> Vec<Effect> {
-        if let Some(dialog) = &self.dialog {
+        if let Some(dialog) = self.overlays.dialog() {
             match dialog {
-                Dialog::Discard { .. } | Dialog::ConfirmDelete { .. } => self.dialog = None,
+                Dialog::Discard { .. } | Dialog::ConfirmDelete { .. } => {
+                    self.overlays.close_dialog();
+                }
                 Dialog::ModeSwitch { .. } => self.answer_dialog(crate::rules::SwitchChoice::Cancel),
             }
             return Vec::new();
         }
-        if self.sync_screen.is_some() {
+        if self.overlays.sync_screen().is_some() {
             self.cancel_sync();
             return Vec::new();
         }
@@ -61,7 +63,7 @@ impl App {
                     return self.end_edit();
                 }
                 if f.is_dirty() {
-                    self.dialog = Some(Dialog::Discard {
+                    self.overlays.open_dialog(Dialog::Discard {
                         then: AfterDiscard::Back,
                     });
                     return Vec::new();
@@ -87,7 +89,7 @@ impl App {
 
     pub(super) fn quit(&mut self) -> Vec<Effect> {
         if self.dirty_form() {
-            self.dialog = Some(Dialog::Discard {
+            self.overlays.open_dialog(Dialog::Discard {
                 then: AfterDiscard::Quit,
             });
             return Vec::new();
@@ -100,14 +102,14 @@ impl App {
         while self.stack.len() > 1 {
             self.pop();
         }
-        self.dialog = None;
+        self.overlays.close_dialog();
         self.emit(Effect::Engine(Command::Shutdown));
         self.quitting = true;
         vec![Effect::Quit]
     }
 
     pub(super) fn confirm_discard(&mut self) -> Vec<Effect> {
-        let Some(Dialog::Discard { then }) = self.dialog.take() else {
+        let Some(Dialog::Discard { then }) = self.overlays.close_dialog() else {
             return Vec::new();
         };
         for screen in &mut self.stack {
@@ -128,7 +130,7 @@ impl App {
     }
 
     pub(super) fn move_selection(&mut self, delta: i64) {
-        match &mut self.dialog {
+        match self.overlays.dialog_mut() {
             // The buttons go round, as the Setup selectors do.
             Some(Dialog::ModeSwitch {
                 choices, selected, ..
@@ -179,7 +181,7 @@ impl App {
 
     /// Moves the selection to `index`, as the arrows count; false when there is no such item.
     pub(super) fn select_index(&mut self, index: usize) -> bool {
-        if self.dialog.is_some() || self.answered(&Action::Pick(index)).is_some() {
+        if self.overlays.dialog().is_some() || self.answered(&Action::Pick(index)).is_some() {
             return false;
         }
         let Some((current, _, _)) = self.selection() else {
@@ -195,7 +197,7 @@ impl App {
 
     /// What Select (Enter) on the current screen means, as a semantic action when it is one.
     pub fn select_action(&self) -> Option<Action> {
-        if let Some(dialog) = &self.dialog {
+        if let Some(dialog) = self.overlays.dialog() {
             return Some(match dialog {
                 Dialog::ModeSwitch {
                     choices, selected, ..
@@ -249,7 +251,7 @@ impl App {
     }
 
     pub(super) fn select(&mut self) -> Vec<Effect> {
-        if self.dialog.is_none()
+        if self.overlays.dialog().is_none()
             && let Some(Screen::Conflict(c)) = self.stack.last_mut()
         {
             if c.merge().is_some() {
@@ -264,13 +266,13 @@ impl App {
     }
 
     pub(super) fn next_field(&mut self, delta: i64) {
-        if let Some(SyncScreen::Login { fields, .. }) = &mut self.sync_screen {
+        if let Some(SyncScreen::Login { fields, .. }) = self.overlays.sync_screen_mut() {
             fields.move_focus(delta);
             return;
         }
         if let Some(Dialog::ModeSwitch {
             choices, selected, ..
-        }) = &mut self.dialog
+        }) = self.overlays.dialog_mut()
         {
             *selected = cycle_index(*selected, delta.signum(), choices.len());
             return;

@@ -31,7 +31,7 @@ impl App {
     }
 
     pub(super) fn delete_record_refusal(&self) -> Option<&'static str> {
-        let form = self.top_form().filter(|_| self.dialog.is_none());
+        let form = self.top_form().filter(|_| self.overlays.dialog().is_none());
         match form {
             None => Some("a record is deleted from its form"),
             Some(f) if f.origin == FormOrigin::New => {
@@ -206,7 +206,7 @@ impl App {
         let Some(form) = self.top_form() else {
             return;
         };
-        self.dialog = Some(Dialog::ConfirmDelete {
+        self.overlays.open_dialog(Dialog::ConfirmDelete {
             entity: form.entity.clone(),
             id: form.id.clone(),
             title: form.title.clone(),
@@ -214,7 +214,7 @@ impl App {
     }
 
     pub(super) fn confirm_delete(&mut self) {
-        let Some(Dialog::ConfirmDelete { entity, id, .. }) = self.dialog.take() else {
+        let Some(Dialog::ConfirmDelete { entity, id, .. }) = self.overlays.close_dialog() else {
             return;
         };
         self.emit(Effect::Delete { entity, id });

@@ -91,7 +91,7 @@ impl App {
     /// What an action past the gates would be answered with instead of doing it.
     pub(super) fn answered(&self, action: &Action) -> Option<&'static str> {
         let running = matches!(self.status.activity, SyncActivity::Running { .. });
-        let form = self.top_form().filter(|_| self.dialog.is_none());
+        let form = self.top_form().filter(|_| self.overlays.dialog().is_none());
         match action {
             Action::Up => (!self.can_move(-1)).then_some("the selection cannot move up"),
             Action::Down => (!self.can_move(1)).then_some("the selection cannot move down"),
@@ -116,8 +116,10 @@ impl App {
             },
             Action::NextField | Action::PrevField => {
                 let delta = if *action == Action::NextField { 1 } else { -1 };
-                let moves = match (&self.dialog, self.screen()) {
-                    _ if matches!(self.sync_screen, Some(SyncScreen::Login { .. })) => true,
+                let moves = match (self.overlays.dialog(), self.screen()) {
+                    _ if matches!(self.overlays.sync_screen(), Some(SyncScreen::Login { .. })) => {
+                        true
+                    }
                     (Some(_), _) => self.can_move(delta),
                     (None, Screen::Form(f)) => f.editing.is_some() || self.can_move(delta),
                     (None, Screen::Setup(_)) => self.can_move(delta),
@@ -125,10 +127,10 @@ impl App {
                 };
                 (!moves).then_some("there is no next or previous field here")
             }
-            Action::Back => {
-                (self.dialog.is_none() && self.sync_screen.is_none() && self.stack.len() <= 1)
-                    .then_some("nothing to go back from")
-            }
+            Action::Back => (self.overlays.dialog().is_none()
+                && self.overlays.sync_screen().is_none()
+                && self.stack.len() <= 1)
+                .then_some("nothing to go back from"),
             Action::OpenHome => (self.stack.len() <= 1).then_some("already Home"),
             Action::OpenWoodford => {
                 (self.screen_kind() == ScreenKind::Woodford).then_some("already on Woodford")
@@ -164,7 +166,7 @@ impl App {
                 (None, Screen::List(_)) => None,
                 _ => Some("nothing to type into here"),
             },
-            Action::EndEdit => match &self.sync_screen {
+            Action::EndEdit => match self.overlays.sync_screen() {
                 Some(SyncScreen::Login { fields, .. }) => fields
                     .password
                     .value()
@@ -190,7 +192,7 @@ impl App {
             Action::PressDownArrow => (running || self.status.update_available.is_none())
                 .then_some("no project update can be applied now"),
             Action::CancelSync => (!running
-                && !matches!(self.sync_screen, Some(SyncScreen::Login { .. })))
+                && !matches!(self.overlays.sync_screen(), Some(SyncScreen::Login { .. })))
             .then_some("no sync is running"),
             Action::ChangeSetting(change) => {
                 let settings = self.settings.as_ref()?;
@@ -213,21 +215,25 @@ impl App {
             Action::SwitchMode => self
                 .switch_pending
                 .then_some("a mode switch is waiting for its sync"),
-            Action::AnswerDialog(choice) => match &self.dialog {
+            Action::AnswerDialog(choice) => match self.overlays.dialog() {
                 Some(Dialog::ModeSwitch { choices, .. }) => {
                     (!choices.contains(choice)).then_some("the dialog does not offer this button")
                 }
                 _ => Some("no dialog is waiting for an answer"),
             },
-            Action::ConfirmDiscard => (!matches!(self.dialog, Some(Dialog::Discard { .. })))
-                .then_some("no unsaved edits are waiting for an answer"),
+            Action::ConfirmDiscard => {
+                (!matches!(self.overlays.dialog(), Some(Dialog::Discard { .. })))
+                    .then_some("no unsaved edits are waiting for an answer")
+            }
             Action::KeepEditing => (!matches!(
-                self.dialog,
+                self.overlays.dialog(),
                 Some(Dialog::Discard { .. } | Dialog::ConfirmDelete { .. })
             ))
             .then_some("no dialog is waiting for an answer"),
-            Action::ConfirmDelete => (!matches!(self.dialog, Some(Dialog::ConfirmDelete { .. })))
-                .then_some("no delete is waiting for an answer"),
+            Action::ConfirmDelete => {
+                (!matches!(self.overlays.dialog(), Some(Dialog::ConfirmDelete { .. })))
+                    .then_some("no delete is waiting for an answer")
+            }
             Action::NewRecord => self.new_record_refusal(),
             Action::CreateRecord { .. } | Action::Delete { .. } => self.named_change_refusal(),
             Action::DeleteRecord => self.delete_record_refusal(),
@@ -245,9 +251,12 @@ impl App {
                     _ => (!on_log).then_some("the filter works on the log"),
                 }
             }
-            Action::Resume => (!self.background).then_some("the app is in the foreground"),
+            Action::Resume => {
+                (!self.overlays.background()).then_some("the app is in the foreground")
+            }
             Action::SendToBackground => self
-                .background
+                .overlays
+                .background()
                 .then_some("the app is already in the background"),
             Action::ServerEditOpenRecord | Action::ServerDeleteOpenRecord
                 if self.open_record().is_none() =>
@@ -266,7 +275,7 @@ impl App {
     }
 
     fn select_refusal(&self) -> Option<&'static str> {
-        if self.dialog.is_none()
+        if self.overlays.dialog().is_none()
             && let Screen::Conflict(c) = self.screen()
         {
             if c.merge().is_none() {
@@ -286,7 +295,7 @@ impl App {
 
     /// The arrows' selection now: (index, length, whether it wraps around).
     pub(super) fn selection(&self) -> Option<(usize, usize, bool)> {
-        match &self.dialog {
+        match self.overlays.dialog() {
             Some(Dialog::ModeSwitch {
                 choices, selected, ..
             }) => return Some((*selected, choices.len(), true)),

@@ -51,7 +51,9 @@ impl App {
     /// value; texts have none.
     pub fn setup_step_action(&self, delta: i64) -> Option<Action> {
         match self.screen() {
-            Screen::Setup(s) if self.dialog.is_none() => self.setup_value(s.selected, delta),
+            Screen::Setup(s) if self.overlays.dialog().is_none() => {
+                self.setup_value(s.selected, delta)
+            }
             _ => None,
         }
     }

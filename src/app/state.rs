@@ -439,6 +439,18 @@ pub enum Level {
 pub struct Message {
     pub level: Level,
     pub text: String,
+    /// What it answers, for the App to know again without reading the words.
+    pub answers: Answers,
+}
+
+/// What a message answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Answers {
+    /// The last action.
+    #[default]
+    Action,
+    /// An action refused because the terminal is too small (gone once it is large enough).
+    TooSmall,
 }
 
 /// An entity's tile on Home.

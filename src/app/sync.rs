@@ -55,7 +55,7 @@ impl App {
                 .as_ref()
                 .map(|s| (s.server_url.as_str(), s.user_name.as_str()))
                 .unwrap_or_default();
-            self.sync_screen = Some(SyncScreen::Login {
+            self.overlays.open_sync(SyncScreen::Login {
                 trigger,
                 fields: Box::new(LoginFields::new(url, user)),
                 reason,
@@ -89,8 +89,8 @@ impl App {
     }
 
     pub(super) fn cancel_sync(&mut self) {
-        if let Some(SyncScreen::Login { .. }) = self.sync_screen {
-            self.sync_screen = None;
+        if let Some(SyncScreen::Login { .. }) = self.overlays.sync_screen() {
+            self.overlays.close_sync();
             self.info("Sync cancelled");
             return;
         }
@@ -106,7 +106,7 @@ impl App {
     /// (the next sync signs in with it), then the password goes the way the password rules say.
     /// A URL that does not parse, or no user name, saves nothing and keeps the screen.
     pub(super) fn sign_in_from_screen(&mut self) {
-        let Some(SyncScreen::Login { fields, .. }) = &self.sync_screen else {
+        let Some(SyncScreen::Login { fields, .. }) = self.overlays.sync_screen() else {
             return;
         };
         let url = fields.url.value().trim().to_string();
@@ -156,13 +156,13 @@ impl App {
         self.password_rejected = false;
         self.refresh_settings();
         self.refresh_checklist();
-        let trigger = match self.sync_screen.take() {
-            Some(SyncScreen::Login { trigger, .. }) => Some(trigger),
-            other => {
-                self.sync_screen = other;
-                None
-            }
+        let trigger = match self.overlays.sync_screen() {
+            Some(SyncScreen::Login { trigger, .. }) => Some(*trigger),
+            _ => None,
         };
+        if trigger.is_some() {
+            self.overlays.close_sync();
+        }
         match trigger {
             Some(trigger) => {
                 self.start_sync(trigger, SignIn::TypedPassword);
@@ -183,7 +183,7 @@ impl App {
     }
 
     pub(super) fn answer_dialog(&mut self, choice: SwitchChoice) {
-        let Some(Dialog::ModeSwitch { .. }) = &self.dialog else {
+        let Some(Dialog::ModeSwitch { .. }) = self.overlays.dialog() else {
             self.warn("No dialog is waiting for an answer");
             return;
         };
@@ -193,13 +193,13 @@ impl App {
     fn switch_answered(&mut self, answer: Result<SwitchRequest, String>) {
         match answer {
             Err(refusal) => {
-                if let Some(Dialog::ModeSwitch { refusal: r, .. }) = &mut self.dialog {
+                if let Some(Dialog::ModeSwitch { refusal: r, .. }) = self.overlays.dialog_mut() {
                     *r = Some(refusal.clone());
                 }
                 self.warn(refusal);
             }
             Ok(request) => {
-                self.dialog = None;
+                self.overlays.close_dialog();
                 self.after_switch_request(Ok(request));
             }
         }
@@ -213,7 +213,7 @@ impl App {
                 self.success(format!("Now in {} mode", mode_name(mode)));
             }
             Ok(SwitchRequest::Ask { direction, choices }) => {
-                self.dialog = Some(Dialog::ModeSwitch {
+                self.overlays.open_dialog(Dialog::ModeSwitch {
                     direction,
                     choices,
                     selected: 0,
@@ -238,12 +238,12 @@ impl App {
     pub(super) fn on_status(&mut self, status: SyncStatus) {
         let before = std::mem::replace(&mut self.status, status);
         let foreground = self.foreground_sync_running();
-        match (&self.sync_screen, foreground) {
+        match (self.overlays.sync_screen(), foreground) {
             (None | Some(SyncScreen::Login { .. }), true) => {
-                self.sync_screen = Some(SyncScreen::Running)
+                self.overlays.open_sync(SyncScreen::Running)
             }
             (Some(SyncScreen::Running), false) => {
-                self.sync_screen = None;
+                self.overlays.close_sync();
                 if self.status.activity.mode() == Some(SyncMode::Background) {
                     self.info("The project update is applied: the sync continues in the background, and you can work");
                 }

@@ -77,15 +77,15 @@ impl App {
     }
 
     pub fn dialog(&self) -> Option<&Dialog> {
-        self.dialog.as_ref()
+        self.overlays.dialog()
     }
 
     pub fn sync_screen(&self) -> Option<&SyncScreen> {
-        self.sync_screen.as_ref()
+        self.overlays.sync_screen()
     }
 
     pub fn help_shown(&self) -> bool {
-        self.help
+        self.overlays.help()
     }
 
     pub fn why_expanded(&self) -> bool {
@@ -93,7 +93,7 @@ impl App {
     }
 
     pub fn in_background(&self) -> bool {
-        self.background
+        self.overlays.background()
     }
 
     pub fn message(&self) -> Option<&Message> {
@@ -193,7 +193,7 @@ impl App {
 
     /// The focused text input, for drawing its cursor.
     pub fn focused_input(&self) -> Option<&tui_input::Input> {
-        if let Some(SyncScreen::Login { fields, .. }) = &self.sync_screen {
+        if let Some(SyncScreen::Login { fields, .. }) = self.overlays.sync_screen() {
             return Some(fields.focused());
         }
         match self.screen() {

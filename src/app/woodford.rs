@@ -139,7 +139,8 @@ impl App {
 
     /// ← (`delta` -1) or → (+1): the selected row's previous or next value.
     pub fn woodford_step_action(&self, delta: i64) -> Option<Action> {
-        (self.woodford().is_some() && self.dialog.is_none()).then_some(Action::DraftStep { delta })
+        (self.woodford().is_some() && self.overlays.dialog().is_none())
+            .then_some(Action::DraftStep { delta })
     }
 
     /// Enter on a row: the interval is typed, every other value steps to the next.

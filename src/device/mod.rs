@@ -16,8 +16,8 @@ use crate::settings::{
     EffectiveSettings, ProjectConfig, SettingChange, SettingError, UserSettings,
 };
 use crate::store::{
-    JournalData, JournalEntry, JournalKind, RecordChange, SaveReport, SettingOutcome, Store,
-    StoreError, UiTransactionCall, UserResolution,
+    JournalData, JournalEntry, JournalKind, ModeSwitchStep, RecordChange, SaveReport,
+    SettingOutcome, Store, StoreError, UiTransactionCall, UserResolution,
 };
 use crate::wire::Fields;
 
@@ -332,7 +332,11 @@ impl Device {
             JournalKind::App,
             &self.actor(),
             format!("{direction} requested (Sync before: {setting})"),
-        );
+        )
+        .with_data(JournalData::ModeSwitch(ModeSwitchStep::Requested {
+            direction,
+            setting,
+        }));
         self.journal(entry);
         Ok(match plan {
             rules::SwitchPlan::SwitchNow => SwitchRequest::Switched(self.switch_mode()?),
@@ -392,7 +396,10 @@ impl Device {
                     JournalKind::App,
                     &self.actor(),
                     reason.clone(),
-                );
+                )
+                .with_data(JournalData::ModeSwitch(ModeSwitchStep::Stayed {
+                    direction,
+                }));
                 self.journal(entry);
             }
         }
@@ -401,9 +408,9 @@ impl Device {
 
     /// Switches to the other mode now (the caller has applied the Sync-before rule).
     pub fn switch_mode(&mut self) -> Result<AppMode, StoreError> {
-        let next = match self.mode() {
-            AppMode::Offline => AppMode::Online,
-            AppMode::Online => AppMode::Offline,
+        let (next, direction) = match self.mode() {
+            AppMode::Offline => (AppMode::Online, rules::ModeSwitch::GoOnline),
+            AppMode::Online => (AppMode::Offline, rules::ModeSwitch::GoOffline),
         };
         self.store.set_meta("mode", &next)?;
         let entry = JournalEntry::event(
@@ -411,7 +418,10 @@ impl Device {
             JournalKind::App,
             &self.actor(),
             format!("switched to {next:?} mode"),
-        );
+        )
+        .with_data(JournalData::ModeSwitch(ModeSwitchStep::Switched {
+            direction,
+        }));
         self.journal(entry);
         Ok(next)
     }

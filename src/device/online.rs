@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::store::{JournalEntry, JournalKind, Store, StoreError};
+use crate::store::{
+    Acknowledged, JournalData, JournalEntry, JournalKind, OnlineSaveOutcome, RecordChange, Store,
+    StoreError,
+};
 use crate::wire::Fields;
 
 /// What an online save did.
@@ -57,44 +60,64 @@ pub async fn save_online_in(
         Err(e) => OnlineSave::Failed(e.to_string()),
     };
     let actor = settings.user_name.as_str();
-    let detail = match &outcome {
-        OnlineSave::Saved(r) => format!("online save: stored on the server as {}", r.etag),
-        OnlineSave::Conflict { .. } => {
+    let (detail, data) = match &outcome {
+        OnlineSave::Saved(r) => (
+            format!("online save: stored on the server as {}", r.etag),
+            OnlineSaveOutcome::Saved {
+                etag: r.etag.clone(),
+            },
+        ),
+        OnlineSave::Conflict { .. } => (
             "online save: conflict (412): the record changed on the server; nothing was written"
-                .to_string()
-        }
-        OnlineSave::Failed(e) => format!("online save failed: {e}"),
+                .to_string(),
+            OnlineSaveOutcome::Conflict,
+        ),
+        OnlineSave::Failed(e) => (
+            format!("online save failed: {e}"),
+            OnlineSaveOutcome::Failed,
+        ),
     };
-    let mut entries =
-        vec![JournalEntry::event(now, JournalKind::Save, actor, detail).about(entity, id)];
+    let mut entries = vec![
+        JournalEntry::event(now, JournalKind::Save, actor, detail)
+            .with_data(JournalData::OnlineSave(data))
+            .about(entity, id),
+    ];
     if let OnlineSave::Saved(record) = &outcome {
         for (field, value) in values
             .iter()
             .filter(|(f, v)| local.fields.get(*f) != Some(*v))
         {
             let old = local.fields.get(field).map(String::as_str);
-            entries.push(JournalEntry::field(
-                now,
-                JournalKind::Edit,
-                actor,
-                entity,
-                id,
-                field,
-                old,
-                Some(value),
-                "saved online",
-            ));
-            entries.push(JournalEntry::field(
-                now,
-                JournalKind::Uploaded,
-                "online",
-                entity,
-                id,
-                field,
-                None,
-                Some(value),
-                format!("acknowledged as {}", record.etag),
-            ));
+            entries.push(
+                JournalEntry::field(
+                    now,
+                    JournalKind::Edit,
+                    actor,
+                    entity,
+                    id,
+                    field,
+                    old,
+                    Some(value),
+                    "saved online",
+                )
+                .with_data(JournalData::Record(RecordChange::Edit)),
+            );
+            entries.push(
+                JournalEntry::field(
+                    now,
+                    JournalKind::Uploaded,
+                    "online",
+                    entity,
+                    id,
+                    field,
+                    None,
+                    Some(value),
+                    format!("acknowledged as {}", record.etag),
+                )
+                .with_data(JournalData::Acknowledged(Acknowledged::Value {
+                    etag: record.etag.clone(),
+                })),
+            );
         }
     }
     store.append_journal(&entries)?;

@@ -25,7 +25,9 @@ use crate::rules::{
     SyncActivity, SyncMode, Trigger,
 };
 use crate::settings::EffectiveSettings;
-use crate::store::{JournalData, JournalEntry, JournalKind, LastSync, Store, StoreError};
+use crate::store::{
+    JournalData, JournalEntry, JournalKind, LastSync, ProjectStep, Store, StoreError,
+};
 
 /// What the engine is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,8 +247,9 @@ impl Engine {
         }
     }
 
-    fn journal(&mut self, kind: JournalKind, detail: String) {
-        let entry = JournalEntry::event(self.config.clock.now(), kind, "sync", detail);
+    fn journal(&mut self, kind: JournalKind, detail: String, data: JournalData) {
+        let entry =
+            JournalEntry::event(self.config.clock.now(), kind, "sync", detail).with_data(data);
         self.append(entry);
     }
 
@@ -310,6 +313,7 @@ impl Engine {
                             "disconnected"
                         }
                     ),
+                    JournalData::Network(network),
                 );
             }
             Command::SessionPassword(password) => self.session_password = password,
@@ -472,6 +476,9 @@ impl Engine {
                     on_off(settings.background_sync),
                     on_off(settings.save_password)
                 ),
+                JournalData::Project(ProjectStep::DefaultsAdopted {
+                    version: project.version,
+                }),
             );
         }
     }

@@ -31,7 +31,7 @@ use crate::rules::{
 use crate::settings::BackgroundBehavior;
 use crate::store::{
     ConflictKind, FailureCause, JournalData, JournalEntry, JournalKind, LastSync, PageEnd,
-    PendingKind, PendingOp, Store, SyncEnd, SyncFlags,
+    PendingKind, PendingOp, ProjectStep, ReconcileStep, Resolved, Store, SyncEnd, SyncFlags,
 };
 use crate::wire::{
     BatchOperation, BatchResponse, BatchResult, DownloadPage, FileKind, MAX_BATCH_OPERATIONS,
@@ -178,8 +178,9 @@ impl SyncRun {
         self.ctx.clock.now()
     }
 
-    fn journal(&mut self, detail: String) {
-        let entry = self.sync_line(detail);
+    /// A sync line: its words, and what it stands for.
+    fn journal(&mut self, detail: String, data: JournalData) {
+        let entry = self.sync_line(detail).with_data(data);
         self.journal_entry(entry);
     }
 
@@ -364,10 +365,11 @@ impl SyncRun {
             self.job.auto_sync_enabled,
             self.job.background_download,
         );
-        self.journal(format!(
-            "project version {} found: {action}",
-            project.version
-        ));
+        let version = project.version;
+        self.journal(
+            format!("project version {version} found: {action}"),
+            JournalData::Project(ProjectStep::Found { version, action }),
+        );
         match action {
             UpdateAction::FlagUpdateAvailable => {
                 state.update_available = Some(project.version);
@@ -391,18 +393,23 @@ impl SyncRun {
                         let next = rules::after_update_applied(self.job.background_sync);
                         if next != self.mode {
                             self.mode = next;
-                            self.journal(format!(
-                                "project version {} applied: the sync continues in the {next}",
-                                project.version
-                            ));
+                            self.journal(
+                                format!(
+                                    "project version {version} applied: the sync continues in the {next}"
+                                ),
+                                JournalData::Project(ProjectStep::ContinuesIn {
+                                    version,
+                                    mode: next,
+                                }),
+                            );
                         }
                     }
                     gate @ ApplyGate::UploadFirst { .. } => {
                         self.flags.data_errors = true;
-                        self.journal(format!(
-                            "project version {} not applied: {gate}",
-                            project.version
-                        ));
+                        self.journal(
+                            format!("project version {version} not applied: {gate}"),
+                            JournalData::Project(ProjectStep::NotApplied { version, gate }),
+                        );
                     }
                 }
             }
@@ -424,7 +431,10 @@ impl SyncRun {
             s.update_available = None;
             s.project_version = version;
         });
-        self.journal(format!("project version {} applied", project.version));
+        self.journal(
+            format!("project version {version} applied"),
+            JournalData::Project(ProjectStep::Applied { version }),
+        );
         Ok(())
     }
 

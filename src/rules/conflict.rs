@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::settings::{BackgroundBehavior, ConflictStrategy};
 
 /// What the upload does about a record changed on the device and on the server since the last
 /// sync (`412`), or edited on the device and deleted on the server (`404`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConflictResolution {
     /// Server Wins: "server version replaces the device's; the action is logged". The device
     /// values listed are discarded — autosync reports them as lost, never silently.
@@ -95,7 +95,7 @@ pub fn resolve_conflict(
 /// on its `DELETE`). Server Wins and Device Wins follow their words: the server's version, or
 /// the device's delete (*interpretation*: the device's "version" of a deleted record is its
 /// absence, so both Device Wins strategies delete it on the server, and the server's edits go).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeleteConflict {
     /// Server Wins: the server's version comes back to the device; the device's delete is
     /// discarded and journaled as the device's discarded change.

@@ -2,13 +2,13 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::SyncMode;
 use crate::settings::AutoSync;
 
 /// What a synchronization does on finding a newer published project version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UpdateAction {
     /// Background sync with auto sync and Background Download: flag it; "the sync button is
     /// replaced by a down-facing arrow button".
@@ -62,7 +62,7 @@ pub fn on_newer_project(
 }
 
 /// Whether the new customization may be applied now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ApplyGate {
     Apply,
     UploadFirst { pending: usize },

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::settings::SyncBeforeSwitch;
 
 /// Which way the user is switching.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ModeSwitch {
     GoOnline,
     GoOffline,

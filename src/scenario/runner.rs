@@ -26,7 +26,7 @@ use crate::project::Project;
 use crate::rules::{Decision, Network, Phase, SaveDecision, StartGate, SyncActivity, Trigger};
 use crate::server::{EmbeddedServer, start_embedded};
 use crate::settings::{BackgroundBehavior, ConflictStrategy, SettingChange};
-use crate::store::{JournalData, JournalKind, Store, UserResolution};
+use crate::store::{JournalData, JournalKind, Resolved, Store, UserResolution};
 
 /// How long any wait may take in real time before the scenario fails instead of hanging.
 const WAIT_LIMIT: Duration = Duration::from_secs(30);
@@ -518,9 +518,15 @@ impl Runner<'_> {
                 {
                     self.summary.syncs_deferred += 1
                 }
-                // One line per conflict: the strategy's decision (keeping it for the user adds another).
+                // One line per conflict: the strategy's decision (keeping it for the user adds
+                // another, and the user's resolution is not a new conflict).
                 JournalKind::Conflict
-                    if e.actor == "sync" && e.data != Some(JournalData::KeptForUser) =>
+                    if matches!(
+                        e.data,
+                        Some(JournalData::Resolved(
+                            Resolved::Strategy(_) | Resolved::DeleteStrategy(_)
+                        ))
+                    ) =>
                 {
                     self.summary.conflicts += 1
                 }

@@ -5,7 +5,7 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::deletes;
-use super::journal::{self, JournalData, JournalEntry, JournalKind};
+use super::journal::{self, JournalData, JournalEntry, JournalKind, Resolved, UserChoice};
 use super::outbox::{self, PendingOp};
 use super::records;
 use super::sent;
@@ -55,6 +55,18 @@ pub enum UserResolution {
     Merge(Fields),
     /// Clear Error & Ignore: the device keeps its values, which are not uploaded.
     Ignore,
+}
+
+impl UserResolution {
+    /// Which action it is, without the merge's values (what the journal keeps).
+    pub fn choice(&self) -> UserChoice {
+        match self {
+            UserResolution::RetryWithMine => UserChoice::RetryWithMine,
+            UserResolution::TakeServer => UserChoice::TakeServer,
+            UserResolution::Merge(_) => UserChoice::Merge,
+            UserResolution::Ignore => UserChoice::Ignore,
+        }
+    }
 }
 
 impl Store {
@@ -338,7 +350,9 @@ impl Store {
             )?;
             journal::insert(
                 tx,
-                &JournalEntry::event(now, JournalKind::Conflict, actor, label).about(&entity, &id),
+                &JournalEntry::event(now, JournalKind::Conflict, actor, label)
+                    .with_data(JournalData::Resolved(Resolved::User(resolution.choice())))
+                    .about(&entity, &id),
             )
         })
     }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
-use super::journal::{self, JournalData, JournalEntry, JournalKind, RecordChange};
+use super::journal::{self, Acknowledged, JournalData, JournalEntry, JournalKind, RecordChange};
 use super::outbox::{self, PendingOp, delete_rows, rows_for};
 use super::records::{self, SaveReport};
 use super::sent;
@@ -56,7 +56,9 @@ pub(crate) fn deleted_on_both(
     )?;
     journal::insert(
         tx,
-        &JournalEntry::event(now, JournalKind::Uploaded, "sync", detail).about(entity, id),
+        &JournalEntry::event(now, JournalKind::Uploaded, "sync", detail)
+            .with_data(JournalData::Acknowledged(Acknowledged::DeletedOnBothSides))
+            .about(entity, id),
     )
 }
 
@@ -141,6 +143,7 @@ impl Store {
             journal::insert(
                 tx,
                 &JournalEntry::event(now, JournalKind::Uploaded, "sync", detail)
+                    .with_data(JournalData::Acknowledged(Acknowledged::Delete { status }))
                     .about(&op.entity, &op.id),
             )
         })
@@ -177,6 +180,10 @@ impl Store {
                 "sync",
                 "Server Wins: the device's delete was discarded; the server's version is back",
             )
+            .with_data(JournalData::Lost {
+                change: RecordChange::Delete,
+                server_deleted: false,
+            })
             .about(&op.entity, &op.id);
             journal::insert(tx, &e)?;
             Ok(e)

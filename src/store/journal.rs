@@ -7,7 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use super::deletes::DELETED;
 use super::{Result, Store, from_json, to_json};
-use crate::rules::{Decision, Phase, SaveDecision, SyncMode, Trigger};
+
+mod data;
+
+pub use data::{
+    Acknowledged, JournalData, ModeSwitchStep, OnlineSaveOutcome, ProjectStep, ReconcileStep,
+    RecordChange, Resolved, ServerStep, SettingOutcome, UiTransactionCall, UserChoice,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,91 +68,6 @@ impl JournalKind {
     }
 }
 
-/// What a journal row stands for, as typed data beside its words: what a reader acts on, so
-/// that nobody parses the words back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JournalData {
-    /// Why (or why not) a sync runs.
-    Decision(Decision),
-    /// A save under the save gate, and how long it waited for the sync's write lock when that
-    /// was long enough to tell the user.
-    Save {
-        decision: SaveDecision,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        waited_ms: Option<u64>,
-        /// Which change it was; `None` only in rows written before saves said so.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        change: Option<RecordChange>,
-    },
-    /// A sync began to run (the decision line before it says why).
-    SyncRunning { trigger: Trigger, mode: SyncMode },
-    /// The sync holds before its entity phase `before` while `held` UI transactions are held.
-    WaitsForUi { before: Phase, held: u32 },
-    /// A sync entered a phase.
-    Phase(Phase),
-    /// A sync ended.
-    SyncEnded { succeeded: bool },
-    /// `tryEnterUiTransaction` / `leaveUiTransaction`, and what it answered.
-    UiTransaction(UiTransactionCall),
-    /// A Setup change, and whether the lock rule (or a check of its value) let it through.
-    Setting(SettingOutcome),
-    /// A conflict the sync keeps for the user under Sync Errors: a second line about a conflict
-    /// whose strategy line (or server refusal) was written already.
-    KeptForUser,
-    /// What the server was made to do: a Server panel control or a scenario's server step.
-    Server(ServerStep),
-    /// An edit row that creates (one per field) or deletes a record.
-    Record(RecordChange),
-}
-
-/// Which change of a record a save made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecordChange {
-    Edit,
-    Create,
-    Delete,
-}
-
-/// A server-side event as journaled, from the control call that made it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ServerStep {
-    /// A project version published (an asset, or the Woodford screen's draft).
-    Published,
-    /// A record edited on the server by another user.
-    BackofficeEdit,
-    /// A record deleted on the server by another user.
-    BackofficeDelete,
-    /// The business-logic delay of `entity`'s writes set to `ms`.
-    Delay { entity: String, ms: u64 },
-    /// A fault rule injected.
-    Fault,
-}
-
-/// A UI-transaction call as journaled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UiTransactionCall {
-    /// `tryEnterUiTransaction()` returned true; `held` clearances now.
-    Entered { held: u32 },
-    /// `tryEnterUiTransaction()` returned false.
-    Refused,
-    /// `leaveUiTransaction()` released one; `still_held` remain.
-    Left { still_held: u32 },
-    /// `leaveUiTransaction()` with none held (harmless).
-    LeftNoneHeld,
-}
-
-/// What became of a Setup change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SettingOutcome {
-    Changed,
-    Refused,
-}
-
 /// The words of the edit rows of a record created on the device, one per field.
 pub const CREATED: &str = "created";
 
@@ -162,15 +83,15 @@ pub struct JournalEntry {
     pub old: Option<String>,
     pub new: Option<String>,
     pub detail: String,
-    /// What the row stands for, typed; `None` for rows that are words only (and rows written
-    /// before the journal had it).
+    /// What the row stands for, typed; every row written today has it, `None` only in rows
+    /// written before the journal (or the row's variant) had it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<JournalData>,
 }
 
 impl JournalEntry {
-    /// For a user's edit row: whether it created or deleted its record (`None` for a field
-    /// edit and for other rows).
+    /// For a user's edit row: which change it made (`None` for other rows, and for an old row
+    /// of a field edit, which said nothing).
     pub fn record_change(&self) -> Option<RecordChange> {
         if self.kind != JournalKind::Edit {
             return None;
@@ -308,7 +229,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Decision, OnStartDecision, SyncMode, Trigger};
+    use crate::rules::{
+        ApplyGate, ConflictResolution, Decision, DeleteConflict, ModeSwitch, Network,
+        OnStartDecision, Phase, SaveDecision, SyncMode, Trigger, UpdateAction,
+    };
+    use crate::settings::SyncBeforeSwitch;
 
     #[test]
     fn a_rows_typed_data_reads_back_as_written_and_a_row_without_reads_none() {
@@ -358,6 +283,135 @@ mod tests {
                 ms: 2000
             })),
             r#"{"server":{"delay":{"entity":"account","ms":2000}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Record(RecordChange::Edit)),
+            r#"{"record":"edit"}"#
+        );
+        assert_eq!(
+            json(JournalData::Acknowledged(Acknowledged::Value {
+                etag: "e2".into()
+            })),
+            r#"{"acknowledged":{"value":{"etag":"e2"}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Acknowledged(Acknowledged::Delete {
+                status: 204
+            })),
+            r#"{"acknowledged":{"delete":{"status":204}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Acknowledged(Acknowledged::DeletedOnBothSides)),
+            r#"{"acknowledged":"deleted_on_both_sides"}"#
+        );
+        assert_eq!(
+            json(JournalData::Lost {
+                change: RecordChange::Edit,
+                server_deleted: false
+            }),
+            r#"{"lost":{"change":"edit","server_deleted":false}}"#
+        );
+        let discarded = [("city".to_string(), "Mine".to_string())].into();
+        assert_eq!(
+            json(JournalData::Resolved(Resolved::Strategy(
+                ConflictResolution::TakeServer { discarded }
+            ))),
+            r#"{"resolved":{"strategy":{"TakeServer":{"discarded":{"city":"Mine"}}}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Resolved(Resolved::DeleteStrategy(
+                DeleteConflict::RestoreServer
+            ))),
+            r#"{"resolved":{"delete_strategy":"RestoreServer"}}"#
+        );
+        assert_eq!(
+            json(JournalData::Resolved(Resolved::User(
+                UserChoice::RetryWithMine
+            ))),
+            r#"{"resolved":{"user":"retry_with_mine"}}"#
+        );
+        assert_eq!(
+            json(JournalData::UploadRefused { status: 400 }),
+            r#"{"upload_refused":{"status":400}}"#
+        );
+        assert_eq!(
+            json(JournalData::Retrying {
+                attempt: 2,
+                of: 4,
+                wait_ms: 500
+            }),
+            r#"{"retrying":{"attempt":2,"of":4,"wait_ms":500}}"#
+        );
+        assert_eq!(
+            json(JournalData::Reconcile(ReconcileStep::Restarted {
+                entity: "account".into()
+            })),
+            r#"{"reconcile":{"restarted":{"entity":"account"}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Reconcile(ReconcileStep::Removed {
+                entity: "account".into(),
+                removed: 1
+            })),
+            r#"{"reconcile":{"removed":{"entity":"account","removed":1}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Project(ProjectStep::Found {
+                version: 2,
+                action: UpdateAction::FlagUpdateAvailable
+            })),
+            r#"{"project":{"found":{"version":2,"action":"FlagUpdateAvailable"}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Project(ProjectStep::Applied { version: 2 })),
+            r#"{"project":{"applied":{"version":2}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Project(ProjectStep::ContinuesIn {
+                version: 2,
+                mode: SyncMode::Background
+            })),
+            r#"{"project":{"continues_in":{"version":2,"mode":"Background"}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Project(ProjectStep::NotApplied {
+                version: 2,
+                gate: ApplyGate::UploadFirst { pending: 1 }
+            })),
+            r#"{"project":{"not_applied":{"version":2,"gate":{"UploadFirst":{"pending":1}}}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Project(ProjectStep::DefaultsAdopted {
+                version: 1
+            })),
+            r#"{"project":{"defaults_adopted":{"version":1}}}"#
+        );
+        assert_eq!(
+            json(JournalData::Network(Network::Connected)),
+            r#"{"network":"Connected"}"#
+        );
+        assert_eq!(
+            json(JournalData::ModeSwitch(ModeSwitchStep::Requested {
+                direction: ModeSwitch::GoOnline,
+                setting: SyncBeforeSwitch::NoAction
+            })),
+            r#"{"mode_switch":{"requested":{"direction":"GoOnline","setting":"NoAction"}}}"#
+        );
+        assert_eq!(
+            json(JournalData::ModeSwitch(ModeSwitchStep::Switched {
+                direction: ModeSwitch::GoOffline
+            })),
+            r#"{"mode_switch":{"switched":{"direction":"GoOffline"}}}"#
+        );
+        assert_eq!(
+            json(JournalData::OnlineSave(OnlineSaveOutcome::Saved {
+                etag: "e3".into()
+            })),
+            r#"{"online_save":{"saved":{"etag":"e3"}}}"#
+        );
+        assert_eq!(
+            json(JournalData::OnlineSave(OnlineSaveOutcome::Failed)),
+            r#"{"online_save":"failed"}"#
         );
         let save = JournalData::Save {
             decision: SaveDecision::Allow,

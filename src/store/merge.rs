@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::Transaction;
 
-use super::journal::{self, JournalEntry, JournalKind};
+use super::journal::{self, Acknowledged, JournalData, JournalEntry, JournalKind, RecordChange};
 use super::outbox::{self, OutboxRow, PendingOp, delete_rows, rows_for};
 use super::records::{self, upsert};
 use super::sent;
@@ -39,7 +39,12 @@ pub(crate) fn write_server_version(
                         JournalKind::Overwritten,
                         "sync",
                         "No action: the sync wrote the server's version over a delete saved while it ran",
-                    ).about(entity, &server.id);
+                    )
+                    .with_data(JournalData::Lost {
+                        change: RecordChange::Delete,
+                        server_deleted: false,
+                    })
+                    .about(entity, &server.id);
                 journal::insert(tx, &e)?;
                 lost.push(e);
             }
@@ -57,7 +62,11 @@ pub(crate) fn write_server_version(
                     Some(new),
                     server.fields.get(field).map(String::as_str),
                     "No action: the sync wrote the server's version over an edit saved while it ran",
-                );
+                )
+                .with_data(JournalData::Lost {
+                    change: RecordChange::Edit,
+                    server_deleted: false,
+                });
                 journal::insert(tx, &e)?;
                 lost.push(e);
             }
@@ -111,7 +120,10 @@ pub(crate) fn complete_in(
                 None,
                 Some(value),
                 format!("acknowledged as {}", server.etag),
-            ),
+            )
+            .with_data(JournalData::Acknowledged(Acknowledged::Value {
+                etag: server.etag.clone(),
+            })),
         )?;
     }
     write_server_version(tx, &op.entity, server, snapshot, policy, now)
@@ -186,7 +198,11 @@ impl Store {
                     Some(value),
                     server_value,
                     detail,
-                );
+                )
+                .with_data(JournalData::Lost {
+                    change: RecordChange::Edit,
+                    server_deleted: server.is_none(),
+                });
                 journal::insert(tx, &e)?;
                 lost.push(e);
             }

@@ -21,8 +21,9 @@ pub use checkpoint::Checkpointer;
 pub use conflicts::{Conflict, ConflictKind, UserResolution};
 pub use delta::{ApplyReport, DeltaPosition, PageEnd};
 pub use journal::{
-    JournalData, JournalEntry, JournalKind, RecordChange, ServerStep, SettingOutcome,
-    UiTransactionCall,
+    Acknowledged, JournalData, JournalEntry, JournalKind, ModeSwitchStep, OnlineSaveOutcome,
+    ProjectStep, ReconcileStep, RecordChange, Resolved, ServerStep, SettingOutcome,
+    UiTransactionCall, UserChoice,
 };
 pub use outbox::{PendingKind, PendingOp};
 pub use records::{LocalRecord, SaveReport};

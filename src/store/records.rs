@@ -230,7 +230,8 @@ impl Store {
                             Some(old),
                             Some(new),
                             "saved",
-                        ),
+                        )
+                        .with_data(JournalData::Record(RecordChange::Edit)),
                     )?;
                 }
                 upsert(tx, entity, id, current.etag.as_deref(), &fields)?;

@@ -1,14 +1,16 @@
 //! What one journal row means for the picture: read from the row's typed data (decisions, the
 //! run's first line, the wait for UI transactions, phases, sync ends, saves and which change
-//! they made, UI transactions, server steps). Rows without data — journals written before the
-//! rows had it — are read by their words, in the `*_words` functions below, and only there.
+//! they made, online saves, UI transactions, server steps). Every row written today has data;
+//! rows without — journals written before the rows had it — are read by their words, in the
+//! `*_words` functions below, and only there.
 
 use crate::rules::{
     Decision, OnChangeDecision, OnStartDecision, Phase, RequestDecision, SaveDecision, StartGate,
     SyncMode,
 };
 use crate::store::{
-    JournalData, JournalEntry, JournalKind, RecordChange, ServerStep, UiTransactionCall,
+    JournalData, JournalEntry, JournalKind, OnlineSaveOutcome, RecordChange, ServerStep,
+    UiTransactionCall,
 };
 
 /// A save's outcome, as the save gate decided it.
@@ -97,7 +99,7 @@ pub fn read(entry: &JournalEntry) -> Option<Reading> {
             // Rows written before sync lines carried data.
             None => read_sync_words(d),
         },
-        JournalKind::Save => Some(read_save(entry)),
+        JournalKind::Save => read_save(entry),
         JournalKind::UiTransaction => read_ui(entry),
         JournalKind::App => match &entry.data {
             Some(JournalData::Server(step)) => Some(read_server(step)),
@@ -173,9 +175,9 @@ fn read_sync_words(d: &str) -> Option<Reading> {
     None
 }
 
-fn read_save(entry: &JournalEntry) -> Reading {
+fn read_save(entry: &JournalEntry) -> Option<Reading> {
     let d = entry.detail.as_str();
-    match &entry.data {
+    Some(match &entry.data {
         Some(JournalData::Save {
             decision,
             waited_ms,
@@ -192,12 +194,21 @@ fn read_save(entry: &JournalEntry) -> Reading {
             let change = change.unwrap_or_else(|| change_words(d));
             Reading::Save { mark, change }
         }
-        // Online saves (no save gate) and journals written before saves had data.
-        _ => Reading::Save {
+        // Online mode has no save gate: a save the server did not store wrote nothing.
+        Some(JournalData::OnlineSave(outcome)) => Reading::Save {
+            mark: match outcome {
+                OnlineSaveOutcome::Saved { .. } => SaveMark::Allowed,
+                OnlineSaveOutcome::Conflict | OnlineSaveOutcome::Failed => SaveMark::Refused,
+            },
+            change: RecordChange::Edit,
+        },
+        Some(_) => return None,
+        // Journals written before saves had data.
+        None => Reading::Save {
             mark: save_mark_words(d),
             change: change_words(d),
         },
-    }
+    })
 }
 
 fn change_words(d: &str) -> RecordChange {

@@ -69,5 +69,6 @@ fn open_account(app: &mut App) {
 mod conflicts;
 mod forms;
 mod home;
+mod overlays;
 mod settings;
 mod sign_in;

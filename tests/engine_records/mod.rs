@@ -6,7 +6,7 @@
 use autosync::auditor::{DELETED_RECORD, LossCause};
 use autosync::rules::Trigger;
 use autosync::settings::ConflictStrategy;
-use autosync::store::{ConflictKind, JournalKind, UserResolution};
+use autosync::store::{ConflictKind, JournalData, JournalKind, Resolved, UserResolution};
 use autosync::wire::Fault;
 
 use super::*;
@@ -187,6 +187,13 @@ async fn a_device_delete_against_a_server_edit_under_each_strategy() {
                 .contains("deleted on the device, edited on the server"),
             "{strategy:?}: {}",
             conflict_line.detail
+        );
+        assert_eq!(
+            conflict_line.data,
+            Some(JournalData::Resolved(Resolved::DeleteStrategy(
+                autosync::rules::resolve_delete_conflict(strategy)
+            ))),
+            "{strategy:?}: the row carries the strategy's decision"
         );
         let lost = audit(&world, &device, &[("account", id)]).await;
         match strategy {

@@ -81,7 +81,12 @@ impl SyncRun {
                         restarted = true;
                         // The full download counts from its own first page.
                         (item.done, item.total) = (0, None);
-                        self.journal(format!("{entity}: {}", RemoteError::Gone));
+                        self.journal(
+                            format!("{entity}: {}", RemoteError::Gone),
+                            JournalData::Reconcile(ReconcileStep::Restarted {
+                                entity: entity.clone(),
+                            }),
+                        );
                         self.store.start_full_download(&entity)?;
                         (since, cursor, resumed) = (None, None, false);
                         continue;
@@ -142,9 +147,15 @@ impl SyncRun {
                     )?;
                     self.announce(report.overwritten);
                     if let Some(removed) = report.reconciled {
-                        self.journal(format!(
-                            "{entity}: removed {removed} record(s) the server deleted while our delta token expired"
-                        ));
+                        self.journal(
+                            format!(
+                                "{entity}: removed {removed} record(s) the server deleted while our delta token expired"
+                            ),
+                            JournalData::Reconcile(ReconcileStep::Removed {
+                                entity: entity.clone(),
+                                removed,
+                            }),
+                        );
                     }
                     let changes = (chunk.len() + deleted.len()) as u64;
                     done += changes;

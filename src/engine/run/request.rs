@@ -50,7 +50,12 @@ impl SyncRun {
             self.ctx
                 .status
                 .send_modify(|s| s.last_error = Some(message.clone()));
-            self.journal(message);
+            let data = JournalData::Retrying {
+                attempt: attempt + 1,
+                of: MAX_ATTEMPTS,
+                wait_ms: wait.as_millis() as u64,
+            };
+            self.journal(message, data);
             let mut cancel = self.ctx.cancel.clone();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}

@@ -193,6 +193,9 @@ impl SyncRun {
                     rules::resolve_conflict(strategy, &op.fields, &device, server.is_none());
                 self.journal_entry(
                     JournalEntry::event(now, JournalKind::Conflict, "sync", resolution.to_string())
+                        .with_data(JournalData::Resolved(Resolved::Strategy(
+                            resolution.clone(),
+                        )))
                         .about(&op.entity, &op.id),
                 );
                 match resolution {
@@ -245,7 +248,7 @@ impl SyncRun {
                 };
                 self.store.refuse_op(op, &error, server.as_ref(), now)?;
                 self.flags.data_errors = true;
-                self.journal(error);
+                self.journal(error, JournalData::UploadRefused { status });
                 Ok(false)
             }
         }
@@ -270,6 +273,7 @@ impl SyncRun {
         let decision = rules::resolve_delete_conflict(strategy);
         self.journal_entry(
             JournalEntry::event(now, JournalKind::Conflict, "sync", decision.to_string())
+                .with_data(JournalData::Resolved(Resolved::DeleteStrategy(decision)))
                 .about(&op.entity, &op.id),
         );
         match decision {

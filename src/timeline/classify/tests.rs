@@ -304,3 +304,58 @@ fn server_steps_are_read_by_their_data_and_old_rows_by_their_words() {
     // The same words from anyone else are not a server step.
     assert_eq!(old("user", "published project v2"), None);
 }
+
+#[test]
+fn online_saves_are_read_by_their_data_and_rows_with_data_are_never_read_by_their_words() {
+    let online = |outcome| {
+        row(
+            JournalKind::Save,
+            "anna",
+            "online save: reworded",
+            Some(JournalData::OnlineSave(outcome)),
+        )
+    };
+    let mark = |outcome| match read(&online(outcome)) {
+        Some(Reading::Save { mark, change }) => {
+            assert_eq!(change, RecordChange::Edit);
+            mark
+        }
+        other => panic!("an online save reads as a save, not {other:?}"),
+    };
+    let saved = crate::store::OnlineSaveOutcome::Saved { etag: "e2".into() };
+    assert_eq!(mark(saved), SaveMark::Allowed);
+    // Nothing was written: not a save that went through.
+    assert_eq!(
+        mark(crate::store::OnlineSaveOutcome::Conflict),
+        SaveMark::Refused
+    );
+    assert_eq!(
+        mark(crate::store::OnlineSaveOutcome::Failed),
+        SaveMark::Refused
+    );
+    // A sync row whose words the fallback would draw, with data it does not draw: the data
+    // decides, so it is not drawn.
+    for words in [
+        "sync failed: reworded",
+        "phase Upload",
+        "skipped",
+        "requested",
+    ] {
+        let project = row(
+            JournalKind::Sync,
+            "sync",
+            words,
+            Some(JournalData::Project(crate::store::ProjectStep::Applied {
+                version: 2,
+            })),
+        );
+        assert_eq!(read(&project), None, "{words}");
+        let refused = row(
+            JournalKind::Sync,
+            "sync",
+            words,
+            Some(JournalData::UploadRefused { status: 422 }),
+        );
+        assert_eq!(read(&refused), None, "{words}");
+    }
+}
