@@ -261,6 +261,16 @@ impl App {
         };
         let stamp = self.clock.now().format("%H:%M");
         let fields: Fields = [(field, format!("Edited by backoffice {stamp}"))].into();
+        self.server_edit(entity, id, fields)
+    }
+
+    /// Edits a record on the server as backoffice (not as the device's user).
+    pub(super) fn server_edit(
+        &mut self,
+        entity: String,
+        id: String,
+        fields: Fields,
+    ) -> Vec<Effect> {
         self.control_effect(
             ControlCall::Edit {
                 entity,
@@ -277,6 +287,10 @@ impl App {
             self.warn("Open a record first: the server deletes the open record");
             return Vec::new();
         };
+        self.server_delete(entity, id)
+    }
+
+    pub(super) fn server_delete(&mut self, entity: String, id: String) -> Vec<Effect> {
         self.control_effect(ControlCall::Delete { entity, id }, "Delete on the server")
     }
 

@@ -336,17 +336,9 @@ impl App {
             | Action::CreateRecord { .. }
             | Action::Delete { .. }
             | Action::Resolve { .. }
-            | Action::ToggleNetwork
-            | Action::AdvanceClock { .. }
             | Action::SendToBackground
-            | Action::Resume
-            | Action::PublishV2
-            | Action::ServerEditOpenRecord
-            | Action::ServerDeleteOpenRecord
-            | Action::ServerEdit { .. }
-            | Action::ServerDelete { .. }
-            | Action::SetServerDelay { .. }
-            | Action::InjectFault(_) => Some(action.clone()),
+            | Action::Resume => Some(action.clone()),
+            demo if demo.is_demo_control() => Some(demo.clone()),
             _ => None,
         }
     }
@@ -457,20 +449,9 @@ impl App {
             Action::ServerEditOpenRecord => return self.server_edit_open_record(),
             Action::ServerDeleteOpenRecord => return self.server_delete_open_record(),
             Action::ServerEdit { entity, id, fields } => {
-                return self.control_effect(
-                    ControlCall::Edit {
-                        entity,
-                        id,
-                        fields,
-                        as_user: None,
-                    },
-                    "Edit on the server",
-                );
+                return self.server_edit(entity, id, fields);
             }
-            Action::ServerDelete { entity, id } => {
-                return self
-                    .control_effect(ControlCall::Delete { entity, id }, "Delete on the server");
-            }
+            Action::ServerDelete { entity, id } => return self.server_delete(entity, id),
             Action::SetServerDelay { entity, ms } => return self.set_server_delay(entity, ms),
             Action::InjectFault(rule) => {
                 return self.control_effect(ControlCall::Fault(rule), "Inject a fault");

@@ -298,12 +298,7 @@ impl App {
                     };
                     self.success(format!("Sync ({}) finished{errors}", last.trigger));
                 }
-                self.refresh_settings();
-                self.refresh_counts();
-                self.refresh_conflicts();
-                self.refresh_journal();
-                self.refresh_checklist();
-                self.refresh_lost();
+                self.refresh_all();
                 self.refresh_screens();
             }
         }
