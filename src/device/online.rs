@@ -88,20 +88,17 @@ pub async fn save_online_in(
             .filter(|(f, v)| local.fields.get(*f) != Some(*v))
         {
             let old = local.fields.get(field).map(String::as_str);
-            entries.push(
-                JournalEntry::field(
-                    now,
-                    JournalKind::Edit,
-                    actor,
-                    entity,
-                    id,
-                    field,
-                    old,
-                    Some(value),
-                    "saved online",
-                )
-                .with_data(JournalData::Record(RecordChange::Edit)),
-            );
+            entries.push(JournalEntry::user_field(
+                RecordChange::Edit,
+                now,
+                actor,
+                entity,
+                id,
+                field,
+                old,
+                value,
+                "saved online",
+            ));
             entries.push(
                 JournalEntry::field(
                     now,

@@ -17,6 +17,25 @@ use crate::wire::Record;
 /// timeline read it.
 pub const DELETED: &str = "deleted";
 
+/// Journals a delete of the device's that the sync did not keep (the server's version won):
+/// the auditor reads the row as the device's lost change.
+pub(super) fn journal_lost_delete(
+    tx: &Transaction,
+    (entity, id): (&str, &str),
+    kind: JournalKind,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<JournalEntry> {
+    let e = JournalEntry::event(now, kind, "sync", detail)
+        .with_data(JournalData::Lost {
+            change: RecordChange::Delete,
+            server_deleted: false,
+        })
+        .about(entity, id);
+    journal::insert(tx, &e)?;
+    Ok(e)
+}
+
 /// True when the record's pending change is the user's delete.
 pub(crate) fn pending_delete(
     tx: &rusqlite::Connection,
@@ -174,19 +193,13 @@ impl Store {
             delete_rows(tx, &op.seqs)?;
             sent::forget(tx, &op.entity, &op.id)?;
             records::upsert(tx, &op.entity, &op.id, Some(&server.etag), &server.fields)?;
-            let e = JournalEntry::event(
-                now,
+            journal_lost_delete(
+                tx,
+                (&op.entity, &op.id),
                 JournalKind::ServerWins,
-                "sync",
                 "Server Wins: the device's delete was discarded; the server's version is back",
+                now,
             )
-            .with_data(JournalData::Lost {
-                change: RecordChange::Delete,
-                server_deleted: false,
-            })
-            .about(&op.entity, &op.id);
-            journal::insert(tx, &e)?;
-            Ok(e)
         })
     }
 

@@ -174,6 +174,35 @@ impl JournalEntry {
             data: None,
         }
     }
+
+    /// The `Edit` row of one field of the user's own change (an edit or a create), with the
+    /// change typed; `detail` is the words it has always had (rows from before typed data are
+    /// read back by them, see [`Self::record_change`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn user_field(
+        change: RecordChange,
+        at: DateTime<Utc>,
+        actor: &str,
+        entity: &str,
+        id: &str,
+        field: &str,
+        old: Option<&str>,
+        new: &str,
+        detail: &str,
+    ) -> Self {
+        JournalEntry::field(
+            at,
+            JournalKind::Edit,
+            actor,
+            entity,
+            id,
+            field,
+            old,
+            Some(new),
+            detail,
+        )
+        .with_data(JournalData::Record(change))
+    }
 }
 
 pub(crate) fn insert(tx: &Transaction, e: &JournalEntry) -> rusqlite::Result<()> {

@@ -34,19 +34,13 @@ pub(crate) fn write_server_version(
     let kept = if policy == ConcurrentEdit::Overwritten && !concurrent.is_empty() {
         for row in &concurrent {
             if row.op == "delete" {
-                let e = JournalEntry::event(
-                        now,
-                        JournalKind::Overwritten,
-                        "sync",
-                        "No action: the sync wrote the server's version over a delete saved while it ran",
-                    )
-                    .with_data(JournalData::Lost {
-                        change: RecordChange::Delete,
-                        server_deleted: false,
-                    })
-                    .about(entity, &server.id);
-                journal::insert(tx, &e)?;
-                lost.push(e);
+                lost.push(super::deletes::journal_lost_delete(
+                    tx,
+                    (entity, &server.id),
+                    JournalKind::Overwritten,
+                    "No action: the sync wrote the server's version over a delete saved while it ran",
+                    now,
+                )?);
             }
             for (field, (_, new)) in &row.changes {
                 if server.fields.get(field) == Some(new) {

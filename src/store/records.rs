@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::journal::{self, JournalData, JournalEntry, JournalKind, RecordChange};
+use super::journal::{self, JournalEntry, RecordChange};
 use super::outbox;
 use super::{Result, Store, StoreError, from_json, to_json};
 use crate::wire::{Fields, Record};
@@ -218,21 +218,18 @@ impl Store {
                 let mut fields = current.fields.clone();
                 for (f, (old, new)) in &changes {
                     fields.insert(f.clone(), new.clone());
-                    journal::insert(
-                        tx,
-                        &JournalEntry::field(
-                            now,
-                            JournalKind::Edit,
-                            actor,
-                            entity,
-                            id,
-                            f,
-                            Some(old),
-                            Some(new),
-                            "saved",
-                        )
-                        .with_data(JournalData::Record(RecordChange::Edit)),
-                    )?;
+                    let e = JournalEntry::user_field(
+                        RecordChange::Edit,
+                        now,
+                        actor,
+                        entity,
+                        id,
+                        f,
+                        Some(old),
+                        new,
+                        "saved",
+                    );
+                    journal::insert(tx, &e)?;
                 }
                 upsert(tx, entity, id, current.etag.as_deref(), &fields)?;
                 let seq = outbox::insert(
@@ -286,21 +283,18 @@ impl Store {
                 .map(|(f, v)| (f.clone(), (String::new(), v.clone())))
                 .collect();
             for (f, v) in fields {
-                journal::insert(
-                    tx,
-                    &JournalEntry::field(
-                        now,
-                        JournalKind::Edit,
-                        actor,
-                        entity,
-                        id,
-                        f,
-                        None,
-                        Some(v),
-                        journal::CREATED,
-                    )
-                    .with_data(JournalData::Record(RecordChange::Create)),
-                )?;
+                let e = JournalEntry::user_field(
+                    RecordChange::Create,
+                    now,
+                    actor,
+                    entity,
+                    id,
+                    f,
+                    None,
+                    v,
+                    journal::CREATED,
+                );
+                journal::insert(tx, &e)?;
             }
             upsert(tx, entity, id, None, fields)?;
             let seq = outbox::insert(tx, entity, id, "create", &changes, None, now)?;
