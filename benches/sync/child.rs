@@ -70,6 +70,12 @@ pub fn dispatch() -> Option<i32> {
                 inc.upload_requests,
                 world::ms(inc.upload_server)
             );
+            let phases: Vec<String> = inc
+                .noop_phases
+                .iter()
+                .map(|(p, d)| format!("{p} {:.2}", world::ms(*d)))
+                .collect();
+            println!("no-op sync phases (ms): {}", phases.join(", "));
             0
         }
         ("open-db", [profile]) => {

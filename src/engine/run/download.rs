@@ -115,11 +115,14 @@ impl SyncRun {
                 {
                     let (remote, entity, next) =
                         (self.remote.clone(), entity.clone(), next.clone());
-                    ahead = Some(Ahead::spawn(async move {
-                        remote
-                            .download_page(&entity, None, Some(&next), limit)
-                            .await
-                    }));
+                    ahead = Some(
+                        Ahead::send(async move {
+                            remote
+                                .download_page(&entity, None, Some(&next), limit)
+                                .await
+                        })
+                        .await,
+                    );
                 }
                 if checkpointer.is_none() && !(page.records.is_empty() && page.deleted.is_empty()) {
                     *checkpointer = Some(self.store.start_checkpointer().ok());

