@@ -63,7 +63,10 @@ impl std::fmt::Debug for Control {
 impl Control {
     pub fn new(base_url: &str, admin_token: &str) -> Control {
         Control {
-            http: reqwest::Client::new(),
+            // Without TLS roots for a plain http:// server; a builder without options cannot fail.
+            http: crate::remote::client_builder(base_url)
+                .build()
+                .unwrap_or_default(),
             base: base_url.trim_end_matches('/').to_string(),
             token: admin_token.to_string(),
         }
