@@ -63,10 +63,13 @@ impl std::fmt::Debug for Control {
 impl Control {
     pub fn new(base_url: &str, admin_token: &str) -> Control {
         Control {
-            // Without TLS roots for a plain http:// server; a builder without options cannot fail.
+            // Without TLS roots for a plain http:// server (`remote::client_builder`).
             http: crate::remote::client_builder(base_url)
                 .build()
-                .unwrap_or_default(),
+                .unwrap_or_else(|e| {
+                    tracing::warn!("control client for {base_url}: {e}; using the default client");
+                    reqwest::Client::new()
+                }),
             base: base_url.trim_end_matches('/').to_string(),
             token: admin_token.to_string(),
         }

@@ -63,11 +63,15 @@ rows! {
         keep_typed_password(true, true) => KeepPassword::ThisSync;
 
     no_password_held_is_none_typed:
-        typed_password(false, true) => TypedPassword::None;
-    a_password_held_under_require_sync_login_was_typed_for_this_sync:
-        typed_password(true, true) => TypedPassword::ForThisSync;
-    a_password_held_without_require_sync_login_was_typed_earlier_this_session:
-        typed_password(true, false) => TypedPassword::EarlierThisSession;
+        typed_password(None, true) => TypedPassword::None;
+    a_password_typed_for_one_sync_serves_the_sync_about_to_start:
+        typed_password(Some(KeepPassword::ThisSync), true) => TypedPassword::ForThisSync;
+    a_password_kept_for_the_session_was_typed_earlier_this_session:
+        typed_password(Some(KeepPassword::ThisSession), false) => TypedPassword::EarlierThisSession;
+    a_password_kept_for_the_session_is_no_login_once_require_sync_login_is_on:
+        typed_password(Some(KeepPassword::ThisSession), true) => TypedPassword::None;
+    a_password_saved_on_the_device_is_not_a_typed_one:
+        typed_password(Some(KeepPassword::OnDevice), false) => TypedPassword::None;
 }
 
 /// "Any automatic trigger during a sync queues a follow-up": every one of them, and only them.
@@ -94,13 +98,13 @@ fn every_automatic_trigger_during_a_sync_queues_one_follow_up_and_no_other_does(
 /// only: the next one asks again.
 #[test]
 fn a_password_typed_under_require_sync_login_signs_in_one_sync() {
-    let typed = typed_password(true, true);
+    let typed = typed_password(Some(KeepPassword::ThisSync), true);
     assert_eq!(
         sign_in(true, Credentials::Saved, typed, false),
         SignIn::TypedPassword
     );
     assert_eq!(keep_typed_password(true, true), KeepPassword::ThisSync);
-    let after = typed_password(false, true);
+    let after = typed_password(None, true);
     assert_eq!(
         sign_in(true, Credentials::Saved, after, false),
         SignIn::Ask {

@@ -22,13 +22,10 @@ impl App {
             effective.is_some_and(|e| e.save_password),
             self.password_saved,
         );
-        let held = self
-            .typed_password
-            .is_some_and(KeepPassword::held_in_memory);
         rules::sign_in(
             require_sync_login,
             credentials,
-            rules::typed_password(held, require_sync_login),
+            rules::typed_password(self.typed_password, require_sync_login),
             self.password_rejected,
         )
     }

@@ -179,19 +179,31 @@ impl Device {
 
     /// A Setup-screen change; a locked setting is refused and nothing changes.
     pub fn change_setting(&mut self, change: SettingChange) -> Result<(), DeviceError> {
-        let settings = self.settings()?;
         let label = format!("{change:?}");
-        match rules::setting_write(&settings, &self.config()?, change) {
-            Ok(write) => {
-                self.store.write_settings(&write)?;
-                self.journal_setting(SettingOutcome::Changed, format!("setting changed: {label}"));
-                Ok(())
-            }
-            Err(e) => {
-                self.journal_setting(SettingOutcome::Refused, format!("setting refused: {e}"));
-                Err(e.into())
+        // Decided on the settings read, written only over those: the engine may replace them
+        // meanwhile (a first project's defaults), and then the change is decided again.
+        for _ in 0..3 {
+            let settings = self.settings()?;
+            match rules::setting_write(&settings, &self.config()?, change.clone()) {
+                Ok(write) => {
+                    if !self.store.write_settings_over(&settings, &write)? {
+                        continue;
+                    }
+                    self.journal_setting(
+                        SettingOutcome::Changed,
+                        format!("setting changed: {label}"),
+                    );
+                    return Ok(());
+                }
+                Err(e) => {
+                    self.journal_setting(SettingOutcome::Refused, format!("setting refused: {e}"));
+                    return Err(e.into());
+                }
             }
         }
+        Err(DeviceError::Store(StoreError::Invalid(
+            "the settings kept changing while this change was written; try again".into(),
+        )))
     }
 
     fn journal_setting(&mut self, outcome: SettingOutcome, detail: String) {

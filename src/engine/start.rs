@@ -149,10 +149,11 @@ impl Engine {
     /// The password this sync signs in with, or why it has none: the sign-in rule picks it, and
     /// the keeping rule says whether a typed one serves this sync only.
     fn password_for(&mut self, effective: &EffectiveSettings) -> Result<String, LoginReason> {
-        let typed = rules::typed_password(
-            self.session_password.is_some(),
-            effective.require_sync_login,
-        );
+        // The engine holds what the device handed it, kept as the settings say now.
+        let kept = self.session_password.as_ref().map(|_| {
+            rules::keep_typed_password(effective.save_password, effective.require_sync_login)
+        });
+        let typed = rules::typed_password(kept, effective.require_sync_login);
         let credentials = self.credentials(effective);
         match rules::sign_in(effective.require_sync_login, credentials, typed, false) {
             SignIn::SavedPassword => self

@@ -15,11 +15,29 @@ pub fn is_changeable(config: &ProjectConfig, key: SettingKey) -> Result<(), Sett
 /// A server URL the device can sign in to: `http` or `https` with a host. What a Setup or sync
 /// screen edit must be before it is saved.
 pub fn check_server_url(url: &str) -> Result<(), SettingError> {
+    let parsed = reqwest::Url::parse(url);
+    // The refusal repeats the URL, and it is journaled: never with a password in it.
+    let shown = match &parsed {
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+            let mut u = u.clone();
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        _ => url.to_string(),
+    };
     let bad = |why: &str| SettingError::BadServerUrl {
-        url: url.to_string(),
+        url: shown.clone(),
         why: why.to_string(),
     };
-    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+    let parsed = parsed.map_err(|e| bad(&e.to_string()))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // The user name and password have fields of their own; one in the URL would be saved and
+        // journaled with it.
+        return Err(bad(
+            "it must not carry a user name or password: type them in their own fields",
+        ));
+    }
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad("it must start with http:// or https://"));
     }
@@ -219,5 +237,20 @@ mod tests {
             )),
             "refused as the change is"
         );
+    }
+
+    #[test]
+    fn a_url_with_credentials_is_refused_without_repeating_them() {
+        let err = check_server_url("http://demo:wonderland@127.0.0.1:8080/").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("must not carry a user name or password"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("wonderland") && !text.contains("demo@"),
+            "{text}"
+        );
+        assert!(check_server_url("http://127.0.0.1:8080/").is_ok());
     }
 }

@@ -96,11 +96,6 @@ pub enum KeepPassword {
 }
 
 impl KeepPassword {
-    /// Held in memory (this session or this sync), not saved on the device.
-    pub fn held_in_memory(self) -> bool {
-        !matches!(self, KeepPassword::OnDevice)
-    }
-
     /// What is kept of a typed password once a sync has signed in with it: under Require Sync
     /// Login, nothing — it served the sync it was typed for.
     pub fn after_sign_in(self) -> Option<KeepPassword> {
@@ -121,12 +116,14 @@ pub fn keep_typed_password(save_password: bool, require_sync_login: bool) -> Kee
     }
 }
 
-/// What a password held in memory was typed for: under Require Sync Login one held is
-/// forgotten once a sync has taken it, so it was typed for the sync about to start.
-pub fn typed_password(held: bool, require_sync_login: bool) -> TypedPassword {
-    match (held, require_sync_login) {
-        (false, _) => TypedPassword::None,
-        (true, true) => TypedPassword::ForThisSync,
-        (true, false) => TypedPassword::EarlierThisSession,
+/// What a typed password, kept as `kept`, is for the sync about to start: one typed for a sync
+/// serves it; one kept for the session serves only while Require Sync Login is off ("must log
+/// in at each sync" — a session's password typed before an administrator turned it on does not
+/// count as that login); none kept, or one saved on the device, is no typed password.
+pub fn typed_password(kept: Option<KeepPassword>, require_sync_login: bool) -> TypedPassword {
+    match (kept, require_sync_login) {
+        (Some(KeepPassword::ThisSync), _) => TypedPassword::ForThisSync,
+        (Some(KeepPassword::ThisSession), false) => TypedPassword::EarlierThisSession,
+        _ => TypedPassword::None,
     }
 }

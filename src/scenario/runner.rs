@@ -23,7 +23,7 @@ use crate::device::{Device, init_profile};
 use crate::driver::Driver;
 use crate::engine::{Command, EngineEvent};
 use crate::project::Project;
-use crate::rules::{Decision, Network, Phase, SaveDecision, StartGate, SyncActivity, Trigger};
+use crate::rules::{Decision, Network, Phase, StartGate, SyncActivity, Trigger};
 use crate::server::{EmbeddedServer, start_embedded};
 use crate::settings::{BackgroundBehavior, ConflictStrategy, SettingChange};
 use crate::store::{JournalData, JournalKind, Resolved, Store, UserResolution};
@@ -493,21 +493,25 @@ impl Runner<'_> {
             };
             let entry =
                 TimelineEntry::from_journal(&e, actor, format!("{record}{}{field}", e.detail));
-            match e.kind {
-                JournalKind::Save => match e.data {
-                    Some(JournalData::Save {
-                        decision: SaveDecision::Refuse { .. },
-                        ..
-                    }) => self.summary.saves_refused += 1,
-                    Some(JournalData::Save {
-                        waited_ms: Some(ms),
-                        ..
-                    }) => {
+            // A save is counted as the timeline and the `save` expectation read it (an online
+            // save that conflicted or failed is refused there too); the wait from its data.
+            if let Some(crate::timeline::Reading::Save { mark, .. }) = crate::timeline::read(&e) {
+                match (mark, &e.data) {
+                    (crate::timeline::SaveMark::Refused, _) => self.summary.saves_refused += 1,
+                    (
+                        _,
+                        Some(JournalData::Save {
+                            waited_ms: Some(ms),
+                            ..
+                        }),
+                    ) => {
                         self.summary.saves_waited += 1;
                         self.summary.waited_ms += ms;
                     }
                     _ => {}
-                },
+                }
+            }
+            match e.kind {
                 JournalKind::Sync
                     if matches!(
                         e.data,

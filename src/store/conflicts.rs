@@ -391,7 +391,6 @@ pub(crate) fn hold_server_version(
     Ok(held > 0)
 }
 
-/// A new Sync Errors item for `op`.
 /// The journal's line for a conflict kept for the user under Sync Errors.
 fn journal_kept(
     tx: &rusqlite::Transaction,
@@ -407,6 +406,7 @@ fn journal_kept(
     )
 }
 
+/// A new Sync Errors item for `op`.
 fn insert(
     tx: &rusqlite::Transaction,
     op: &PendingOp,

@@ -167,7 +167,28 @@ impl Store {
     /// settings, whether the user chose them, and the saved password forgotten when the write
     /// says so — no crash leaves the one without the other.
     pub fn write_settings(&mut self, write: &SettingsWrite) -> Result<()> {
-        self.write_settings_if(write, |_| true).map(|_| ())
+        self.write_settings_if(write, |_| Ok(true)).map(|_| ())
+    }
+
+    /// [`Store::write_settings`] for a write the rules decided on `read`, written only if the
+    /// stored settings are still `read` — checked in the write transaction. The engine writes the
+    /// same settings on its own connection (a first project's defaults); a Setup change decided
+    /// on settings it replaced meanwhile would undo them. False then: decide again on the new.
+    pub fn write_settings_over(
+        &mut self,
+        read: &UserSettings,
+        write: &SettingsWrite,
+    ) -> Result<bool> {
+        self.write_settings_if(write, |tx| {
+            let stored: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = ?1", [SETTINGS], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(stored
+                .and_then(|t| serde_json::from_str::<UserSettings>(&t).ok())
+                .is_some_and(|now| now == *read))
+        })
     }
 
     /// The write the rule `decide` makes of the settings and their origin
@@ -185,22 +206,22 @@ impl Store {
         let Some(write) = decide(&current, origin) else {
             return Ok(None);
         };
-        let written = self.write_settings_if(&write, |now| now == origin)?;
+        let written = self.write_settings_if(&write, |tx| Ok(origin_in(tx)? == origin))?;
         Ok(written.then_some(write))
     }
 
-    /// Writes `write` when `still` holds for the origin found in the write transaction; true
-    /// when it was written. A forgotten password goes the way [`Store::set_password`] forgets
+    /// Writes `write` when `still` holds for what the write transaction finds; true when it was
+    /// written. A forgotten password goes the way [`Store::set_password`] forgets
     /// it: zeroed where it was, and the WAL truncated after the commit.
     fn write_settings_if(
         &mut self,
         write: &SettingsWrite,
-        still: impl FnOnce(SettingsOrigin) -> bool,
+        still: impl FnOnce(&Transaction) -> rusqlite::Result<bool>,
     ) -> Result<bool> {
         let text = meta_json(&write.settings)?;
         let forget = write.password == SavedPassword::Forget;
         let apply = |tx: &Transaction| {
-            if !still(origin_in(tx)?) {
+            if !still(tx)? {
                 return Ok(false);
             }
             put_meta(tx, SETTINGS, &text)?;
@@ -220,8 +241,13 @@ impl Store {
         } else {
             self.write(apply)?
         };
-        if written && forget {
-            self.truncate_wal()?;
+        if written
+            && forget
+            && let Err(e) = self.truncate_wal()
+        {
+            // The settings and the password's removal are committed; the WAL's old copy of the
+            // page goes at the next truncation (the next checkpoint after the readers leave).
+            tracing::warn!("after forgetting the password: {e}");
         }
         Ok(written)
     }
@@ -465,6 +491,37 @@ mod tests {
         assert_eq!(written, None);
         assert_eq!(store.settings().unwrap(), Some(chosen));
         assert_eq!(store.password().unwrap().as_deref(), Some("secret"));
+    }
+
+    #[test]
+    fn a_setup_change_decided_on_settings_replaced_meanwhile_is_not_written() {
+        let (dir, mut store) = profile();
+        let read = store.settings().unwrap().unwrap();
+        let mut change = read.clone();
+        change.auto_sync = AutoSync::OnStart;
+        let write = SettingsWrite {
+            settings: change,
+            origin: SettingsOrigin::Chosen,
+            password: SavedPassword::Keep,
+        };
+        // The engine adopts a first project's defaults on its own connection in between.
+        let mut engine = Store::open(&dir.path().join("device.db")).unwrap();
+        let config = published();
+        let adopted = engine
+            .update_settings(|current, origin| {
+                crate::rules::adopt_project_defaults(current, origin, &config)
+            })
+            .unwrap()
+            .expect("the defaults are adopted");
+        assert!(!store.write_settings_over(&read, &write).unwrap());
+        assert_eq!(store.settings().unwrap(), Some(adopted.settings.clone()));
+        // Decided again on what is stored now, it is written.
+        assert!(
+            store
+                .write_settings_over(&adopted.settings, &write)
+                .unwrap()
+        );
+        assert_eq!(store.settings().unwrap(), Some(write.settings));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! the state and the returned effects checked — no server, no SQLite, no runtime. The driver's
 //! answers are written here as the driver would give them.
 //!
-//! The modules: `settings` (Setup and the Sync screen), `forms`, `conflicts`, `home`.
+//! The modules: `settings` (Setup and the Sync screen), `forms`, `conflicts`, `home`,
+//! `overlays` (help, dialog and sync screen stacking), `sign_in` (which password a sync signs in
+//! with).
 
 #[path = "../app_common/mod.rs"]
 mod app_common;

@@ -129,3 +129,29 @@ fn a_password_saved_on_the_device_is_gone_with_save_password_off() {
     );
     assert!(!starts_sync(&effects), "{effects:?}");
 }
+
+/// A password kept for the session (Save password off) does not stand in for the login that
+/// Require Sync Login asks at each sync once the administrator turns it on: Sync asks, and
+/// keeps asking at each sync after.
+#[test]
+fn a_session_password_does_not_skip_require_sync_login_turned_on_later() {
+    let mut app = app_on(device(false, false, false));
+    sign_in_on_the_screen(&mut app, LoginReason::PasswordNotSaved);
+    // The device applied a project whose Configuration turns Require Sync Login on.
+    reload(&mut app, device(false, true, false));
+    let effects = app.update(Action::PressSync);
+    assert_eq!(
+        asks(&app),
+        Some(LoginReason::SyncLoginRequired),
+        "{effects:?}"
+    );
+    assert!(!starts_sync(&effects), "{effects:?}");
+    app.update(Action::Back);
+    sign_in_on_the_screen(&mut app, LoginReason::SyncLoginRequired);
+    let effects = app.update(Action::PressSync);
+    assert_eq!(
+        asks(&app),
+        Some(LoginReason::SyncLoginRequired),
+        "{effects:?}"
+    );
+}
