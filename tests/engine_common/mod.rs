@@ -98,6 +98,27 @@ pub async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
 
+/// Every answer to the upload batch is lost after the server committed it (more than the
+/// sync's retries): the sync fails with the server holding the device's write. Returns why the
+/// sync said it failed.
+pub async fn lose_every_batch_answer(world: &World, device: &Device) -> String {
+    world
+        .control
+        .fault(
+            Some("POST"),
+            Some("/api/v1/batch"),
+            10,
+            autosync::wire::Fault::DropAfterCommit,
+        )
+        .await
+        .unwrap();
+    let failed = sync(device, Trigger::Manual).await;
+    world.control.clear_faults().await.unwrap();
+    failed
+        .error
+        .expect("every answer lost: the sync fails after its retries")
+}
+
 /// Sends `trigger` and waits for the sync it starts to finish.
 pub async fn sync(device: &Device, trigger: Trigger) -> LastSync {
     let mut events = device.engine().subscribe();

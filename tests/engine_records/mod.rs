@@ -7,26 +7,8 @@ use autosync::auditor::{DELETED_RECORD, LossCause};
 use autosync::rules::Trigger;
 use autosync::settings::ConflictStrategy;
 use autosync::store::{ConflictKind, JournalData, JournalKind, Resolved, UserResolution};
-use autosync::wire::Fault;
 
 use super::*;
-
-/// Every answer to the upload batch is lost after the server committed it: the sync fails.
-async fn lose_the_batch_answers(world: &World, device: &Device) {
-    world
-        .control
-        .fault(
-            Some("POST"),
-            Some("/api/v1/batch"),
-            10,
-            Fault::DropAfterCommit,
-        )
-        .await
-        .unwrap();
-    let failed = sync(device, Trigger::Manual).await;
-    assert!(failed.error.is_some(), "every answer lost: {failed:?}");
-    world.control.clear_faults().await.unwrap();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delete_leaves_at_once_stays_gone_through_a_download_and_deletes_on_the_server() {
@@ -75,7 +57,7 @@ async fn a_delete_whose_answer_was_lost_is_a_success_when_retried() {
     let world = World::new().await;
     let mut device = quiet_device(&world).await;
     assert!(saved(&device.delete("account", "acc-0003").unwrap()));
-    lose_the_batch_answers(&world, &device).await;
+    lose_every_batch_answer(&world, &device).await;
     assert!(
         world.server_record("account", "acc-0003").await.is_none(),
         "the server committed the delete; only its answers were lost"
@@ -108,7 +90,7 @@ async fn a_create_whose_answer_was_lost_is_neither_duplicated_nor_failed_and_can
     let values = fields(&[("name", "Lost Answer Create Ltd")]);
     let (id, outcome) = device.create("account", &values).unwrap();
     assert!(saved(&outcome));
-    lose_the_batch_answers(&world, &device).await;
+    lose_every_batch_answer(&world, &device).await;
     let last = sync(&device, Trigger::Manual).await;
     assert!(last.flags.succeeded(), "{last:?}");
     let accounts = autosync::invariants::server_records(&world.remote(), "account")
@@ -325,7 +307,7 @@ async fn a_delete_after_an_update_whose_answer_was_lost_deletes_without_a_confli
             )
             .unwrap()
     ));
-    lose_the_batch_answers(&world, &device).await;
+    lose_every_batch_answer(&world, &device).await;
     assert_eq!(
         world.server_field("account", id, "city").await.as_deref(),
         Some("Sent, Answer Lost"),

@@ -5,34 +5,18 @@
 
 use autosync::invariants::server_records;
 use autosync::rules::Trigger;
-use autosync::wire::Fault;
 
 use crate::bench::*;
 use crate::engine_common::*;
 
 /// Every answer to the upload batch is lost after the server committed it (more than the
-/// retries): the sync fails with the server holding the device's write.
+/// retries): the sync fails with the server holding the device's write, and says why.
 async fn lose_every_batch_answer(bench: &Bench) {
-    bench
-        .world
-        .control
-        .fault(
-            Some("POST"),
-            Some("/api/v1/batch"),
-            10,
-            Fault::DropAfterCommit,
-        )
-        .await
-        .unwrap();
-    let failed = sync(&bench.device, Trigger::Manual).await;
-    let error = failed
-        .error
-        .expect("every answer lost: the sync fails after its retries");
+    let error = crate::engine_common::lose_every_batch_answer(&bench.world, &bench.device).await;
     assert!(
         error.contains("cut off or unreadable"),
         "the sync says why it failed: {error}"
     );
-    bench.world.control.clear_faults().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
