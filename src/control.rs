@@ -209,7 +209,12 @@ impl Control {
             after: 0,
             fault,
         };
-        self.call::<_, serde_json::Value>(Method::POST, "/admin/faults", Some(&rule))
+        self.arm(&rule).await
+    }
+
+    /// Arms `rule` as it is (its method, path, count, `after` and fault).
+    pub async fn arm(&self, rule: &FaultRule) -> Result<(), ControlError> {
+        self.call::<_, serde_json::Value>(Method::POST, "/admin/faults", Some(rule))
             .await
             .map(|_| ())
     }
@@ -229,9 +234,7 @@ impl Control {
             after,
             fault,
         };
-        self.call::<_, serde_json::Value>(Method::POST, "/admin/faults", Some(&rule))
-            .await
-            .map(|_| ())
+        self.arm(&rule).await
     }
 
     pub async fn clear_faults(&self) -> Result<(), ControlError> {

@@ -87,16 +87,8 @@ pub async fn control_call(control: &Control, call: &ControlCall) -> Result<Contr
             .transpose(),
         ControlCall::Delete { entity, id } => control.delete(entity, id).await.err().map(Err),
         ControlCall::SetDelay { entity, ms } => control.set_delay(entity, *ms).await.err().map(Err),
-        ControlCall::Fault(rule) => control
-            .fault(
-                rule.method.as_deref(),
-                rule.path_prefix.as_deref(),
-                rule.count,
-                rule.fault.clone(),
-            )
-            .await
-            .err()
-            .map(Err),
+        // The rule as given, its `after` included.
+        ControlCall::Fault(rule) => control.arm(rule).await.err().map(Err),
     }
     .transpose()
     .map_err(|e| e.to_string())?;
