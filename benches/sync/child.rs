@@ -8,8 +8,9 @@
 //!   of the cold start.
 //! - `prepare SERVER_DIR COUNT`: a server directory with `COUNT` generated contacts, to run a
 //!   `first-sync` child by hand under a profiler.
-//! - `incremental SERVER_DIR PROFILE`: the no-op syncs and the upload of 10,000 edits of the
-//!   benchmark on a profile a `first-sync` child synced, to run under a profiler by hand.
+//! - `incremental SERVER_DIR PROFILE [NOOPS EDITS]`: the no-op syncs and the upload of edits of
+//!   the benchmark (20 and 10,000 unless given) on a profile a `first-sync` child synced, to run
+//!   under a profiler by hand; many no-op syncs and 0 edits profile the no-op sync.
 
 use std::path::Path;
 use std::process::Command;
@@ -59,9 +60,18 @@ pub fn dispatch() -> Option<i32> {
             println!("{count} contacts generated in {took:?}");
             0
         }
-        ("incremental", [server, profile]) => {
-            let inc =
-                crate::incremental::measure(Path::new(server), Path::new(profile), 20, 10_000);
+        ("incremental", [server, profile, sizes @ ..]) if matches!(sizes.len(), 0 | 2) => {
+            let number = |i: usize, default: usize| {
+                sizes
+                    .get(i)
+                    .map_or(default, |n| n.parse().expect("NOOPS and EDITS are numbers"))
+            };
+            let inc = crate::incremental::measure(
+                Path::new(server),
+                Path::new(profile),
+                number(0, 20),
+                number(1, 10_000),
+            );
             println!(
                 "no-op sync p50 {:.2} ms; upload of {} edits {:.0} ms ({} requests, {:.0} ms in the server)",
                 world::ms(world::median(&inc.noop)),

@@ -102,13 +102,13 @@ pub async fn run(args: &PlayArgs) -> u8 {
     match matrix {
         None => {
             // Up to `--jobs` side by side; each one's output printed whole, in order.
-            let mut played = futures_util::stream::iter(loaded.iter().map(|s| run_one(s, args)))
-                .buffered(usize::from(args.jobs));
-            while let Some((result, text, picture)) = played.next().await {
+            let played = loaded.iter().map(|s| run_one(s, args));
+            in_order(played, usize::from(args.jobs), |(result, text, picture)| {
                 let _ = std::io::stdout().lock().write_all(&text);
                 code = code.max(result);
                 pictures.extend(picture);
-            }
+            })
+            .await;
         }
         Some(kind) => {
             for scenario in &loaded {
@@ -120,6 +120,32 @@ pub async fn run(args: &PlayArgs) -> u8 {
         code = code.max(write_svg(path, &pictures, args.json));
     }
     code
+}
+
+/// Runs up to `jobs` of `futures` at a time and hands their outputs to `emit` in the order of
+/// `futures`. Not `StreamExt::buffered`: there a finished future waiting behind a long one to be
+/// handed on still takes one of the `jobs` places, so the next one cannot start.
+async fn in_order<T>(
+    futures: impl IntoIterator<Item = impl Future<Output = T>>,
+    jobs: usize,
+    mut emit: impl FnMut(T),
+) {
+    let mut running = futures_util::stream::iter(
+        futures
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| async move { (i, f.await) }),
+    )
+    .buffer_unordered(jobs);
+    let mut finished = std::collections::BTreeMap::new();
+    let mut next = 0;
+    while let Some((i, output)) = running.next().await {
+        finished.insert(i, output);
+        while let Some(output) = finished.remove(&next) {
+            emit(output);
+            next += 1;
+        }
+    }
 }
 
 /// Writes the runs' timelines to `path`.
@@ -412,4 +438,40 @@ pub fn matrix_table(name: &str, kind: MatrixKind, rows: &[(String, Summary)]) ->
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_order;
+    use std::time::Duration;
+    use tokio::sync::watch;
+
+    /// The first of three waits until the third has started: with two places, that needs the
+    /// second's place back as soon as it finished, though it is handed on only after the first.
+    #[tokio::test]
+    async fn a_finished_job_frees_its_place_before_the_jobs_ahead_of_it_finish() {
+        let (started, third_started) = watch::channel(false);
+        let mut third_started = Some(third_started);
+        let started = &started;
+        let jobs = (0..3).map(|i| {
+            let mut wait = (i == 0).then(|| third_started.take().expect("once"));
+            async move {
+                if let Some(rx) = wait.as_mut() {
+                    rx.wait_for(|s| *s).await.expect("the sender lives");
+                }
+                if i == 2 {
+                    started.send_replace(true);
+                }
+                i
+            }
+        });
+        let mut emitted = Vec::new();
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            in_order(jobs, 2, |i| emitted.push(i)),
+        )
+        .await
+        .expect("the third job started while the first still waited");
+        assert_eq!(emitted, [0, 1, 2], "handed on in the order given");
+    }
 }
