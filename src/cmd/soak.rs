@@ -322,6 +322,11 @@ async fn soak_in(args: &SoakArgs, dir: &Path) -> Result<SoakReport, String> {
                 .failures
                 .push(format!("client {n}: integrity check: {other:?}")),
         }
+        for (entity, kept, rows) in store.count_mismatches().map_err(|e| e.to_string())? {
+            report.failures.push(format!(
+                "client {n}: {entity}: a kept count of {kept} records, but {rows} rows"
+            ));
+        }
         let pending = store.pending_count().map_err(|e| e.to_string())?;
         let unresolved = store.unresolved_count().map_err(|e| e.to_string())?;
         if pending > 0 || unresolved > 0 {

@@ -159,7 +159,7 @@ impl Store {
             let any_pending = tx
                 .prepare_cached("SELECT 1 FROM outbox WHERE entity = ?1 LIMIT 1")?
                 .exists([entity])?;
-            let mut upsert = tx.prepare_cached(records::UPSERT)?;
+            let mut inserted = 0i64;
             let reconciling: bool = tx
                 .prepare_cached("SELECT reconciling FROM delta WHERE entity = ?1")?
                 .query_row([entity], |r| r.get(0))
@@ -181,7 +181,7 @@ impl Store {
             for record in records {
                 match pending(record.id())? {
                     Pending::Nothing => {
-                        upsert.execute(params![entity, record.id(), record.etag(), record.fields_json().as_ref()])?;
+                        inserted += i64::from(records::put(tx, entity, record.id(), Some(record.etag()), record.fields_json().as_ref())?);
                     }
                     held => {
                         let record = record.to_record();
@@ -195,6 +195,7 @@ impl Store {
                 }
                 report.upserted += 1;
             }
+            records::add_to_count(tx, entity, inserted)?;
             for id in deleted {
                 match pending(id)? {
                     Pending::Delete => deletes::deleted_on_both(tx, entity, id, now)?,
@@ -242,6 +243,7 @@ fn remove_unseen(tx: &rusqlite::Transaction, entity: &str) -> rusqlite::Result<u
          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.entity = records.entity AND o.record_id = records.id)",
         [entity],
     )?;
+    records::add_to_count(tx, entity, -(removed as i64))?;
     tx.execute("DELETE FROM delta_seen WHERE entity = ?1", [entity])?;
     Ok(removed)
 }

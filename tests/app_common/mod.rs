@@ -22,7 +22,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 mod engine_common;
 pub mod fixture;
 
-use engine_common::World;
+use engine_common::{KeptCounts, World};
 
 /// Long enough for anything these tests wait for; a hang fails instead of blocking CI.
 pub const DEADLINE: Duration = Duration::from_secs(30);
@@ -31,6 +31,8 @@ pub const DEADLINE: Duration = Duration::from_secs(30);
 pub const T0: &str = engine_common::T0;
 
 pub struct Harness {
+    /// First, so it checks the profile's record counts before the directory goes.
+    _counts: KeptCounts,
     pub dir: tempfile::TempDir,
     pub server: EmbeddedServer,
     pub clock: Clock,
@@ -69,6 +71,7 @@ impl Harness {
 
     async fn build(project_toml: Option<&str>, prep: Prep, with_control: bool) -> Harness {
         let World {
+            counts,
             dir,
             server,
             clock,
@@ -92,6 +95,7 @@ impl Harness {
         let (driver, mut app) = Driver::start(client, app_control, clock.clone());
         app.set_custom_step(Duration::from_millis(20));
         let mut harness = Harness {
+            _counts: counts,
             dir,
             server,
             clock,

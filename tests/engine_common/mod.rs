@@ -23,6 +23,8 @@ pub const DEADLINE: Duration = Duration::from_secs(30);
 pub const T0: &str = "2026-11-26T09:00:00Z";
 
 pub struct World {
+    /// First, so it checks before the directory goes.
+    pub counts: KeptCounts,
     pub dir: tempfile::TempDir,
     pub server: EmbeddedServer,
     pub clock: Clock,
@@ -50,6 +52,7 @@ impl World {
             control.publish_toml(toml).await.unwrap();
         }
         World {
+            counts: KeptCounts(dir.path().to_path_buf()),
             dir,
             server,
             clock,
@@ -82,6 +85,35 @@ impl World {
         self.server_record(entity, id)
             .await
             .and_then(|r| r.fields.get(field).cloned())
+    }
+}
+
+/// Checks, when dropped after a test that passed, that every device profile in its directory
+/// keeps its record counts ([`Store::count`]) equal to its rows, whatever the test did:
+/// creates, deletes, downloads, conflicts, reconciles.
+pub struct KeptCounts(pub std::path::PathBuf);
+
+impl Drop for KeptCounts {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        // A test that removed its directory left nothing to check.
+        let Ok(entries) = std::fs::read_dir(&self.0) else {
+            return;
+        };
+        let profiles = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "db"));
+        for profile in profiles {
+            let store = Store::open(&profile).unwrap();
+            assert_eq!(
+                store.count_mismatches().unwrap(),
+                [],
+                "{}: the kept record counts are the rows' counts",
+                profile.display()
+            );
+        }
     }
 }
 

@@ -108,6 +108,11 @@ impl Lane {
                 "ok",
                 "{context}: integrity"
             );
+            assert_eq!(
+                store.count_mismatches().unwrap(),
+                [],
+                "{context}: the kept record counts are the rows' counts"
+            );
             if store.pending_count().unwrap() > 0 {
                 self.stats.pending_at_kill += 1;
             }

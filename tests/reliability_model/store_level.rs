@@ -223,6 +223,8 @@ fn check_store_case(behavior: BackgroundBehavior, rounds: &[Round]) -> Result<()
     // A quiet sync settles everything that is pending: device and server agree.
     case.sync(&[]);
     prop_assert_eq!(case.store.pending_count().unwrap(), 0);
+    prop_assert_eq!(case.store.count_mismatches().unwrap(), []);
+    prop_assert_eq!(case.store.count(ENTITY).unwrap(), case.server.records.len());
     for id in case.server.records.keys() {
         let device = case.store.record(ENTITY, id).unwrap().unwrap();
         prop_assert_eq!(&device.fields, &case.server.records[id].1, "{}", id);
