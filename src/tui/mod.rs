@@ -119,25 +119,23 @@ async fn start(options: &Options) -> Result<World, TuiError> {
         (None, None) => unreachable!("the embedded server starts without --server"),
     };
     let user = options.user_name.clone().unwrap_or_else(|| "demo".into());
+    // One connection for the set-up, closed only once the device has its own: closing the last
+    // connection of a profile checkpoints its WAL and syncs the file, a few ms each time.
+    let mut store = Store::open(&path).map_err(|e| setup(e.to_string()))?;
+    let password = (user == "demo").then_some("demo");
+    init_profile(&mut store, &url, &user, password).map_err(|e| setup(e.to_string()))?;
+    // The embedded server listens on a new port each start: the profile follows it.
+    if let Some(mut settings) = store.settings().map_err(|e| setup(e.to_string()))?
+        && settings.server_url != url
     {
-        let mut store = Store::open(&path).map_err(|e| setup(e.to_string()))?;
-        let password = (user == "demo").then_some("demo");
-        init_profile(&mut store, &url, &user, password).map_err(|e| setup(e.to_string()))?;
-        // The embedded server listens on a new port each start: the profile follows it.
-        if let Some(mut settings) = store.settings().map_err(|e| setup(e.to_string()))?
-            && settings.server_url != url
-        {
-            settings.server_url = url.clone();
-            store
-                .set_settings(&settings)
-                .map_err(|e| setup(e.to_string()))?;
-        }
+        settings.server_url = url.clone();
+        store
+            .set_settings(&settings)
+            .map_err(|e| setup(e.to_string()))?;
     }
-    let initial = {
-        let store = Store::open(&path).map_err(|e| setup(e.to_string()))?;
-        crate::scenario::record::Initial::capture(&store, clock.now())
-    };
+    let initial = crate::scenario::record::Initial::capture(&store, clock.now());
     let client = Device::start(&path, clock.clone(), |_| {}).map_err(|e| setup(e.to_string()))?;
+    drop(store);
     let control = match (&server, &options.admin_token) {
         (Some(s), _) => Some(Control::new(s.url(), s.admin_token())),
         (None, Some(token)) => Some(Control::new(&url, token.secret())),
