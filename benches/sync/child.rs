@@ -62,9 +62,12 @@ pub fn dispatch() -> Option<i32> {
         }
         ("incremental", [server, profile, sizes @ ..]) if matches!(sizes.len(), 0 | 2) => {
             let number = |i: usize, default: usize| {
-                sizes
-                    .get(i)
-                    .map_or(default, |n| n.parse().expect("NOOPS and EDITS are numbers"))
+                sizes.get(i).map_or(default, |n| {
+                    n.parse()
+                        .ok()
+                        .filter(|&n| n > 0 || i == 1)
+                        .expect("NOOPS is a number above 0, EDITS a number")
+                })
             };
             let inc = crate::incremental::measure(
                 Path::new(server),

@@ -159,6 +159,7 @@ impl Store {
             let any_pending = tx
                 .prepare_cached("SELECT 1 FROM outbox WHERE entity = ?1 LIMIT 1")?
                 .exists([entity])?;
+            let mut put = records::Put::new(tx)?;
             let mut inserted = 0i64;
             let reconciling: bool = tx
                 .prepare_cached("SELECT reconciling FROM delta WHERE entity = ?1")?
@@ -181,7 +182,7 @@ impl Store {
             for record in records {
                 match pending(record.id())? {
                     Pending::Nothing => {
-                        inserted += i64::from(records::put(tx, entity, record.id(), Some(record.etag()), record.fields_json().as_ref())?);
+                        inserted += i64::from(put.record(entity, record.id(), Some(record.etag()), record.fields_json().as_ref())?);
                     }
                     held => {
                         let record = record.to_record();

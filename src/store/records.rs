@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{CachedStatement, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::journal::{self, JournalEntry, RecordChange};
@@ -59,36 +59,48 @@ pub(crate) fn upsert(
     etag: Option<&str>,
     fields: &Fields,
 ) -> rusqlite::Result<()> {
-    if put(tx, entity, id, etag, &to_json(fields))? {
+    if Put::new(tx)?.record(entity, id, etag, &to_json(fields))? {
         add_to_count(tx, entity, 1)?;
     }
     Ok(())
 }
 
-/// Inserts a record or replaces its ETag and fields (JSON); true when it was new. The caller
-/// keeps the count ([`add_to_count`]): the download adds a whole chunk's new records at once.
-/// Not one `ON CONFLICT DO UPDATE`, which cannot tell an insert from an update.
-pub(crate) fn put(
-    tx: &Transaction,
-    entity: &str,
-    id: &str,
-    etag: Option<&str>,
-    fields: &str,
-) -> rusqlite::Result<bool> {
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO records (entity, id, etag, fields) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (entity, id) DO NOTHING",
-        )?
-        .execute(params![entity, id, etag, fields])?
-        == 1;
-    if !inserted {
-        tx.prepare_cached(
-            "UPDATE records SET etag = ?3, fields = ?4 WHERE entity = ?1 AND id = ?2",
-        )?
-        .execute(params![entity, id, etag, fields])?;
+/// Inserts records or replaces their ETag and fields (JSON), its two statements taken from the
+/// cache once for a whole chunk of the download. The caller keeps the count
+/// ([`add_to_count`]). Not one `ON CONFLICT DO UPDATE`, which cannot tell an insert from an
+/// update.
+pub(crate) struct Put<'t> {
+    insert: CachedStatement<'t>,
+    update: CachedStatement<'t>,
+}
+
+impl<'t> Put<'t> {
+    pub(crate) fn new(tx: &'t Transaction) -> rusqlite::Result<Put<'t>> {
+        Ok(Put {
+            insert: tx.prepare_cached(
+                "INSERT INTO records (entity, id, etag, fields) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (entity, id) DO NOTHING",
+            )?,
+            update: tx.prepare_cached(
+                "UPDATE records SET etag = ?3, fields = ?4 WHERE entity = ?1 AND id = ?2",
+            )?,
+        })
     }
-    Ok(inserted)
+
+    /// Writes one record; true when it was new.
+    pub(crate) fn record(
+        &mut self,
+        entity: &str,
+        id: &str,
+        etag: Option<&str>,
+        fields: &str,
+    ) -> rusqlite::Result<bool> {
+        let inserted = self.insert.execute(params![entity, id, etag, fields])? == 1;
+        if !inserted {
+            self.update.execute(params![entity, id, etag, fields])?;
+        }
+        Ok(inserted)
+    }
 }
 
 /// Removes a record (if there) and keeps its entity's count.
@@ -168,13 +180,14 @@ impl Store {
         self.conn()
             .prepare_cached("SELECT n FROM record_counts WHERE entity = ?1")
             .and_then(|mut s| s.query_row([entity], |r| r.get::<_, i64>(0)).optional())
-            .map(|n| n.unwrap_or(0) as usize)
+            // Never negative unless a write forgot its count; `count_mismatches` says which.
+            .map(|n| usize::try_from(n.unwrap_or(0)).unwrap_or(0))
             .map_err(|e| self.err(e))
     }
 
     /// Entities whose kept count ([`Store::count`]) is not the number of their rows, with both:
     /// an invariant the soak and the crash tests check. Counts every row, so slow.
-    pub fn count_mismatches(&self) -> Result<Vec<(String, usize, usize)>> {
+    pub fn count_mismatches(&self) -> Result<Vec<(String, i64, i64)>> {
         self.conn()
             .prepare(
                 "SELECT entity, coalesce(k.n, 0), coalesce(r.n, 0) FROM
@@ -185,7 +198,7 @@ impl Store {
             )
             .and_then(|mut s| {
                 s.query_map([], |r| {
-                    Ok((r.get(0)?, r.get::<_, i64>(1)? as usize, r.get::<_, i64>(2)? as usize))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
                 .collect()
             })
