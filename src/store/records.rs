@@ -51,7 +51,12 @@ pub(crate) fn read(
         .optional()
 }
 
-/// Inserts a record or replaces its ETag and fields, and keeps its entity's count.
+const INSERT: &str = "INSERT INTO records (entity, id, etag, fields) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (entity, id) DO NOTHING";
+const UPDATE: &str = "UPDATE records SET etag = ?3, fields = ?4 WHERE entity = ?1 AND id = ?2";
+
+/// Inserts a record or replaces its ETag and fields, and keeps its entity's count. Updates
+/// first: a save or a settled upload mostly meets a record that is there.
 pub(crate) fn upsert(
     tx: &Transaction,
     entity: &str,
@@ -59,16 +64,19 @@ pub(crate) fn upsert(
     etag: Option<&str>,
     fields: &Fields,
 ) -> rusqlite::Result<()> {
-    if Put::new(tx)?.record(entity, id, etag, &to_json(fields))? {
+    let fields = to_json(fields);
+    let values = params![entity, id, etag, fields];
+    if tx.prepare_cached(UPDATE)?.execute(values)? == 0 {
+        tx.prepare_cached(INSERT)?.execute(values)?;
         add_to_count(tx, entity, 1)?;
     }
     Ok(())
 }
 
 /// Inserts records or replaces their ETag and fields (JSON), its two statements taken from the
-/// cache once for a whole chunk of the download. The caller keeps the count
-/// ([`add_to_count`]). Not one `ON CONFLICT DO UPDATE`, which cannot tell an insert from an
-/// update.
+/// cache once for a whole chunk of the download; inserts first, as a download mostly brings
+/// new records. The caller keeps the count ([`add_to_count`]). Not one `ON CONFLICT DO
+/// UPDATE`, which cannot tell an insert from an update.
 pub(crate) struct Put<'t> {
     insert: CachedStatement<'t>,
     update: CachedStatement<'t>,
@@ -77,13 +85,8 @@ pub(crate) struct Put<'t> {
 impl<'t> Put<'t> {
     pub(crate) fn new(tx: &'t Transaction) -> rusqlite::Result<Put<'t>> {
         Ok(Put {
-            insert: tx.prepare_cached(
-                "INSERT INTO records (entity, id, etag, fields) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (entity, id) DO NOTHING",
-            )?,
-            update: tx.prepare_cached(
-                "UPDATE records SET etag = ?3, fields = ?4 WHERE entity = ?1 AND id = ?2",
-            )?,
+            insert: tx.prepare_cached(INSERT)?,
+            update: tx.prepare_cached(UPDATE)?,
         })
     }
 
