@@ -351,16 +351,7 @@ async fn race(behavior: BackgroundBehavior) -> (SaveOutcome, World, Device) {
     // this one's late Finished for its own.
     let mut events = device.engine().subscribe();
     device.engine().send(Command::Trigger(Trigger::Manual));
-    until(&device, "the upload in flight", |s| {
-        matches!(
-            s.activity,
-            SyncActivity::Running {
-                phase: Phase::Upload,
-                ..
-            }
-        ) && s.phase(Phase::Upload).is_some_and(|p| p.total.is_some())
-    })
-    .await;
+    until_upload_in_flight(&device).await;
     let outcome = device
         .save(
             "account",

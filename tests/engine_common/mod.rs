@@ -9,7 +9,7 @@ use autosync::control::Control;
 use autosync::device::{Device, SaveOutcome, init_profile};
 use autosync::engine::{Command, EngineEvent};
 use autosync::remote::Remote;
-use autosync::rules::{SyncActivity, Trigger};
+use autosync::rules::{Phase, SyncActivity, Trigger};
 use autosync::server::{EmbeddedServer, start_embedded};
 use autosync::settings::{BackgroundBehavior, SettingChange};
 use autosync::store::{LastSync, Store};
@@ -180,6 +180,21 @@ pub async fn until(
     predicate: impl Fn(&autosync::engine::SyncStatus) -> bool,
 ) -> autosync::engine::SyncStatus {
     within(what, device.engine().wait_for(predicate)).await
+}
+
+/// Waits until the sync is in its Upload phase with the phase's total counted: its batches are
+/// on their way to the server.
+pub async fn until_upload_in_flight(device: &Device) {
+    until(device, "the upload in flight", |s| {
+        matches!(
+            s.activity,
+            SyncActivity::Running {
+                phase: Phase::Upload,
+                ..
+            }
+        ) && s.phase(Phase::Upload).is_some_and(|p| p.total.is_some())
+    })
+    .await;
 }
 
 pub fn set_behavior_toml(behavior: BackgroundBehavior) -> String {

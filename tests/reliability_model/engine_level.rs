@@ -8,7 +8,7 @@ use crate::engine_common::*;
 use autosync::auditor::{self, LossCause};
 use autosync::device::SaveOutcome;
 use autosync::engine::{Command, EngineEvent};
-use autosync::rules::{Phase, SyncActivity, Trigger};
+use autosync::rules::{SyncActivity, Trigger};
 use autosync::settings::{AutoSync, BackgroundBehavior};
 use autosync::wire::Fields;
 use proptest::prelude::*;
@@ -78,16 +78,7 @@ async fn check_engine_case(case: &EngineCase) -> Result<(), TestCaseError> {
     // quiet sync after it cannot mistake a late Finished of this one for its own.
     let mut events = device.engine().subscribe();
     device.engine().send(Command::Trigger(Trigger::Manual));
-    until(&device, "the upload in flight", |s| {
-        matches!(
-            s.activity,
-            SyncActivity::Running {
-                phase: Phase::Upload,
-                ..
-            }
-        ) && s.phase(Phase::Upload).is_some_and(|p| p.total.is_some())
-    })
-    .await;
+    until_upload_in_flight(&device).await;
     let mut saved_during = BTreeSet::new();
     for &r in &case.during {
         let outcome = device
