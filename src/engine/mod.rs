@@ -41,8 +41,9 @@ pub enum Command {
     SessionPassword(Option<String>),
     /// The device's data changed outside a sync (a save, a resolved conflict): recount.
     Refresh,
-    /// Echoed in `SyncStatus::barrier` once every command before it has been handled, so a
-    /// headless driver knows the engine has caught up (commands run in order).
+    /// Echoed in `SyncStatus::barrier` once every command before it, and any form-gate change,
+    /// has been handled, so a headless driver knows the engine has caught up (commands run in
+    /// order).
     Barrier(u64),
     /// Stop the running sync at the next safe point.
     Cancel,
@@ -322,7 +323,14 @@ impl Engine {
                 refresh(&self.store, &mut status);
                 self.status.send_replace(status);
             }
-            Command::Barrier(n) => self.status.send_modify(|s| s.barrier = n),
+            Command::Barrier(n) => {
+                // The form gate is a watch, not a command: a change made before the barrier
+                // was sent is handled first, or the loop's select could take the barrier first.
+                if self.ui.has_changed().unwrap_or(false) {
+                    self.ui_changed();
+                }
+                self.status.send_modify(|s| s.barrier = n)
+            }
             Command::Cancel => {
                 if let Some(cancel) = &self.cancel {
                     let _ = cancel.send(true);
