@@ -112,6 +112,29 @@ pub fn put_row(tx: &Transaction, entity: &str, id: &str, row: &Row) -> rusqlite:
     Ok(())
 }
 
+/// Moves an existing row (live or tombstone) to a new seq: a plain update, without the insert
+/// attempt an upsert makes first, the write path's costliest statement.
+pub fn replace_row(tx: &Transaction, entity: &str, id: &str, row: &Row) -> rusqlite::Result<()> {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE records SET seq = ?1, deleted = ?4, fields = ?5, modified_on = ?6, modified_by = ?7
+             WHERE entity = ?2 AND id = ?3",
+        )?
+        .execute(params![
+            row.seq,
+            entity,
+            id,
+            row.deleted,
+            row.fields,
+            row.modified_on,
+            row.modified_by
+        ])?;
+    match changed {
+        1 => Ok(()),
+        _ => Err(rusqlite::Error::QueryReturnedNoRows),
+    }
+}
+
 /// Hands out change numbers inside one write transaction and stores the last one at the end.
 pub struct SeqAllocator {
     next: u64,

@@ -188,7 +188,7 @@ impl Writer<'_> {
             .into());
         }
         logic::apply(entity, &mut fields, self.user).map_err(|e| logic_problem(entity, e))?;
-        let record = self.store(tx, seqs, entity, id, &fields)?;
+        let record = self.store(tx, seqs, entity, id, &fields, store::put_row)?;
         if let Some(key) = key {
             let body = serde_json::to_string(&record).map_err(ApiError::internal)?;
             tx.prepare_cached(
@@ -250,7 +250,7 @@ impl Writer<'_> {
         let mut fields = current.fields;
         fields.extend(changes);
         logic::apply(entity, &mut fields, self.user).map_err(|e| logic_problem(entity, e))?;
-        let record = self.store(tx, seqs, entity, id, &fields)?;
+        let record = self.store(tx, seqs, entity, id, &fields, store::replace_row)?;
         Ok(Ok((StatusCode::OK, Some(record))))
     }
 
@@ -270,7 +270,7 @@ impl Writer<'_> {
             modified_on: store::timestamp(self.stamp()),
             modified_by: self.user.to_string(),
         };
-        store::put_row(tx, &entity.name, id, &row)?;
+        store::replace_row(tx, &entity.name, id, &row)?;
         Ok(Ok((StatusCode::NO_CONTENT, None)))
     }
 
@@ -317,6 +317,8 @@ impl Writer<'_> {
         Ok(current)
     }
 
+    /// Writes `fields` at the next seq with `put`: [`store::put_row`] for a create (there may
+    /// be a tombstone), [`store::replace_row`] for a record the precondition found.
     fn store(
         &self,
         tx: &Transaction,
@@ -324,6 +326,7 @@ impl Writer<'_> {
         entity: &Entity,
         id: &str,
         fields: &Fields,
+        put: fn(&Transaction, &str, &str, &Row) -> rusqlite::Result<()>,
     ) -> Result<Record, Failure> {
         let row = Row {
             seq: seqs.take(),
@@ -332,7 +335,7 @@ impl Writer<'_> {
             modified_on: store::timestamp(self.stamp()),
             modified_by: self.user.to_string(),
         };
-        store::put_row(tx, &entity.name, id, &row)?;
+        put(tx, &entity.name, id, &row)?;
         Ok(Record {
             id: id.to_string(),
             etag: store::etag(row.seq),
