@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::Semaphore;
 
@@ -113,6 +114,7 @@ impl Db {
         // few of them, so most lookups of a batch went to the file. It fills only as writes go.
         conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
             .map_err(sqlite)?;
+        stable_plans(&conn).map_err(sqlite)?;
         let found: i64 = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .map_err(sqlite)?;
@@ -198,5 +200,15 @@ fn open_reader(path: &Path) -> Result<Connection, ApiError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    stable_plans(&conn)?;
     Ok(conn)
+}
+
+/// Query plans that never depend on bound values: otherwise SQLite expires a statement whose
+/// plan looked at one (an `=` on a parameter, `ORDER BY` with `LIMIT`) as soon as rusqlite's
+/// cache clears its bindings, and every page and file list was parsed again (as the device's
+/// store, see `Store::configure`).
+fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map(|_| ())
 }

@@ -122,6 +122,11 @@ pub fn window_total(conn: &Connection, entity: &str, window: Window) -> Result<u
         })?)
 }
 
+const FIRST_PAGE: &str = "SELECT seq, id, deleted, fields, modified_on, modified_by FROM records
+    WHERE entity = ?1 AND seq > ?2 AND seq <= ?3 AND deleted = 0 ORDER BY seq LIMIT ?4";
+const DELTA_PAGE: &str = "SELECT seq, id, deleted, fields, modified_on, modified_by FROM records
+    WHERE entity = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4";
+
 /// Writes one page of `entity` as an `EntityPage` JSON object, with `total` on a first page.
 pub fn write_page(
     conn: &Connection,
@@ -133,11 +138,9 @@ pub fn write_page(
 ) -> Result<Vec<u8>, ApiError> {
     // A first download has nothing to delete, so it skips tombstones.
     let sql = if window.since == 0 {
-        "SELECT seq, id, deleted, fields, modified_on, modified_by FROM records
-         WHERE entity = ?1 AND seq > ?2 AND seq <= ?3 AND deleted = 0 ORDER BY seq LIMIT ?4"
+        FIRST_PAGE
     } else {
-        "SELECT seq, id, deleted, fields, modified_on, modified_by FROM records
-         WHERE entity = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4"
+        DELTA_PAGE
     };
     let mut stmt = conn.prepare_cached(sql)?;
     // One row more than the page tells whether another page follows.
@@ -243,6 +246,35 @@ mod tests {
             cursor,
             limit,
         }
+    }
+
+    /// A download's pages come one after another from one cached statement on a reader
+    /// connection: it is never parsed again for the next page's bindings.
+    #[tokio::test]
+    async fn the_next_page_reuses_the_prepared_statement() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::server::db::Db::open(&dir.path().join("server.db"), |tx| {
+            crate::server::seed::seed(tx, chrono::Utc::now()).map(|_| ())
+        })
+        .unwrap();
+        let reprepared = db
+            .read(|tx| {
+                let upto = crate::server::store::state(tx)?.seq;
+                for after in 0..20 {
+                    let window = Window {
+                        since: 0,
+                        after,
+                        upto,
+                    };
+                    let page = write_page(tx, "account", "e1", window, 5, None)?;
+                    assert!(page.starts_with(b"{\"records\":[{"), "page after {after}");
+                }
+                let stmt = tx.prepare_cached(FIRST_PAGE)?;
+                Ok(stmt.get_status(rusqlite::StatementStatus::RePrepare))
+            })
+            .await
+            .unwrap();
+        assert_eq!(reprepared, 0, "the page statement was parsed again");
     }
 
     #[test]

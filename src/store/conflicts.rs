@@ -193,25 +193,23 @@ impl Store {
     /// The record a sync error (resolved or not) is about.
     pub fn conflict_record(&self, conflict_id: i64) -> Result<Option<(String, String)>> {
         use rusqlite::OptionalExtension;
-        self.conn()
-            .query_row(
-                "SELECT entity, record_id FROM conflicts WHERE id = ?1",
-                [conflict_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
+        self.query_row(
+            "SELECT entity, record_id FROM conflicts WHERE id = ?1",
+            [conflict_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| self.err(e))
     }
 
     pub fn unresolved_count(&self) -> Result<usize> {
-        self.conn()
-            .query_row(
-                "SELECT count(*) FROM conflicts WHERE resolved_at IS NULL",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as usize)
-            .map_err(|e| self.err(e))
+        self.query_row(
+            "SELECT count(*) FROM conflicts WHERE resolved_at IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n as usize)
+        .map_err(|e| self.err(e))
     }
 
     /// Applies a Sync Errors action. Every outcome is journaled.

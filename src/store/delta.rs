@@ -94,21 +94,20 @@ impl ServerRecord for PageRecord {
 
 impl Store {
     pub fn delta_position(&self, entity: &str) -> Result<DeltaPosition> {
-        self.conn()
-            .query_row(
-                "SELECT token, cursor, reconciling FROM delta WHERE entity = ?1",
-                [entity],
-                |r| {
-                    Ok(DeltaPosition {
-                        token: r.get(0)?,
-                        cursor: r.get(1)?,
-                        reconciling: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
-            .map(Option::unwrap_or_default)
-            .map_err(|e| self.err(e))
+        self.query_row(
+            "SELECT token, cursor, reconciling FROM delta WHERE entity = ?1",
+            [entity],
+            |r| {
+                Ok(DeltaPosition {
+                    token: r.get(0)?,
+                    cursor: r.get(1)?,
+                    reconciling: r.get(2)?,
+                })
+            },
+        )
+        .optional()
+        .map(Option::unwrap_or_default)
+        .map_err(|e| self.err(e))
     }
 
     /// After `410 Gone`: the next download of `entity` is a full one, and since the server

@@ -6,14 +6,13 @@ use super::{Result, Store};
 
 impl Store {
     pub fn file_token(&self, kind: &str) -> Result<Option<String>> {
-        self.conn()
-            .query_row(
-                "SELECT token FROM file_tokens WHERE kind = ?1",
-                [kind],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
+        self.query_row(
+            "SELECT token FROM file_tokens WHERE kind = ?1",
+            [kind],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| self.err(e))
     }
 
     /// Whether this exact version of a file is already on the device.
@@ -54,11 +53,10 @@ impl Store {
     }
 
     pub fn file_count(&self, kind: &str) -> Result<usize> {
-        self.conn()
-            .query_row("SELECT count(*) FROM files WHERE kind = ?1", [kind], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|n| n as usize)
-            .map_err(|e| self.err(e))
+        self.query_row("SELECT count(*) FROM files WHERE kind = ?1", [kind], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|n| n as usize)
+        .map_err(|e| self.err(e))
     }
 }

@@ -262,12 +262,11 @@ impl Store {
 
     /// The saved password; `None` when Save password is off or none was entered.
     pub fn password(&self) -> Result<Option<String>> {
-        self.conn()
-            .query_row("SELECT value FROM secret WHERE key = ?1", [PASSWORD], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.err(e))
+        self.query_row("SELECT value FROM secret WHERE key = ?1", [PASSWORD], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| self.err(e))
     }
 
     /// Saves the password (the database file is readable by its owner only), or forgets it.
