@@ -130,7 +130,10 @@ pub(super) async fn run(ctx: Context, job: Job) -> LastSync {
         .unwrap_or_else(PoisonError::into_inner)
         .take();
     let setup = kept
-        .map_or_else(|| Store::open(&ctx.store_path), Ok)
+        .map_or_else(
+            || Store::open(&ctx.store_path).and_then(|s| s.grow_page_cache().map(|()| s)),
+            Ok,
+        )
         .map_err(|e| e.to_string())
         .and_then(|store| job.remote.clone().map(|remote| (store, remote)));
     let (store, remote) = match setup {

@@ -20,8 +20,8 @@ const READERS: usize = 4;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The writer's page cache, in KiB (`PRAGMA cache_size` takes it negated).
-const WRITER_CACHE_KIB: i64 = -16_384;
+/// The writer's page cache, in KiB (`PRAGMA cache_size` takes KiB negated).
+const WRITER_CACHE_KIB: i64 = 16_384;
 
 const SCHEMA: &str = r#"
 -- One row: the data epoch (new at every seed or reset, so older tokens are recognized as
@@ -111,8 +111,9 @@ impl Db {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sqlite)?;
         // Writes land on random pages of the id index: SQLite's 2 MB default cache held too
-        // few of them, so most lookups of a batch went to the file. It fills only as writes go.
-        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+        // few of them, so most lookups of a batch went to the file. It fills with what the
+        // writer reads and writes (batches, seeding, generated data), up to this size.
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)
             .map_err(sqlite)?;
         stable_plans(&conn).map_err(sqlite)?;
         let found: i64 = conn
@@ -205,7 +206,7 @@ fn open_reader(path: &Path) -> Result<Connection, ApiError> {
 }
 
 /// Query plans that never depend on bound values: otherwise SQLite expires a statement whose
-/// plan looked at one (an `=` on a parameter, `ORDER BY` with `LIMIT`) as soon as rusqlite's
+/// plan looked at one (an `=` on a parameter, a bound `LIMIT`) as soon as rusqlite's
 /// cache clears its bindings, and every page and file list was parsed again (as the device's
 /// store, see `Store::configure`).
 fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {

@@ -112,8 +112,8 @@ pub fn put_row(tx: &Transaction, entity: &str, id: &str, row: &Row) -> rusqlite:
     Ok(())
 }
 
-/// Moves an existing row (live or tombstone) to a new seq: a plain update, without the insert
-/// attempt an upsert makes first, the write path's costliest statement.
+/// Moves the row of a record the precondition found to a new seq: a plain update, without the
+/// insert attempt an upsert makes first, the write path's costliest statement.
 pub fn replace_row(tx: &Transaction, entity: &str, id: &str, row: &Row) -> rusqlite::Result<()> {
     let changed = tx
         .prepare_cached(
@@ -131,7 +131,7 @@ pub fn replace_row(tx: &Transaction, entity: &str, id: &str, row: &Row) -> rusql
         ])?;
     match changed {
         1 => Ok(()),
-        _ => Err(rusqlite::Error::QueryReturnedNoRows),
+        n => Err(rusqlite::Error::StatementChangedRows(n)),
     }
 }
 
