@@ -514,6 +514,49 @@ async fn block_and_defer_does_not_start_sync_while_a_form_is_open() {
     );
 }
 
+/// The form gate is a watch beside the engine's commands: a barrier sent right after the last
+/// form closed is answered only once the deferred sync's decision is made, so a headless driver
+/// (the scenario runner) that waits for the barrier sees that decision at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_barrier_after_the_last_form_closes_follows_the_deferred_sync_decision() {
+    let world = World::with_project(Some(&set_behavior_toml(
+        BackgroundBehavior::BlockSaveAndDeferSync,
+    )))
+    .await;
+    let mut device = device_with(&world, SyncMode::Background).await;
+    set_auto_sync(&mut device, AutoSync::OnChange);
+    for round in 1..=60u64 {
+        device.open_form();
+        let value = format!("Deferred {round}");
+        assert!(saved(
+            &device
+                .save(
+                    "account",
+                    "acc-0001",
+                    &fields(&[("city", &value)]),
+                    "Save button"
+                )
+                .unwrap()
+        ));
+        until(&device, "the deferral", |s| s.deferred.is_some()).await;
+        device.close_form();
+        device.engine().send(Command::Barrier(round));
+        let status = until(&device, "the barrier", |s| s.barrier >= round).await;
+        assert!(
+            matches!(
+                status.last_decision,
+                Some(rules::Decision::DeferredStarts { .. })
+            ),
+            "round {round}: the barrier was answered before the decision: {:?}",
+            status.last_decision
+        );
+        until(&device, "the end", |s| {
+            s.activity == SyncActivity::Idle && s.deferred.is_none()
+        })
+        .await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_saved_during_a_sync_queue_exactly_one_follow_up() {
     let world = World::new().await;
