@@ -52,6 +52,19 @@ pub struct Row {
 }
 
 impl Row {
+    /// The parameters `?1`..`?7` of [`put_row`] and [`replace_row`].
+    fn params<'a>(&'a self, entity: &'a str, id: &'a str) -> impl rusqlite::Params + 'a {
+        (
+            self.seq,
+            entity,
+            id,
+            self.deleted,
+            &self.fields,
+            &self.modified_on,
+            &self.modified_by,
+        )
+    }
+
     pub fn to_record(&self, id: &str) -> Result<Record, ApiError> {
         let fields: Fields = serde_json::from_str(&self.fields).map_err(ApiError::internal)?;
         let modified_on = DateTime::parse_from_rfc3339(&self.modified_on)
@@ -100,15 +113,7 @@ pub fn put_row(tx: &Transaction, entity: &str, id: &str, row: &Row) -> rusqlite:
              fields = excluded.fields, modified_on = excluded.modified_on,
              modified_by = excluded.modified_by",
     )?
-    .execute(params![
-        row.seq,
-        entity,
-        id,
-        row.deleted,
-        row.fields,
-        row.modified_on,
-        row.modified_by
-    ])?;
+    .execute(row.params(entity, id))?;
     Ok(())
 }
 
@@ -120,15 +125,7 @@ pub fn replace_row(tx: &Transaction, entity: &str, id: &str, row: &Row) -> rusql
             "UPDATE records SET seq = ?1, deleted = ?4, fields = ?5, modified_on = ?6, modified_by = ?7
              WHERE entity = ?2 AND id = ?3",
         )?
-        .execute(params![
-            row.seq,
-            entity,
-            id,
-            row.deleted,
-            row.fields,
-            row.modified_on,
-            row.modified_by
-        ])?;
+        .execute(row.params(entity, id))?;
     match changed {
         1 => Ok(()),
         n => Err(rusqlite::Error::StatementChangedRows(n)),
