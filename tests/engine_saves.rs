@@ -5,7 +5,7 @@
 mod engine_common;
 
 use autosync::device::{Device, SaveOutcome};
-use autosync::engine::{Command, EngineEvent};
+use autosync::engine::{Command, EngineEvent, SyncStatus};
 use autosync::rules::{self, Phase, SaveDecision, SyncActivity, SyncMode, Trigger};
 use autosync::settings::{AutoSync, BackgroundBehavior, SettingChange};
 use autosync::wire::Fault;
@@ -465,26 +465,39 @@ async fn try_enter_is_refused_during_a_blocking_download_and_allowed_after() {
     assert_eq!(device.try_enter_ui_transaction(), Ok(1));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn block_and_defer_does_not_start_sync_while_a_form_is_open() {
+/// A world under "Block save during sync, don't start sync while form is opened" and its synced
+/// device with Auto Sync On Change, and a form open whose save deferred its sync (the status
+/// that said so).
+async fn deferred_by_an_open_form(value: &str) -> (World, Device, SyncStatus) {
     let world = World::with_project(Some(&set_behavior_toml(
         BackgroundBehavior::BlockSaveAndDeferSync,
     )))
     .await;
     let mut device = device_with(&world, SyncMode::Background).await;
     set_auto_sync(&mut device, AutoSync::OnChange);
+    let status = open_and_defer(&mut device, value).await;
+    (world, device, status)
+}
+
+/// Opens a form and saves `value` in it; returns once the engine deferred the on-change sync.
+async fn open_and_defer(device: &mut Device, value: &str) -> SyncStatus {
     device.open_form();
     assert!(saved(
         &device
             .save(
                 "account",
                 "acc-0001",
-                &fields(&[("city", "Deferred")]),
+                &fields(&[("city", value)]),
                 "Save button"
             )
             .unwrap()
     ));
-    let status = until(&device, "the deferral", |s| s.deferred.is_some()).await;
+    until(device, "the deferral", |s| s.deferred.is_some()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_and_defer_does_not_start_sync_while_a_form_is_open() {
+    let (world, mut device, status) = deferred_by_an_open_form("Deferred").await;
     assert_eq!(status.deferred, Some(Trigger::OnChange));
     assert_eq!(status.activity, SyncActivity::Idle);
     assert!(
@@ -519,26 +532,11 @@ async fn block_and_defer_does_not_start_sync_while_a_form_is_open() {
 /// (the scenario runner) that waits for the barrier sees that decision at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_barrier_after_the_last_form_closes_follows_the_deferred_sync_decision() {
-    let world = World::with_project(Some(&set_behavior_toml(
-        BackgroundBehavior::BlockSaveAndDeferSync,
-    )))
-    .await;
-    let mut device = device_with(&world, SyncMode::Background).await;
-    set_auto_sync(&mut device, AutoSync::OnChange);
+    let (_world, mut device, _) = deferred_by_an_open_form("Deferred 1").await;
     for round in 1..=60u64 {
-        device.open_form();
-        let value = format!("Deferred {round}");
-        assert!(saved(
-            &device
-                .save(
-                    "account",
-                    "acc-0001",
-                    &fields(&[("city", &value)]),
-                    "Save button"
-                )
-                .unwrap()
-        ));
-        until(&device, "the deferral", |s| s.deferred.is_some()).await;
+        if round > 1 {
+            open_and_defer(&mut device, &format!("Deferred {round}")).await;
+        }
         device.close_form();
         device.engine().send(Command::Barrier(round));
         let status = until(&device, "the barrier", |s| s.barrier >= round).await;

@@ -43,7 +43,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The page cache of the sync's connection ([`Store::grow_page_cache`]), in KiB: with 2 MB
 /// most record updates of an upload's settle read their page from the file (measured: the
 /// settle of 10,000 edits 608 -> 314 ms).
-pub const SYNC_PAGE_CACHE_KIB: i64 = 16_384;
+const SYNC_PAGE_CACHE_KIB: i64 = 16_384;
 
 /// Prepared statements kept per connection. rusqlite keeps 16, fewer than one sync cycles
 /// through (the upload's settle alone uses a dozen), so statements were evicted and parsed again.

@@ -180,12 +180,15 @@ impl Store {
     /// How many records of `entity` the device holds: the count kept beside them (counting
     /// 100,000 rows took most of a cold start).
     pub fn count(&self, entity: &str) -> Result<usize> {
-        self.conn()
-            .prepare_cached("SELECT n FROM record_counts WHERE entity = ?1")
-            .and_then(|mut s| s.query_row([entity], |r| r.get::<_, i64>(0)).optional())
-            // Never negative unless a write forgot its count; `count_mismatches` says which.
-            .map(|n| usize::try_from(n.unwrap_or(0)).unwrap_or(0))
-            .map_err(|e| self.err(e))
+        self.query_row(
+            "SELECT n FROM record_counts WHERE entity = ?1",
+            [entity],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
+        // Never negative unless a write forgot its count; `count_mismatches` says which.
+        .map(|n| usize::try_from(n.unwrap_or(0)).unwrap_or(0))
+        .map_err(|e| self.err(e))
     }
 
     /// Entities whose kept count ([`Store::count`]) is not the number of their rows, with both:
