@@ -161,6 +161,12 @@ async fn ask_user_to_sync_shows_three_buttons_and_each_does_what_it_says() {
     h.act(Action::SwitchMode).await;
     assert_eq!(h.app.mode(), AppMode::Offline, "going offline is NoAction");
     h.act(Action::SwitchMode).await;
+    // The sync's first request is held, so the switch is seen waiting for it (a sync on
+    // loopback can otherwise end before the App is looked at).
+    h.control
+        .fault(None, None, 1, Fault::Latency { ms: 400 })
+        .await
+        .unwrap();
     let before = h.finished();
     h.act(Action::AnswerDialog(SwitchChoice::SyncThenSwitch))
         .await;
