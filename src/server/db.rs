@@ -1,4 +1,4 @@
-//! The server's SQLite file: its schema, its one writer and its few readers. All database work
+//! The server's SQLite file: its one writer and its few readers (the schema is `schema`'s). All database work
 //! runs on tokio's blocking threads, never on the async workers; writers queue on an async lock
 //! so that a write held open by slow business logic parks no thread but its own.
 
@@ -11,9 +11,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::Semaphore;
 
 use super::problem::ApiError;
-
-/// Bumped whenever the schema below changes; a file with a newer version is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+use super::schema::{self, SCHEMA_VERSION};
+use super::wal::Checkpointer;
 
 /// Concurrent read transactions (and open read connections).
 const READERS: usize = 4;
@@ -22,55 +21,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The writer's page cache, in KiB (`PRAGMA cache_size` takes KiB negated).
 const WRITER_CACHE_KIB: i64 = 16_384;
-
-const SCHEMA: &str = r#"
--- One row: the data epoch (new at every seed or reset, so older tokens are recognized as
--- unknown), the newest change number, and the horizon below which tombstones were purged.
-CREATE TABLE state (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    epoch TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    horizon INTEGER NOT NULL
-);
--- Every published project version; the highest is the one devices see.
-CREATE TABLE projects (
-    version INTEGER PRIMARY KEY,
-    json TEXT NOT NULL,
-    published_on TEXT NOT NULL
-);
--- Records and tombstones. `seq` is the rowid: a write moves the row to a new, higher seq, so a
--- download reads a seq range in order straight from the table.
-CREATE TABLE records (
-    seq INTEGER PRIMARY KEY,
-    entity TEXT NOT NULL,
-    id TEXT NOT NULL,
-    deleted INTEGER NOT NULL,
-    fields TEXT NOT NULL,
-    modified_on TEXT NOT NULL,
-    modified_by TEXT NOT NULL
-);
-CREATE UNIQUE INDEX records_by_id ON records (entity, id);
-CREATE INDEX records_by_seq ON records (entity, seq);
-CREATE INDEX records_tombstones ON records (deleted, seq);
--- The stored outcome of each create made with an Idempotency-Key, per user.
-CREATE TABLE idempotency (
-    user TEXT NOT NULL,
-    key TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (user, key)
-);
-CREATE TABLE files (
-    seq INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    content_type TEXT NOT NULL,
-    content BLOB NOT NULL
-);
-CREATE UNIQUE INDEX files_by_id ON files (kind, id);
-"#;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -84,6 +34,11 @@ pub enum OpenError {
         path.display()
     )]
     TooNew { path: PathBuf, found: i64 },
+    #[error("cannot start the checkpoint thread of the server database {}: {source}", path.display())]
+    Thread {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 pub struct Db {
@@ -91,6 +46,9 @@ pub struct Db {
     writer: Arc<tokio::sync::Mutex<Connection>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     read_permits: Arc<Semaphore>,
+    /// Copies the WAL into the database beside the writer.
+    #[cfg_attr(not(test), allow(dead_code))]
+    checkpointer: Checkpointer,
 }
 
 impl Db {
@@ -125,22 +83,34 @@ impl Db {
                 found,
             });
         }
-        if found == 0 {
+        if found < SCHEMA_VERSION {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sqlite)?;
-            tx.execute_batch(SCHEMA).map_err(sqlite)?;
-            seed(&tx).map_err(sqlite)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-                .map_err(sqlite)?;
+            if found == 0 {
+                schema::create(&tx).map_err(sqlite)?;
+                seed(&tx).map_err(sqlite)?;
+            } else {
+                tracing::info!(from = found, to = SCHEMA_VERSION, path = %path.display(), "migrating the server database");
+                schema::migrate(&tx, found).map_err(sqlite)?;
+            }
             tx.commit().map_err(sqlite)?;
         }
+        // The thread, not the write requests, copies the WAL from now on (see `wal`).
+        let checkpointer = Checkpointer::start(path, &mut conn)?;
         Ok(Db {
             path: path.to_path_buf(),
             writer: Arc::new(tokio::sync::Mutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
             read_permits: Arc::new(Semaphore::new(READERS)),
+            checkpointer,
         })
+    }
+
+    /// Checkpoints the WAL thread has run.
+    #[cfg(test)]
+    pub fn checkpoints(&self) -> u64 {
+        self.checkpointer.done()
     }
 
     /// Runs `f` in a read transaction, so everything it reads is one consistent snapshot.
@@ -208,7 +178,8 @@ fn open_reader(path: &Path) -> Result<Connection, ApiError> {
 /// Query plans that never depend on bound values: otherwise SQLite expires a statement whose
 /// plan looked at one (an `=` on a parameter, a bound `LIMIT`) as soon as rusqlite's
 /// cache clears its bindings, and every page and file list was parsed again (as the device's
-/// store, see `Store::configure`).
+/// store, see `Store::configure`). The one partial index, `records_tombstones`, is matched by
+/// the literal `deleted = 1` of the queries that use it, never by a bound value.
 fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
         .map(|_| ())

@@ -14,11 +14,13 @@ mod logic;
 mod pages;
 mod problem;
 mod request_log;
+mod schema;
 mod seed;
 mod serve;
 mod state;
 mod store;
 mod tokens;
+mod wal;
 mod writes;
 
 use std::net::SocketAddr;

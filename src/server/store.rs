@@ -117,8 +117,8 @@ pub fn put_row(tx: &Transaction, entity: &str, id: &str, row: &Row) -> rusqlite:
     Ok(())
 }
 
-/// Moves the row of a record the precondition found to a new seq: a plain update, without the
-/// insert attempt an upsert makes first, the write path's costliest statement.
+/// Gives a record the precondition found a new seq, in its own row: a plain update, without the
+/// insert attempt an upsert makes first.
 pub fn replace_row(tx: &Transaction, entity: &str, id: &str, row: &Row) -> rusqlite::Result<()> {
     let changed = tx
         .prepare_cached(
