@@ -2,7 +2,7 @@
 //! are merged into one operation at upload time; rows saved after the upload's snapshot stay
 //! for the next sync.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
@@ -49,6 +49,59 @@ pub struct PendingOp {
     /// sent (this op), and edits saved after it follow once it is settled: then this holds the
     /// whole pending change, which a conflict or a refusal is decided on.
     pub whole: Option<Box<PendingOp>>,
+}
+
+/// The operations [`Store::pending_ops`] merges, in the order of each record's first row; with
+/// its unsettled send and the seq of its first row the server did not refuse, if any.
+#[derive(Default)]
+struct Merged {
+    ops: Vec<(PendingOp, Option<Sent>, Option<i64>)>,
+    index: HashMap<(String, String), usize>,
+}
+
+/// The operation a record's first pending row starts (a create takes the record's fields, an
+/// update starts empty), with the record's unsettled send, from a row of `pending_ops`' query.
+fn start_op(
+    row: &rusqlite::Row,
+    (entity, id): (String, String),
+) -> rusqlite::Result<(PendingOp, Option<Sent>)> {
+    let op: String = row.get(3)?;
+    let kind = match op.as_str() {
+        "create" => PendingKind::Create {
+            idempotency_key: row.get(5)?,
+        },
+        "delete" => PendingKind::Delete,
+        _ => PendingKind::Update,
+    };
+    let fields = match row.get_ref(7)?.as_str_or_null()? {
+        Some(json) => from_json(json)?,
+        None => Fields::new(),
+    };
+    let sent = match row.get::<_, Option<String>>(8)? {
+        Some(op) => Some(Sent {
+            kind: if op == "create" {
+                PendingKind::Create {
+                    idempotency_key: row.get(11)?,
+                }
+            } else {
+                PendingKind::Update
+            },
+            fields: from_json(row.get_ref(9)?.as_str()?)?,
+            base_etag: row.get(10)?,
+            upto_seq: row.get(12)?,
+        }),
+        None => None,
+    };
+    let op = PendingOp {
+        entity,
+        id,
+        kind,
+        fields,
+        base_etag: row.get(6)?,
+        seqs: Vec::new(),
+        whole: None,
+    };
+    Ok((op, sent))
 }
 
 impl PendingOp {
@@ -183,39 +236,43 @@ impl Store {
     }
 
     /// The merged operations for rows up to `snapshot`, oldest first, skipping records held by
-    /// an unresolved conflict (they wait for the user) and rows the server refused. One query
-    /// reads every pending row with its record's ETag (a delete: the ETag it deletes; a create:
-    /// also the record's fields) and its unsettled send, in upload order; the rows of one
-    /// record are adjacent and merged here.
+    /// an unresolved conflict (they wait for the user) and records whose every row the server
+    /// refused. One query reads the pending rows in the order they were saved, straight from
+    /// the outbox table, each with its record's ETag (a delete: the ETag it deletes; a create:
+    /// also the record's fields) and its unsettled send; the rows of one record are merged
+    /// here, and a record uploads in the place of its first row the server did not refuse.
     pub fn pending_ops(&self, snapshot: i64) -> Result<Vec<PendingOp>> {
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "WITH pending AS (
-                     SELECT entity, record_id, min(seq) AS first FROM outbox o WHERE seq <= ?1
-                     AND last_error IS NULL
-                     AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.entity = o.entity AND c.record_id = o.record_id AND c.resolved_at IS NULL)
-                     GROUP BY entity, record_id)
-                 SELECT p.entity, p.record_id, o.seq, o.op, o.changes, o.idempotency_key,
+                "SELECT o.entity, o.record_id, o.seq, o.op, o.changes, o.idempotency_key,
                         CASE WHEN o.op = 'delete' THEN o.base_etag ELSE r.etag END,
                         CASE WHEN o.op = 'create' THEN r.fields END,
-                        s.op, s.fields, s.base_etag, s.idempotency_key, s.upto_seq
-                 FROM pending p
-                 JOIN outbox o ON o.entity = p.entity AND o.record_id = p.record_id AND o.seq <= ?1
-                 LEFT JOIN records r ON r.entity = p.entity AND r.id = p.record_id
-                 LEFT JOIN outbox_sent s ON s.entity = p.entity AND s.record_id = p.record_id
-                 ORDER BY p.first, o.seq",
+                        s.op, s.fields, s.base_etag, s.idempotency_key, s.upto_seq,
+                        o.last_error IS NULL
+                 FROM outbox o
+                 LEFT JOIN records r ON r.entity = o.entity AND r.id = o.record_id
+                 LEFT JOIN outbox_sent s ON s.entity = o.entity AND s.record_id = o.record_id
+                 WHERE o.seq <= ?1
+                 AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.entity = o.entity AND c.record_id = o.record_id AND c.resolved_at IS NULL)
+                 ORDER BY o.seq",
             )
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query([snapshot]).map_err(|e| self.err(e))?;
-        let mut ops: Vec<(PendingOp, Option<Sent>)> = Vec::new();
+        let mut merged = Merged::default();
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            self.merge_pending_row(row, &mut ops)
+            self.merge_pending_row(row, &mut merged)
                 .map_err(|e| self.err(e))?;
         }
+        let mut ops: Vec<(i64, PendingOp, Option<Sent>)> = merged
+            .ops
+            .into_iter()
+            .filter_map(|(op, sent, first)| first.map(|first| (first, op, sent)))
+            .collect();
+        ops.sort_by_key(|(first, ..)| *first);
         Ok(ops
             .into_iter()
-            .map(|(op, sent)| match sent {
+            .map(|(_, op, sent)| match sent {
                 Some(sent) => replay(op, sent),
                 None => op,
             })
@@ -223,62 +280,29 @@ impl Store {
     }
 
     /// Adds one row of [`Store::pending_ops`]'s query: the first of its record starts the
-    /// record's operation (a create takes the record's fields, an update starts empty), every
-    /// row of an update adds its changes' newest values.
-    fn merge_pending_row(
-        &self,
-        row: &rusqlite::Row,
-        ops: &mut Vec<(PendingOp, Option<Sent>)>,
-    ) -> rusqlite::Result<()> {
-        let entity = row.get_ref(0)?.as_str()?;
-        let id = row.get_ref(1)?.as_str()?;
+    /// record's operation ([`start_op`]), every row of an update adds its changes' newest
+    /// values.
+    fn merge_pending_row(&self, row: &rusqlite::Row, merged: &mut Merged) -> rusqlite::Result<()> {
+        let key = (
+            row.get_ref(0)?.as_str()?.to_string(),
+            row.get_ref(1)?.as_str()?.to_string(),
+        );
         let seq: i64 = row.get(2)?;
         let changes: BTreeMap<String, (String, String)> = from_json(row.get_ref(4)?.as_str()?)?;
-        let same = ops
-            .last()
-            .is_some_and(|(op, _)| op.entity == entity && op.id == id);
-        if !same {
-            let op: String = row.get(3)?;
-            let kind = match op.as_str() {
-                "create" => PendingKind::Create {
-                    idempotency_key: row.get(5)?,
-                },
-                "delete" => PendingKind::Delete,
-                _ => PendingKind::Update,
-            };
-            let fields = match row.get_ref(7)?.as_str_or_null()? {
-                Some(json) => from_json(json)?,
-                None => Fields::new(),
-            };
-            let sent = match row.get::<_, Option<String>>(8)? {
-                Some(op) => Some(Sent {
-                    kind: if op == "create" {
-                        PendingKind::Create {
-                            idempotency_key: row.get(11)?,
-                        }
-                    } else {
-                        PendingKind::Update
-                    },
-                    fields: from_json(row.get_ref(9)?.as_str()?)?,
-                    base_etag: row.get(10)?,
-                    upto_seq: row.get(12)?,
-                }),
-                None => None,
-            };
-            ops.push((
-                PendingOp {
-                    entity: entity.to_string(),
-                    id: id.to_string(),
-                    kind,
-                    fields,
-                    base_etag: row.get(6)?,
-                    seqs: Vec::new(),
-                    whole: None,
-                },
-                sent,
-            ));
+        let not_refused: bool = row.get(13)?;
+        let at = match merged.index.get(&key) {
+            Some(&at) => at,
+            None => {
+                let (op, sent) = start_op(row, key.clone())?;
+                merged.ops.push((op, sent, None));
+                merged.index.insert(key, merged.ops.len() - 1);
+                merged.ops.len() - 1
+            }
+        };
+        let (op, _, first) = &mut merged.ops[at];
+        if not_refused && first.is_none() {
+            *first = Some(seq);
         }
-        let (op, _) = ops.last_mut().expect("pushed above");
         op.seqs.push(seq);
         if op.kind == PendingKind::Update {
             for (f, (_, new)) in changes {
@@ -378,5 +402,37 @@ mod tests {
             })
             .unwrap();
         assert_eq!(reprepared, 0, "the statement was parsed again");
+    }
+
+    /// A record uploads in the place of its first row the server did not refuse, with all its
+    /// rows; a record whose every row was refused waits.
+    #[test]
+    fn pending_records_come_in_the_order_of_their_first_row_not_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
+        let now = Utc::now();
+        let change = |v: &str| [("city".to_string(), (String::new(), v.to_string()))].into();
+        let snapshot = store
+            .write(|tx| {
+                let a1 = insert(tx, "contact", "a", "update", &change("a1"), None, now)?;
+                insert(tx, "contact", "b", "update", &change("b1"), None, now)?;
+                insert(tx, "contact", "a", "update", &change("a2"), None, now)?;
+                let c1 = insert(tx, "contact", "c", "update", &change("c1"), None, now)?;
+                for seq in [a1, c1] {
+                    tx.execute(
+                        "UPDATE outbox SET last_error = 'refused' WHERE seq = ?1",
+                        [seq],
+                    )?;
+                }
+                Ok(c1)
+            })
+            .unwrap();
+        let ops = store.pending_ops(snapshot).unwrap();
+        let summary: Vec<(&str, usize, &str)> = ops
+            .iter()
+            .map(|op| (op.id.as_str(), op.seqs.len(), op.fields["city"].as_str()))
+            .collect();
+        assert_eq!(summary, [("b", 1, "b1"), ("a", 2, "a2")]);
+        assert!(ops[1].seqs.windows(2).all(|w| w[0] < w[1]));
     }
 }
