@@ -42,13 +42,14 @@ pub enum OpenError {
 }
 
 pub struct Db {
+    /// Copies the WAL into the database beside the writer. First, so it stops before the
+    /// writer and the readers close (fields drop in order). Held for its `Drop`.
+    #[cfg_attr(not(test), allow(dead_code))]
+    checkpointer: Checkpointer,
     path: PathBuf,
     writer: Arc<tokio::sync::Mutex<Connection>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     read_permits: Arc<Semaphore>,
-    /// Copies the WAL into the database beside the writer.
-    #[cfg_attr(not(test), allow(dead_code))]
-    checkpointer: Checkpointer,
 }
 
 impl Db {
@@ -99,11 +100,11 @@ impl Db {
         // The thread, not the write requests, copies the WAL from now on (see `wal`).
         let checkpointer = Checkpointer::start(path, &mut conn)?;
         Ok(Db {
+            checkpointer,
             path: path.to_path_buf(),
             writer: Arc::new(tokio::sync::Mutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
             read_permits: Arc::new(Semaphore::new(READERS)),
-            checkpointer,
         })
     }
 

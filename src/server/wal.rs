@@ -5,8 +5,9 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 use rusqlite::Connection;
 use rusqlite::hooks::Wal;
@@ -22,11 +23,27 @@ const WAKE_AT: i32 = 1000;
 /// the WAL only when a write begins with all of it copied. This bounds the WAL at about 32 MB.
 const WRITER_CHECKPOINTS_AT: i32 = 8000;
 
-/// Wakes the checkpoint thread after commits; the thread ends when the writer's connection (and
-/// with it the hook that holds the sender) is dropped.
+/// Wakes the checkpoint thread after commits, and stops it when dropped: before the writer
+/// closes, so that the writer's connection, not the thread's, is the database's last and copies
+/// what is left of the WAL as the server shuts down (the thread would do it after the server
+/// was gone, beside whatever runs next).
 pub struct Checkpointer {
+    wake: mpsc::SyncSender<()>,
+    stopping: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
     #[cfg_attr(not(test), allow(dead_code))]
     done: Arc<AtomicU64>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        // A wake already pending wakes it just as well.
+        let _ = self.wake.try_send(());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Checkpointer {
@@ -40,13 +57,14 @@ impl Checkpointer {
         };
         let conn = Connection::open(path).map_err(sqlite)?;
         let done = Arc::new(AtomicU64::new(0));
+        let stopping = Arc::new(AtomicBool::new(false));
         // One pending wake is enough: commits during a checkpoint are copied by the next one.
         let (wake, woken) = mpsc::sync_channel::<()>(1);
-        let counted = done.clone();
-        std::thread::Builder::new()
+        let (counted, stop) = (done.clone(), stopping.clone());
+        let thread = std::thread::Builder::new()
             .name("autosync-server-checkpoint".into())
             .spawn(move || {
-                while woken.recv().is_ok() {
+                while woken.recv().is_ok() && !stop.load(Ordering::SeqCst) {
                     // PASSIVE: never waits for, nor blocks, a reader or the writer. A failure
                     // (or a checkpoint already running) leaves the work to the next one.
                     if conn
@@ -61,6 +79,7 @@ impl Checkpointer {
                 path: path.to_path_buf(),
                 source,
             })?;
+        let hook_wake = wake.clone();
         writer
             .wal_hook(Some(move |wal: &mut Wal, pages: i32| {
                 if pages >= WRITER_CHECKPOINTS_AT {
@@ -68,12 +87,17 @@ impl Checkpointer {
                     // ignores it too, and the next commit tries again.
                     let _ = wal.checkpoint();
                 } else if pages >= WAKE_AT {
-                    let _ = wake.try_send(());
+                    let _ = hook_wake.try_send(());
                 }
                 Ok(())
             }))
             .map_err(sqlite)?;
-        Ok(Checkpointer { done })
+        Ok(Checkpointer {
+            wake,
+            stopping,
+            thread: Some(thread),
+            done,
+        })
     }
 
     /// Checkpoints the thread has run.
@@ -116,5 +140,35 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         assert!(db.checkpoints() > 0, "no checkpoint ran on the thread");
+    }
+
+    /// The server's last connection is the writer's, closed with the database: what is left
+    /// of the WAL is copied and the file removed by then, not later by the thread, beside
+    /// whatever runs next.
+    #[tokio::test]
+    async fn the_wal_is_gone_when_the_database_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let db = Db::open(&path, |tx| {
+            crate::server::seed::seed(tx, chrono::Utc::now()).map(|_| ())
+        })
+        .unwrap();
+        for n in 0..15 {
+            db.write(move |tx| {
+                tx.execute(
+                    "INSERT INTO files (kind, id, name, content_type, content)
+                     VALUES ('test', ?1, 'n', 'application/octet-stream', zeroblob(400000))",
+                    [format!("f{n}")],
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        }
+        drop(db);
+        assert!(
+            !dir.path().join("server.db-wal").exists(),
+            "the WAL outlived the database"
+        );
     }
 }
