@@ -164,7 +164,12 @@ async fn ask_user_to_sync_shows_three_buttons_and_each_does_what_it_says() {
     // The sync's first request is held, so the switch is seen waiting for it (a sync on
     // loopback can otherwise end before the App is looked at).
     h.control
-        .fault(None, None, 1, Fault::Latency { ms: 400 })
+        .fault(
+            None,
+            Some("/api/v1/session"),
+            1,
+            Fault::Latency { ms: 1000 },
+        )
         .await
         .unwrap();
     let before = h.finished();

@@ -1,6 +1,7 @@
-//! The server's SQLite file: its one writer and its few readers (the schema is `schema`'s). All database work
-//! runs on tokio's blocking threads, never on the async workers; writers queue on an async lock
-//! so that a write held open by slow business logic parks no thread but its own.
+//! The server's SQLite file: its one writer and its few readers (the schema is `schema`'s).
+//! Requests' database work runs on tokio's blocking threads, never on the async workers; writers
+//! queue on an async lock so that a write held open by slow business logic parks no thread but
+//! its own. Only closing the file, as the server shuts down, runs where the server is dropped.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -42,8 +43,8 @@ pub enum OpenError {
 }
 
 pub struct Db {
-    /// Copies the WAL into the database beside the writer. First, so it stops before the
-    /// writer and the readers close (fields drop in order). Held for its `Drop`.
+    /// Copies the WAL into the database beside the writer. First, so that its thread stops
+    /// before the writer closes (fields drop in order, after [`Db`]'s `Drop`).
     #[cfg_attr(not(test), allow(dead_code))]
     checkpointer: Checkpointer,
     path: PathBuf,
@@ -165,6 +166,19 @@ impl Db {
         })
         .await
         .map_err(ApiError::internal)?
+    }
+}
+
+/// The writer is the server's last connection: the idle readers close first here, the WAL
+/// thread next (the first field), so the writer's close copies what is left of the WAL and
+/// removes it while the server shuts down. A read-only reader closing last could not, and the
+/// thread would do it after the server was gone, beside whatever runs next.
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.readers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 

@@ -148,11 +148,17 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
-        // The tombstone index holds tombstones only, and the purge query finds them by it.
+        // The tombstone index holds tombstones only, and the purge query finds them by it, with
+        // the server's stable plans (which never look at the bound cutoff).
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )
+        .unwrap();
         let plan: String = conn
             .query_row(
-                "EXPLAIN QUERY PLAN SELECT max(seq) FROM records WHERE deleted = 1 AND seq <= 9",
-                [],
+                "EXPLAIN QUERY PLAN SELECT max(seq) FROM records WHERE deleted = 1 AND seq <= ?1",
+                [9],
                 |r| r.get(3),
             )
             .unwrap();

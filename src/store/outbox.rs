@@ -283,16 +283,21 @@ impl Store {
     /// record's operation ([`start_op`]), every row of an update adds its changes' newest
     /// values.
     fn merge_pending_row(&self, row: &rusqlite::Row, merged: &mut Merged) -> rusqlite::Result<()> {
-        let key = (
-            row.get_ref(0)?.as_str()?.to_string(),
-            row.get_ref(1)?.as_str()?.to_string(),
-        );
+        let (entity, id) = (row.get_ref(0)?.as_str()?, row.get_ref(1)?.as_str()?);
         let seq: i64 = row.get(2)?;
         let changes: BTreeMap<String, (String, String)> = from_json(row.get_ref(4)?.as_str()?)?;
         let not_refused: bool = row.get(13)?;
-        let at = match merged.index.get(&key) {
-            Some(&at) => at,
+        // A record's rows mostly follow one another: the last op is looked at before the index.
+        let last = merged
+            .ops
+            .len()
+            .checked_sub(1)
+            .filter(|&i| merged.ops[i].0.entity == entity && merged.ops[i].0.id == id);
+        let key = || (entity.to_string(), id.to_string());
+        let at = match last.or_else(|| merged.index.get(&key()).copied()) {
+            Some(at) => at,
             None => {
+                let key = key();
                 let (op, sent) = start_op(row, key.clone())?;
                 merged.ops.push((op, sent, None));
                 merged.index.insert(key, merged.ops.len() - 1);
