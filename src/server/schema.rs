@@ -114,9 +114,9 @@ mod tests {
             name TEXT NOT NULL, content_type TEXT NOT NULL, content BLOB NOT NULL);
         CREATE UNIQUE INDEX files_by_id ON files (kind, id);
         INSERT INTO state VALUES (1, 'e1', 7, 3);
-        INSERT INTO records VALUES (5, 'contact', 'c1', 0, '{"full_name":"Ann"}', 't5', 'ann');
-        INSERT INTO records VALUES (7, 'contact', 'c2', 1, '{}', 't7', 'bob');
-        INSERT INTO records VALUES (6, 'account', 'a1', 0, '{"name":"Acme"}', 't6', 'ann');
+        INSERT INTO records VALUES (5, 'contact', 'c1', 0, '{"full_name":"Ann"}', '2026-01-01T00:00:05.000Z', 'ann');
+        INSERT INTO records VALUES (7, 'contact', 'c2', 1, '{}', '2026-01-01T00:00:07.000Z', 'bob');
+        INSERT INTO records VALUES (6, 'account', 'a1', 0, '{"name":"Acme"}', '2026-01-01T00:00:06.000Z', 'ann');
         PRAGMA user_version = 1;
     "#;
 
@@ -172,5 +172,33 @@ mod tests {
         conn.execute("UPDATE records SET seq = 8 WHERE id = 'c1'", [])
             .unwrap();
         assert_eq!(rid(&conn), was);
+    }
+
+    /// Through `Db::open`: a version-1 file is migrated (its records keep their ETags), and a
+    /// file newer than this autosync is refused with its path and version, left as it was.
+    #[test]
+    fn a_version_1_file_opens_migrated_and_a_newer_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        Connection::open(&path).unwrap().execute_batch(V1).unwrap();
+        let db = crate::server::db::Db::open(&path, |_| panic!("a migrated file is not seeded"))
+            .unwrap();
+        drop(db);
+        let conn = Connection::open(&path).unwrap();
+        let etag = crate::server::store::record(&conn, "contact", "c1")
+            .unwrap()
+            .map(|r| r.etag);
+        assert_eq!(etag.as_deref(), Some("W/\"5\""));
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        let refused = crate::server::db::Db::open(&path, |_| Ok(()))
+            .err()
+            .unwrap();
+        let message = refused.to_string();
+        assert!(
+            message.contains(&path.display().to_string()) && message.contains("schema version 3"),
+            "{message}"
+        );
     }
 }
