@@ -107,20 +107,18 @@ impl Checkpointer {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
     use std::time::{Duration, Instant};
 
     use crate::server::db::Db;
 
-    /// Commits that take the WAL past 1,000 pages wake the thread, which copies it.
-    #[tokio::test]
-    async fn the_thread_checkpoints_after_the_wal_passes_a_thousand_pages() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("server.db"), |tx| {
+    /// A new server database in `dir`, then 15 commits of about 100 WAL pages each.
+    async fn open_and_write_1500_pages(dir: &Path) -> Db {
+        let db = Db::open(&dir.join("server.db"), |tx| {
             crate::server::seed::seed(tx, chrono::Utc::now()).map(|_| ())
         })
         .unwrap();
         assert_eq!(db.checkpoints(), 0, "nothing to copy yet");
-        // 15 commits of about 100 pages each.
         for n in 0..15 {
             db.write(move |tx| {
                 tx.execute(
@@ -133,6 +131,14 @@ mod tests {
             .await
             .unwrap();
         }
+        db
+    }
+
+    /// Commits that take the WAL past 1,000 pages wake the thread, which copies it.
+    #[tokio::test]
+    async fn the_thread_checkpoints_after_the_wal_passes_a_thousand_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open_and_write_1500_pages(dir.path()).await;
         let waited = Instant::now();
         while db.checkpoints() == 0 && waited.elapsed() < Duration::from_secs(10) {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -146,23 +152,7 @@ mod tests {
     #[tokio::test]
     async fn the_wal_is_gone_when_the_database_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("server.db");
-        let db = Db::open(&path, |tx| {
-            crate::server::seed::seed(tx, chrono::Utc::now()).map(|_| ())
-        })
-        .unwrap();
-        for n in 0..15 {
-            db.write(move |tx| {
-                tx.execute(
-                    "INSERT INTO files (kind, id, name, content_type, content)
-                     VALUES ('test', ?1, 'n', 'application/octet-stream', zeroblob(400000))",
-                    [format!("f{n}")],
-                )?;
-                Ok(())
-            })
-            .await
-            .unwrap();
-        }
+        let db = open_and_write_1500_pages(dir.path()).await;
         db.read(|tx| Ok(crate::server::store::state(tx)?.seq))
             .await
             .unwrap();
