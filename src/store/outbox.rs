@@ -59,6 +59,63 @@ struct Merged {
     index: HashMap<(String, String), usize>,
 }
 
+impl Merged {
+    /// Adds one row of [`Store::pending_ops`]'s query (they come in seq order): the first of
+    /// its record starts the record's operation ([`start_op`]), every row of an update adds its
+    /// changes' newest values.
+    fn add(&mut self, row: &rusqlite::Row) -> rusqlite::Result<()> {
+        let (entity, id) = (row.get_ref(0)?.as_str()?, row.get_ref(1)?.as_str()?);
+        let seq: i64 = row.get(2)?;
+        let changes: BTreeMap<String, (String, String)> = from_json(row.get_ref(4)?.as_str()?)?;
+        let not_refused: bool = row.get(13)?;
+        // A record's rows mostly follow one another: the last op is looked at before the index.
+        let last = self
+            .ops
+            .len()
+            .checked_sub(1)
+            .filter(|&i| self.ops[i].0.entity == entity && self.ops[i].0.id == id);
+        let key = || (entity.to_string(), id.to_string());
+        let at = match last.or_else(|| self.index.get(&key()).copied()) {
+            Some(at) => at,
+            None => {
+                let key = key();
+                let (op, sent) = start_op(row, key.clone())?;
+                self.ops.push((op, sent, None));
+                self.index.insert(key, self.ops.len() - 1);
+                self.ops.len() - 1
+            }
+        };
+        let (op, _, first) = &mut self.ops[at];
+        if not_refused && first.is_none() {
+            *first = Some(seq);
+        }
+        op.seqs.push(seq);
+        if op.kind == PendingKind::Update {
+            for (f, (_, new)) in changes {
+                op.fields.insert(f, new);
+            }
+        }
+        Ok(())
+    }
+
+    /// The operations in upload order: by each record's first row not refused, records with
+    /// none left out, an unsettled send replayed first.
+    fn into_ops(self) -> Vec<PendingOp> {
+        let mut ops: Vec<(i64, PendingOp, Option<Sent>)> = self
+            .ops
+            .into_iter()
+            .filter_map(|(op, sent, first)| first.map(|first| (first, op, sent)))
+            .collect();
+        ops.sort_by_key(|(first, ..)| *first);
+        ops.into_iter()
+            .map(|(_, op, sent)| match sent {
+                Some(sent) => replay(op, sent),
+                None => op,
+            })
+            .collect()
+    }
+}
+
 /// The operation a record's first pending row starts (a create takes the record's fields, an
 /// update starts empty), with the record's unsettled send, from a row of `pending_ops`' query.
 fn start_op(
@@ -261,60 +318,9 @@ impl Store {
         let mut rows = stmt.query([snapshot]).map_err(|e| self.err(e))?;
         let mut merged = Merged::default();
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            self.merge_pending_row(row, &mut merged)
-                .map_err(|e| self.err(e))?;
+            merged.add(row).map_err(|e| self.err(e))?;
         }
-        let mut ops: Vec<(i64, PendingOp, Option<Sent>)> = merged
-            .ops
-            .into_iter()
-            .filter_map(|(op, sent, first)| first.map(|first| (first, op, sent)))
-            .collect();
-        ops.sort_by_key(|(first, ..)| *first);
-        Ok(ops
-            .into_iter()
-            .map(|(_, op, sent)| match sent {
-                Some(sent) => replay(op, sent),
-                None => op,
-            })
-            .collect())
-    }
-
-    /// Adds one row of [`Store::pending_ops`]'s query: the first of its record starts the
-    /// record's operation ([`start_op`]), every row of an update adds its changes' newest
-    /// values.
-    fn merge_pending_row(&self, row: &rusqlite::Row, merged: &mut Merged) -> rusqlite::Result<()> {
-        let (entity, id) = (row.get_ref(0)?.as_str()?, row.get_ref(1)?.as_str()?);
-        let seq: i64 = row.get(2)?;
-        let changes: BTreeMap<String, (String, String)> = from_json(row.get_ref(4)?.as_str()?)?;
-        let not_refused: bool = row.get(13)?;
-        // A record's rows mostly follow one another: the last op is looked at before the index.
-        let last = merged
-            .ops
-            .len()
-            .checked_sub(1)
-            .filter(|&i| merged.ops[i].0.entity == entity && merged.ops[i].0.id == id);
-        let key = || (entity.to_string(), id.to_string());
-        let at = match last.or_else(|| merged.index.get(&key()).copied()) {
-            Some(at) => at,
-            None => {
-                let key = key();
-                let (op, sent) = start_op(row, key.clone())?;
-                merged.ops.push((op, sent, None));
-                merged.index.insert(key, merged.ops.len() - 1);
-                merged.ops.len() - 1
-            }
-        };
-        let (op, _, first) = &mut merged.ops[at];
-        if not_refused && first.is_none() {
-            *first = Some(seq);
-        }
-        op.seqs.push(seq);
-        if op.kind == PendingKind::Update {
-            for (f, (_, new)) in changes {
-                op.fields.insert(f, new);
-            }
-        }
-        Ok(())
+        Ok(merged.into_ops())
     }
 
     /// Rewrites `op` so the next upload sends `fields` against `etag` (Device Wins), or as a
